@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The test command of README.md: the default suite (minutes on 2 cores). Long training and
+# benchmarks live behind their own commands (see README).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+python -m pytest -q tests "$@"
+status=$?
+# pytest exits 5 when it collected no test: that is a failure to report, not a pass.
+if [ "$status" -eq 5 ]; then
+  echo "no tests were collected" >&2
+fi
+exit "$status"

@@ -1,0 +1,63 @@
+"""ament_python package that is also a plain pip package.
+
+`pip install .` gives the deploy runtime (numpy, onnxruntime, opencv); extras add the rest:
+  [train]  torch and onnx, to train and export models
+  [dev]    the test tools
+rclpy is deliberately not a pip requirement: on a robot it comes from the sourced ROS 2
+install (never pip-install it over that); see README for the pip wheels used without ROS.
+"""
+import os
+from glob import glob
+
+from setuptools import find_packages, setup
+
+PACKAGE = "imle_policy_ros"
+
+
+def share_tree(folder):
+    """One (destination, [files]) entry per directory: data_files take files, not folders."""
+    entries = []
+    for directory, _, files in os.walk(folder):
+        paths = [os.path.join(directory, f) for f in sorted(files) if f != ".gitkeep"]
+        if paths:
+            entries.append((os.path.join("share", PACKAGE, directory), paths))
+    return entries
+
+
+setup(
+    name=PACKAGE,
+    version="0.1.0",
+    packages=find_packages(include=[PACKAGE, PACKAGE + ".*"]),
+    data_files=[
+        ("share/ament_index/resource_index/packages", ["resource/" + PACKAGE]),
+        ("share/" + PACKAGE, ["package.xml"]),
+        *share_tree("launch"),
+        *share_tree("config"),
+        *share_tree("models"),
+    ],
+    python_requires=">=3.10",
+    install_requires=[
+        "numpy>=1.23",
+        "onnxruntime>=1.16",
+        "opencv-python-headless>=4.7",
+        "pyyaml",
+        "tqdm",
+    ],
+    extras_require={
+        "train": ["torch>=2.1", "onnx>=1.14"],
+        "dev": ["pytest>=7"],
+    },
+    zip_safe=True,
+    maintainer="imle_policy_ros maintainers",
+    maintainer_email="maintainers@imle-policy-ros.dev",
+    description="IMLE Policy for ROS 2 arms: train, export to ONNX, deploy at control rate.",
+    license="MIT",
+    entry_points={
+        "console_scripts": [
+            "imle-policy-ros = imle_policy_ros.cli:main",
+            "policy_node = imle_policy_ros.ros.entry_points:policy_node",
+            "realsense_node = imle_policy_ros.ros.entry_points:realsense_node",
+            "sim_robot_node = imle_policy_ros.ros.entry_points:sim_robot_node",
+        ],
+    },
+)
