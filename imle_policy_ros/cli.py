@@ -1,0 +1,105 @@
+"""`imle-policy-ros`: the offline work (train, export, ...) as subcommands.
+
+Each subcommand imports its layer only when it runs, so `imle-policy-ros --help` works on a
+deploy host without torch, and a training host needs no ROS.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _add_train(sub) -> None:
+    p = sub.add_parser("train", help="train an IMLE Policy (or the MSE baseline) on a dataset",
+                       description="Train on an episode store written by sim-demos or dataset.")
+    p.add_argument("dataset", help="dataset directory (meta.json + episodes/)")
+    p.add_argument("-o", "--output-dir", required=True, help="where checkpoints and logs go")
+    p.add_argument("--objective", choices=["rs_imle", "mse"], default="rs_imle",
+                   help="rs_imle (the policy) or mse (same networks as a plain regressor, the baseline)")
+    p.add_argument("--steps", type=int, default=20000)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--weight-decay", type=float, default=1e-6)
+    p.add_argument("--warmup-steps", type=int, default=500)
+    p.add_argument("--ema-decay", type=float, default=0.999)
+    p.add_argument("--grad-clip", type=float, default=1.0)
+    p.add_argument("--epsilon", type=float, default=0.03, help="RS-IMLE rejection radius")
+    p.add_argument("--samples-per-example", "-m", type=int, default=20, help="RS-IMLE m")
+    p.add_argument("--obs-horizon", type=int, default=2)
+    p.add_argument("--pred-horizon", type=int, default=16)
+    p.add_argument("--action-horizon", type=int, default=8)
+    p.add_argument("--encoder-width", type=int, default=64, help="64 gives 512-d features (the paper)")
+    p.add_argument("--down-dims", type=int, nargs="+", default=[256, 512, 1024])
+    p.add_argument("--crop", type=int, nargs=2, metavar=("H", "W"), default=None,
+                   help="random crop in training, center crop at run time")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    p.add_argument("--checkpoint-every", type=int, default=1000)
+    p.add_argument("--log-every", type=int, default=50)
+    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    p.add_argument("--resume", default=None, metavar="CKPT_OR_DIR",
+                   help="continue from a checkpoint file or a previous output dir")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(run=_run_train)
+
+
+def _run_train(args) -> int:
+    from .learning.train import TrainConfig, train
+
+    cfg = TrainConfig(
+        dataset=args.dataset, output_dir=args.output_dir, objective=args.objective, steps=args.steps,
+        batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
+        warmup_steps=args.warmup_steps, ema_decay=args.ema_decay, grad_clip=args.grad_clip,
+        epsilon=args.epsilon, samples_per_example=args.samples_per_example,
+        obs_horizon=args.obs_horizon, pred_horizon=args.pred_horizon, action_horizon=args.action_horizon,
+        encoder_width=args.encoder_width, down_dims=list(args.down_dims),
+        crop=list(args.crop) if args.crop else None, seed=args.seed, device=args.device,
+        checkpoint_every=args.checkpoint_every, log_every=args.log_every, threads=args.threads,
+        progress=not args.no_progress)
+    last = train(cfg, resume=args.resume)
+    print(f"checkpoint: {last}")
+    return 0
+
+
+def _add_export(sub) -> None:
+    p = sub.add_parser("export", help="write a model bundle (ONNX + policy.json) from a checkpoint",
+                       description="Export encoder.onnx, generator.onnx and policy.json, then check "
+                                   "ONNX Runtime against torch (fails above --tolerance).")
+    p.add_argument("checkpoint", help="a .pt checkpoint from train")
+    p.add_argument("-o", "--output", required=True, help="bundle directory, e.g. models/my_task")
+    p.add_argument("--raw-weights", action="store_true", help="export the raw weights, not the EMA")
+    p.add_argument("--tolerance", type=float, default=1e-4)
+    p.add_argument("--overwrite", action="store_true")
+    p.set_defaults(run=_run_export)
+
+
+def _run_export(args) -> int:
+    from .learning.export import ExportError, export_bundle
+
+    try:
+        out, report = export_bundle(args.checkpoint, args.output, use_ema=not args.raw_weights,
+                                    tolerance=args.tolerance, overwrite=args.overwrite)
+    except ExportError as exc:
+        print(f"export failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"parity (max abs diff, ONNX Runtime vs torch): encoder {report.encoder_max_abs_diff:.2e}, "
+          f"generator {report.generator_max_abs_diff:.2e}")
+    print(f"bundle: {out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="imle-policy-ros", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_train(sub)
+    _add_export(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
