@@ -1,0 +1,135 @@
+"""What the policy has seen: encoded camera frames and joint states, with their stamps.
+
+Each frame is encoded once, when it arrives; the history keeps the features, never the
+images. An observation for the policy is taken at t_obs, the newest time at which every
+camera has a frame, and holds the obs_horizon steps t_obs - (To-1)*dt ... t_obs at the
+dataset's spacing dt (the same spacing the windows had in training), whatever rate the
+cameras and joint states arrive at.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+
+class InputRejected(ValueError):
+    """An input that cannot be trusted; the message says why. Nothing of it was stored."""
+
+
+@dataclass(frozen=True)
+class Observation:
+    t_obs: float
+    features: np.ndarray  # [obs_horizon, cameras, feature_dim]
+    joint_positions: np.ndarray  # [obs_horizon, joints], in the bundle's joint order
+
+
+class _StampedBuffer:
+    """Values with strictly increasing stamps, trimmed to the last `keep_seconds`."""
+
+    def __init__(self, keep_seconds: float):
+        self.keep_seconds = keep_seconds
+        self.stamps: deque[float] = deque()
+        self.values: deque[np.ndarray] = deque()
+
+    def require_newer(self, stamp: float, what: str) -> None:
+        if not np.isfinite(stamp):
+            raise InputRejected(f"{what}: stamp {stamp} is not finite; ignored")
+        if self.stamps and stamp <= self.stamps[-1]:
+            kind = "duplicate" if stamp == self.stamps[-1] else "out-of-order"
+            raise InputRejected(f"{what}: {kind} stamp {stamp:.6f} (latest {self.stamps[-1]:.6f}); ignored")
+
+    def add(self, stamp: float, value: np.ndarray, what: str) -> None:
+        self.require_newer(stamp, what)
+        self.stamps.append(stamp)
+        self.values.append(value)
+        # keep one entry older than the window so the oldest step always has a value
+        while len(self.stamps) > 2 and self.stamps[1] <= stamp - self.keep_seconds:
+            self.stamps.popleft()
+            self.values.popleft()
+
+    @property
+    def latest(self) -> float | None:
+        return self.stamps[-1] if self.stamps else None
+
+    def at_or_before(self, t: float) -> np.ndarray:
+        """The newest value stamped at or before t; the oldest one if all are newer (edge
+        padding, as the training windows repeat an episode's first step)."""
+        chosen = self.values[0]
+        for stamp, value in zip(self.stamps, self.values):
+            if stamp > t:
+                break
+            chosen = value
+        return chosen
+
+    def clear(self) -> None:
+        self.stamps.clear()
+        self.values.clear()
+
+
+class ObservationHistory:
+    def __init__(self, camera_names: Sequence[str], joint_names: Sequence[str], obs_horizon: int,
+                 dt: float, encode: Callable[[int, np.ndarray], np.ndarray]):
+        self.camera_names = tuple(camera_names)
+        self.joint_names = tuple(joint_names)
+        self.obs_horizon = obs_horizon
+        self.dt = dt
+        self._encode = encode
+        keep = (obs_horizon - 1) * dt + 1.0
+        self._frames = [_StampedBuffer(keep) for _ in self.camera_names]
+        self._joints = _StampedBuffer(keep)
+
+    # ---- inputs -----------------------------------------------------------------------
+    def add_frame(self, camera: int, stamp: float, frame: np.ndarray) -> None:
+        what = f"camera {self.camera_names[camera]!r}"
+        self._frames[camera].require_newer(stamp, what)  # before paying for the encoder
+        features = np.asarray(self._encode(camera, frame), dtype=np.float32)
+        if not np.all(np.isfinite(features)):
+            raise InputRejected(f"{what}: encoder features are not finite; frame ignored")
+        self._frames[camera].add(stamp, features, what)
+
+    def add_joint_state(self, stamp: float, names: Sequence[str], positions: Sequence[float]) -> None:
+        """Reorders to the bundle's joint order; extra joints are ignored, missing ones refused."""
+        positions = np.asarray(positions, dtype=np.float64)
+        if len(names) != len(positions):
+            raise InputRejected(f"joint_states: {len(names)} names but {len(positions)} positions")
+        index = {n: i for i, n in enumerate(names)}
+        missing = [n for n in self.joint_names if n not in index]
+        if missing:
+            raise InputRejected(f"joint_states: missing joints {missing} (the model needs {list(self.joint_names)})")
+        ordered = positions[[index[n] for n in self.joint_names]]
+        if not np.all(np.isfinite(ordered)):
+            bad = [n for n, v in zip(self.joint_names, ordered) if not np.isfinite(v)]
+            raise InputRejected(f"joint_states: non-finite position for {bad}")
+        self._joints.add(stamp, ordered.astype(np.float32), "joint_states")
+
+    # ---- queries ----------------------------------------------------------------------
+    def latest_stamps(self) -> dict[str, float | None]:
+        stamps = {f"camera {n!r}": b.latest for n, b in zip(self.camera_names, self._frames)}
+        stamps["joint_states"] = self._joints.latest
+        return stamps
+
+    def stale_inputs(self, now: float, timeout: float) -> list[str]:
+        """Inputs never received or older than `timeout` at `now`."""
+        return [name for name, stamp in self.latest_stamps().items()
+                if stamp is None or now - stamp > timeout]
+
+    def latest_joint_positions(self) -> np.ndarray | None:
+        return self._joints.values[-1] if self._joints.stamps else None
+
+    def observation(self) -> Observation | None:
+        """The observation at the newest time every camera has a frame; None until every
+        camera and the joint states have delivered at least once."""
+        if self._joints.latest is None or any(b.latest is None for b in self._frames):
+            return None
+        t_obs = min(b.latest for b in self._frames)
+        steps = [t_obs - (self.obs_horizon - 1 - k) * self.dt for k in range(self.obs_horizon)]
+        features = np.stack([np.stack([b.at_or_before(t) for b in self._frames]) for t in steps])
+        joints = np.stack([self._joints.at_or_before(t) for t in steps])
+        return Observation(t_obs, features, joints)
+
+    def clear(self) -> None:
+        for buffer in (*self._frames, self._joints):
+            buffer.clear()

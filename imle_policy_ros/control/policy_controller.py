@@ -1,0 +1,266 @@
+"""PolicyController: time-stamped inputs in, one safe command per control tick out.
+
+Free of ROS and torch; the clock and the inference runner are injected, so every decision
+here is tested on simulated time. The ROS node, the simulator evaluation and the soak test
+all drive this same object:
+
+    on_frame / on_joint_state   as inputs arrive (a frame is encoded once, here)
+    tick()                      at control rate: never waits for inference
+
+Each tick: a finished inference becomes the active chunk (unless it is unusable or its
+observation is already too old); the arm holds (repeats its last command, no new motion)
+while disabled, while any input is older than `stale_timeout`, or after a refused chunk;
+otherwise the next inference is started early enough that its chunk is ready before the
+executed part of the current one (action_horizon steps) runs out.
+
+Temporal consistency in time: the new chunk's waypoints have absolute times, and the
+reference it is compared with is the running chunk evaluated at those times (the part of
+both that overlaps). When inference is instantaneous and starts exactly action_horizon
+steps after the previous observation, this is the reference implementation's rule
+(previous[action_horizon:] against new[:pred_horizon - action_horizon]).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .chunk_executor import Chunk, ChunkExecutor, JointLimits
+from .clock import Clock
+from .inference_runner import JobResult
+from .observation_history import InputRejected, Observation, ObservationHistory
+
+
+@dataclass
+class ControllerConfig:
+    stale_timeout: float = 0.5  # s: an input older than this holds the arm
+    blend_time: float = 0.1  # s: cross-fade at a chunk switch
+    temporal_consistency: bool = True
+    consistency_reset_every: int = 5  # every k-th chunk is chosen without a reference
+    # Waypoint k of a chunk is due at t_obs + (k - (obs_horizon - 1) + action_delay_steps) * dt:
+    # index obs_horizon-1 is the action taken at the observation (as in the training
+    # windows), and a commanded position is reached one step after it is commanded.
+    action_delay_steps: float = 1.0
+    # Start the next inference this long before the executed part of the chunk ends; None:
+    # the recent inference latency (p90-like running max) plus one dataset step.
+    replan_lead: float | None = None
+
+
+@dataclass(frozen=True)
+class Command:
+    time: float
+    positions: np.ndarray | None  # None: nothing can be commanded yet (no joint state)
+    holding: bool
+    reason: str = ""  # why holding
+
+
+@dataclass
+class ControllerStats:
+    inferences: int = 0
+    chunks_started: int = 0
+    chunks_refused: int = 0
+    late_results: int = 0  # results whose observation was already stale
+    overruns: int = 0  # chunks that ran out before the next one was ready
+    rejected_inputs: int = 0
+    clock_resets: int = 0
+    last_jump: float = 0.0
+    last_inference_ms: float = 0.0
+    last_latency_s: float = 0.0
+    last_error: str = ""
+    recent_latencies: list = field(default_factory=list)
+
+
+class PolicyController:
+    def __init__(self, policy, limits: JointLimits, clock: Clock, runner, config: ControllerConfig | None = None):
+        self.policy = policy
+        self.spec = policy.spec
+        if self.spec.action_kind != "joint_position":
+            raise ValueError(f"PolicyController executes joint_position actions; bundle has {self.spec.action_kind!r}")
+        self.config = config or ControllerConfig()
+        self.clock = clock
+        self.runner = runner
+        self.executor = ChunkExecutor(limits, self.config.blend_time)
+        self.history = ObservationHistory([c.name for c in self.spec.cameras], self.spec.joint_names,
+                                          self.spec.obs_horizon, self.spec.dt, policy.encode)
+        self.stats = ControllerStats()
+        self.enabled = False
+        self.holding_reason = "disabled"
+        self._last_tick: float | None = None
+        self._requested_t_obs = -np.inf
+        self._chunks_since_reset = 0
+        self._overrun_counted = False
+        self._refused = ""  # why the last chunk was refused, until a usable one arrives
+        self.predicted_chunk: Chunk | None = None  # newest usable chunk (executed or, held, shadow)
+
+    # ---- inputs (any thread) ----------------------------------------------------------
+    def on_frame(self, camera: int, stamp: float, frame: np.ndarray) -> str | None:
+        """Returns None when accepted, else the reason it was refused (also counted)."""
+        return self._accept(lambda: self.history.add_frame(camera, stamp, frame))
+
+    def on_joint_state(self, stamp: float, names, positions) -> str | None:
+        return self._accept(lambda: self.history.add_joint_state(stamp, names, positions))
+
+    def _accept(self, add) -> str | None:
+        try:
+            add()
+            return None
+        except (InputRejected, ValueError) as exc:
+            self.stats.rejected_inputs += 1
+            self.stats.last_error = str(exc)
+            return str(exc)
+
+    # ---- commands from the operator ---------------------------------------------------
+    def enable(self, on: bool) -> None:
+        self.enabled = bool(on)
+
+    def reset(self) -> None:
+        """Forget the inputs, the chunks and any inference in flight."""
+        self.history.clear()
+        self.executor.clear()
+        self.executor.last_command = None
+        self.runner.discard()
+        self.predicted_chunk = None
+        self._refused = ""
+        self._requested_t_obs = -np.inf
+        self._chunks_since_reset = 0
+        self.holding_reason = "reset"
+
+    # ---- the control tick -------------------------------------------------------------
+    def tick(self) -> Command:
+        now = self.clock.now()
+        if self._last_tick is not None and now < self._last_tick:
+            self.stats.clock_resets += 1  # e.g. simulation time restarted
+            self.reset()
+        self._last_tick = now
+        new_chunk = self._take_result(now)
+
+        hold_reason = self._hold_reason(now)
+        if hold_reason:
+            if not self.holding_reason:
+                self.executor.clear()  # a chunk from before a hold is never resumed
+            self.holding_reason = hold_reason
+            self._maybe_infer(now)  # shadow mode: keep predicting while held, if inputs are fresh
+            return Command(now, self._hold_position(), True, hold_reason)
+
+        if self.holding_reason:
+            # Resume from where the arm is; a chunk predicted during the hold from inputs
+            # that are still fresh may start at once.
+            self.executor.start_from(self.history.latest_joint_positions(), now)
+            self.holding_reason = ""
+            candidate = new_chunk or self.predicted_chunk
+            if candidate is not None and now - candidate.t_obs <= self.config.stale_timeout:
+                new_chunk = candidate
+        if new_chunk is not None and new_chunk.end_time > now:
+            self._start_chunk(new_chunk, now)
+        self._maybe_infer(now)
+        if self.executor.chunk_finished(now) and not self._overrun_counted:
+            self.stats.overruns += 1
+            self._overrun_counted = True
+        return Command(now, self.executor.command(now), False)
+
+    def _hold_reason(self, now: float) -> str:
+        stale = self.history.stale_inputs(now, self.config.stale_timeout)
+        if stale:
+            return "stale or missing input: " + ", ".join(stale)
+        if not self.enabled:
+            return "disabled"
+        if self._refused:
+            return f"refused chunk: {self._refused} (holding until a usable chunk arrives)"
+        return ""
+
+    def _hold_position(self) -> np.ndarray | None:
+        if self.executor.last_command is None:
+            joints = self.history.latest_joint_positions()
+            return None if joints is None else self.executor.limits_clip(joints.astype(np.float64))
+        return self.executor.last_command
+
+    def _start_chunk(self, chunk: Chunk, now: float) -> None:
+        self.stats.last_jump = self.executor.switch_to(chunk, now)
+        self.stats.chunks_started += 1
+        self._overrun_counted = False
+
+    # ---- inference --------------------------------------------------------------------
+    def _maybe_infer(self, now: float) -> None:
+        if self.runner.busy or self.history.stale_inputs(now, self.config.stale_timeout):
+            return
+        observation = self.history.observation()
+        if observation is None or observation.t_obs <= self._requested_t_obs:
+            return
+        # While held, the shadow prediction paces inference as the executed chunk would.
+        active = self.executor.active or (self.predicted_chunk if self.holding_reason else None)
+        if active is not None and now < self._replan_time(active):
+            return
+        reference, offset = self._reference_for(observation, active)
+        times = self.waypoint_times(observation.t_obs)
+
+        def job():
+            return self.policy.act(observation.features, observation.joint_positions, reference, offset)
+
+        if self.runner.submit(job, tag=(observation, times)):
+            self._requested_t_obs = observation.t_obs
+            self.stats.inferences += 1
+
+    def _replan_time(self, active: Chunk) -> float:
+        """When to start the next inference: the executed part of the active chunk (its
+        action_horizon steps from the observation on) ends at t_obs + Ta*dt."""
+        dt = self.spec.dt
+        executed_until = active.t_obs + self.spec.action_horizon * dt
+        lead = self.config.replan_lead
+        if lead is None:
+            latencies = self.stats.recent_latencies
+            lead = (max(latencies) if latencies else 0.0) + dt
+        return executed_until - lead
+
+    def waypoint_times(self, t_obs: float) -> np.ndarray:
+        k = np.arange(self.spec.pred_horizon)
+        return t_obs + (k - (self.spec.obs_horizon - 1) + self.config.action_delay_steps) * self.spec.dt
+
+    def _reference_for(self, observation: Observation, active: Chunk | None):
+        """The running chunk at the new chunk's waypoint times (normalized), and the index of
+        the first new waypoint it covers; (None, 0) when there is nothing to be consistent
+        with or it is time to let the policy change its mind."""
+        if not self.config.temporal_consistency or active is None:
+            return None, 0
+        reset_every = self.config.consistency_reset_every
+        if reset_every > 0 and self._chunks_since_reset >= reset_every:
+            self._chunks_since_reset = 0
+            return None, 0
+        times = self.waypoint_times(observation.t_obs)
+        overlap = np.nonzero((times >= active.times[0] - 1e-9) & (times <= active.end_time + 1e-9))[0]
+        if overlap.size == 0:
+            return None, 0
+        reference = np.stack([active.position_at(t) for t in times[overlap]])
+        return self.spec.action_stats.normalize(reference), int(overlap[0])
+
+    def _take_result(self, now: float) -> Chunk | None:
+        """The finished inference as a usable chunk, or None (nothing finished, too late, or
+        refused: a refused chunk also drops the running one, so the arm holds)."""
+        result: JobResult | None = self.runner.poll()
+        if result is None:
+            return None
+        observation, times = result.tag
+        self.stats.last_latency_s = result.latency
+        self.stats.recent_latencies = (self.stats.recent_latencies + [result.latency])[-10:]
+        if result.error is not None:
+            return self._refuse(f"inference failed: {result.error}")
+        output = result.value
+        self.stats.last_inference_ms = output.inference_ms
+        if now - observation.t_obs > self.config.stale_timeout:
+            self.stats.late_results += 1  # computed from inputs that are too old by now
+            return None
+        positions = np.asarray(output.actions, dtype=np.float64)
+        if not np.all(np.isfinite(positions)):
+            return self._refuse("model output is not finite")
+        if not self.executor.limits.contains(positions):
+            return self._refuse("model output outside the position limits")
+        self._refused = ""
+        self._chunks_since_reset += 1
+        self.predicted_chunk = Chunk(times, positions, observation.t_obs)
+        return self.predicted_chunk
+
+    def _refuse(self, why: str) -> None:
+        self.stats.chunks_refused += 1
+        self.stats.last_error = why
+        self._refused = why
+        self.executor.clear()
+        return None
