@@ -88,9 +88,37 @@ def _run_export(args) -> int:
     return 0
 
 
+def _add_sim_demos(sub) -> None:
+    p = sub.add_parser("sim-demos", help="generate demonstrations in the built-in simulator",
+                       description="Run the scripted expert (reach around an obstacle, left or right at "
+                                   "random) and write the episodes as a dataset for train.")
+    p.add_argument("-n", "--episodes", type=int, required=True, help="number of demonstrations")
+    p.add_argument("-o", "--output-dir", required=True, help="dataset directory to create")
+    p.add_argument("--seed", type=int, default=0, help="episode i depends only on (seed, i)")
+    p.add_argument("--rate", type=float, default=10.0, metavar="HZ", help="dataset rate")
+    p.add_argument("--image-size", type=int, default=96, metavar="PX", help="square camera image size")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing dataset")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(run=_run_sim_demos)
+
+
+def _run_sim_demos(args) -> int:
+    from .sim.demos import demo_summary, generate_demos
+
+    store = generate_demos(args.episodes, args.output_dir, seed=args.seed, rate_hz=args.rate,
+                           image_size=args.image_size, overwrite=args.overwrite, progress=not args.no_progress)
+    s = demo_summary(store)
+    shares = ", ".join(f"{side} {share:.0%}" for side, share in s["side_shares"].items())
+    print(f"{s['episodes']} demos ({shares}); steps per episode min {s['steps_min']}, "
+          f"mean {s['steps_mean']:.1f}, max {s['steps_max']} at {args.rate:g} Hz")
+    print(f"dataset: {store.root}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="imle-policy-ros", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_sim_demos(sub)
     _add_train(sub)
     _add_export(sub)
     return parser

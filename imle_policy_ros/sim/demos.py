@@ -1,0 +1,119 @@
+"""Demonstrations from the scripted expert, written as a training dataset.
+
+Each step at the dataset rate records what a real recording would: the camera frame
+and joint positions *before* acting, and the joint command sent at that instant (the
+expert's plan one step ahead). The episode runs until the plan is done and then holds
+at the target for a few steps, so a policy also learns to stop there.
+
+Every episode's scene and side are drawn up front from (seed, episode index): any
+episode is reproducible on its own, and the side of every episode is known before
+recording, so meta.json can say how the two modes are shared.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from ..data.episode_store import CameraMeta, DatasetMeta, Episode, EpisodeStore, write_dataset_atomically
+from .camera import CAMERA_NAME
+from .expert import ExpertSettings, ScriptedExpert
+from .reach_env import ReachEnv
+from .reach_task import SIDES, TASK_NAME, TaskScene, sample_scene
+
+GENERATOR_NAME = "imle_policy_ros.sim"
+
+
+def draw_episodes(n: int, seed: int) -> list[tuple[TaskScene, str]]:
+    """(scene, side) for episodes 0..n-1; episode i depends only on (seed, i)."""
+    episodes = []
+    for i in range(n):
+        rng = np.random.default_rng([seed, i])
+        scene = sample_scene(rng)
+        episodes.append((scene, SIDES[int(rng.integers(2))]))
+    return episodes
+
+
+def record_episode(env: ReachEnv, expert: ScriptedExpert, scene: TaskScene, side: str, rate_hz: float,
+                   hold_steps: int = 3, name: str = "episode") -> Episode:
+    """Run the expert through one episode in `env`; RuntimeError if it fails (a bug)."""
+    dt = 1.0 / rate_hz
+    env.reset(scene=scene)
+    plan = expert.reset(scene, rng=None, side=side)
+    # Step k commands the plan at (k+1)*dt, so the step that reaches the end is
+    # ceil(duration/dt) - 1; the hold steps then keep commanding the final position.
+    steps = math.ceil(plan.duration / dt - 1e-9) + hold_steps
+    images, joints, actions, stamps = [], [], [], []
+    for k in range(steps):
+        t = k * dt
+        action = expert.action(t, dt)
+        images.append(env.camera_frame())
+        joints.append(env.joint_positions)
+        actions.append(action)
+        stamps.append(t)  # from the step count, not summed substeps: exact spacing
+        env.command(action)
+        env.advance(dt)
+    status = env.status()
+    if not status.success or status.collision or status.side != side:
+        raise RuntimeError(f"{name}: expert failed (target {scene.target_xy}, side {side}): {status}")
+    return Episode(images={CAMERA_NAME: np.stack(images)}, joint_positions=np.stack(joints),
+                   actions=np.stack(actions), stamps=np.asarray(stamps), name=name)
+
+
+def generate_demos(n: int, output_dir, seed: int = 0, rate_hz: float = 10.0, image_size: int = 96,
+                   hold_steps: int = 3, physics_dt: float = 0.01, overwrite: bool = False,
+                   progress: bool = True, settings: ExpertSettings = ExpertSettings()) -> EpisodeStore:
+    """Write n expert demonstrations to `output_dir` (all or nothing) and return the store.
+
+    meta.json's `source` holds the seed, the expert settings, and per episode its target
+    and side, plus the side counts.
+    """
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    if not rate_hz > 0:
+        raise ValueError(f"rate_hz must be > 0, got {rate_hz}")
+    drawn = draw_episodes(n, seed)
+    sides = [side for _, side in drawn]
+    meta = DatasetMeta(
+        rate_hz=rate_hz,
+        cameras=(CameraMeta(CAMERA_NAME, image_size, image_size),),
+        joint_names=ReachEnv.joint_names,
+        action_names=ReachEnv.joint_names,
+        action_kind="joint_position",
+        source={
+            "generator": GENERATOR_NAME,
+            "task": TASK_NAME,
+            "seed": seed,
+            "physics_dt": physics_dt,
+            "hold_steps": hold_steps,
+            "expert": asdict(settings),
+            "side_counts": {s: sides.count(s) for s in SIDES},
+            "episode_sides": sides,
+            "episode_targets": [[round(v, 6) for v in scene.target_xy] for scene, _ in drawn],
+        },
+    )
+    env = ReachEnv(physics_dt=physics_dt, image_size=image_size)
+    expert = ScriptedExpert(settings)
+
+    def episodes():
+        from tqdm import tqdm
+        for i, (scene, side) in enumerate(tqdm(drawn, desc="sim-demos", unit="episode", disable=not progress)):
+            yield record_episode(env, expert, scene, side, rate_hz, hold_steps, name=f"demo {i}")
+
+    return write_dataset_atomically(Path(output_dir), meta, episodes(), overwrite=overwrite)
+
+
+def demo_summary(store: EpisodeStore) -> dict:
+    """Episode count, length statistics (steps) and the share of each side."""
+    lengths = np.asarray(store.episode_lengths)
+    counts = store.meta.source.get("side_counts", {})
+    total = max(1, sum(counts.values()))
+    return {
+        "episodes": len(store),
+        "steps_min": int(lengths.min()),
+        "steps_mean": float(lengths.mean()),
+        "steps_max": int(lengths.max()),
+        "side_shares": {side: counts.get(side, 0) / total for side in SIDES},
+    }
