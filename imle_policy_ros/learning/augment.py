@@ -1,4 +1,5 @@
-"""Image crops: random in training, centered at run time (the same crop size both ways).
+"""Random image crops for training; the run-time counterpart is the center crop of
+`runtime.preprocess` (same crop size both ways).
 
 Works on numpy arrays and torch tensors alike (only basic slicing is used), channels-last
 [..., H, W, 3]. One crop offset is drawn per call and applied to every leading index, so
@@ -27,11 +28,4 @@ def random_crop(images, crop_hw: Sequence[int], rng: np.random.Generator):
     h, w, ch, cw = _crop_size(images, crop_hw)
     top = int(rng.integers(0, h - ch + 1))
     left = int(rng.integers(0, w - cw + 1))
-    return images[..., top:top + ch, left:left + cw, :]
-
-
-def center_crop(images, crop_hw: Sequence[int]):
-    """The crop_hw window in the middle (rounded towards the top-left for odd margins)."""
-    h, w, ch, cw = _crop_size(images, crop_hw)
-    top, left = (h - ch) // 2, (w - cw) // 2
     return images[..., top:top + ch, left:left + cw, :]

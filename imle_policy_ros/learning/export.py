@@ -7,7 +7,6 @@ destination as it was.
 """
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tempfile
 import warnings
@@ -18,6 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..runtime.bundle import file_sha256, load_bundle
 from ..runtime.normalization import MinMaxStats
 from ..runtime.policy_spec import (ENCODER_FILE, GENERATOR_FILE, CameraSpec, PolicySpec,
                                    TrainingInfo)
@@ -116,18 +116,8 @@ def check_parity(net: ImlePolicyNetwork, directory: Path, seed: int = 1234) -> P
     return ParityReport(float(np.abs(enc_ort - enc_torch).max()), float(np.abs(gen_ort - gen_torch).max()))
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def export_bundle(checkpoint: str | Path, output: str | Path, use_ema: bool = True,
                   tolerance: float = PARITY_TOLERANCE, overwrite: bool = False) -> tuple[Path, ParityReport]:
-    from ..runtime.bundle import load_bundle
-
     output = Path(output)
     if output.exists() and any(output.iterdir()) and not overwrite:
         raise ExportError(f"{output} exists and is not empty; pass --overwrite to replace it")
@@ -142,7 +132,7 @@ def export_bundle(checkpoint: str | Path, output: str | Path, use_ema: bool = Tr
             raise ExportError(
                 f"ONNX Runtime differs from torch by {report.worst():.2e} (> {tolerance:.0e}): "
                 f"encoder {report.encoder_max_abs_diff:.2e}, generator {report.generator_max_abs_diff:.2e}")
-        hashes = {name: sha256_of(staging / name) for name in (ENCODER_FILE, GENERATOR_FILE)}
+        hashes = {name: file_sha256(staging / name) for name in (ENCODER_FILE, GENERATOR_FILE)}
         spec = replace(spec, file_sha256=hashes)
         spec.write(staging)
         load_bundle(staging)  # the runtime's full validation, test inference included
