@@ -115,12 +115,77 @@ def _run_sim_demos(args) -> int:
     return 0
 
 
+def _add_eval(sub) -> None:
+    p = sub.add_parser("eval", help="closed-loop episodes of a bundle in the built-in simulator",
+                       description="Runs the bundle through PolicyController in the simulator on "
+                                   "simulated time; reports success, solution shares, switches, latency.")
+    p.add_argument("--model", required=True, help="bundle directory, e.g. models/reach_default")
+    p.add_argument("--episodes", type=int, default=100)
+    p.add_argument("--seed", type=int, default=0, help="picks the evaluation scenes (never the training ones)")
+    p.add_argument("--num-samples", type=int, default=32, help="N chunks drawn per inference")
+    p.add_argument("--no-temporal-consistency", action="store_true")
+    p.add_argument("--consistency-reset-every", type=int, default=5)
+    p.add_argument("--control-rate", type=float, default=50.0, help="Hz")
+    p.add_argument("--camera-rate", type=float, default=30.0, help="Hz")
+    p.add_argument("--latency-ms", type=float, default=None,
+                   help="simulated inference latency; default: the measured inference time")
+    p.add_argument("--providers", nargs="+", default=["cpu"])
+    p.add_argument("--threads", type=int, default=0, help="ONNX Runtime intra-op threads (0: default)")
+    p.add_argument("--plot", default=None, metavar="PNG", help="tool paths of all episodes over the scene")
+    p.add_argument("--video", default=None, metavar="MP4", help="the camera view of the first episode")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the text report")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(run=_run_eval)
+
+
+def _run_eval(args) -> int:
+    import json
+
+    from .evaluation.closed_loop import EVAL_SEED_BASE, EvalConfig, evaluate, run_episode
+    from .runtime import BundleError, load_bundle
+
+    try:
+        bundle = load_bundle(args.model, providers=args.providers, intra_op_threads=args.threads)
+    except BundleError as exc:
+        print(f"eval: cannot use the model: {exc}", file=sys.stderr)
+        return 1
+    cfg = EvalConfig(episodes=args.episodes, seed=args.seed, num_samples=args.num_samples,
+                     temporal_consistency=not args.no_temporal_consistency,
+                     consistency_reset_every=args.consistency_reset_every, control_hz=args.control_rate,
+                     camera_hz=args.camera_rate, latency_ms=args.latency_ms)
+    report = evaluate(bundle, cfg, progress=not args.no_progress and not args.json)
+    summary = report.summary()
+    if args.plot:
+        from .evaluation.pictures import draw_paths
+        summary["plot"] = str(draw_paths(report, args.plot, title=f"{args.model}"))
+    if args.video:
+        from .evaluation.pictures import write_video
+        frames = []
+        run_episode(bundle, cfg, EVAL_SEED_BASE + cfg.seed * 10_000, frames)
+        summary["video"] = str(write_video(frames, args.video, fps=cfg.camera_hz))
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"model {args.model}: {summary['episodes']} episodes, provider {bundle.encoder_provider}")
+        print(f"  success {summary['success_rate']:.0%} (collisions {summary['collision_rate']:.0%}, "
+              f"timeouts {summary['timeout_rate']:.0%})")
+        print("  solutions " + ", ".join(f"{k} {v:.0%}" for k, v in summary["mode_share"].items()) +
+              f"; switches per episode {summary['switches_per_episode']:.2f}")
+        print(f"  inference p50 {summary['inference_ms_p50']:.1f} ms, p99 {summary['inference_ms_p99']:.1f} ms "
+              f"(N = {cfg.num_samples}, temporal consistency {'on' if cfg.temporal_consistency else 'off'})")
+        for key in ("plot", "video"):
+            if key in summary:
+                print(f"  {key}: {summary[key]}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="imle-policy-ros", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_sim_demos(sub)
     _add_train(sub)
     _add_export(sub)
+    _add_eval(sub)
     return parser
 
 

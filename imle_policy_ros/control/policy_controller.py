@@ -56,7 +56,8 @@ class Command:
 
 @dataclass
 class ControllerStats:
-    inferences: int = 0
+    inferences: int = 0  # started
+    results: int = 0  # finished (usable or not)
     chunks_started: int = 0
     chunks_refused: int = 0
     late_results: int = 0  # results whose observation was already stale
@@ -239,6 +240,7 @@ class PolicyController:
         if result is None:
             return None
         observation, times = result.tag
+        self.stats.results += 1
         self.stats.last_latency_s = result.latency
         self.stats.recent_latencies = (self.stats.recent_latencies + [result.latency])[-10:]
         if result.error is not None:

@@ -1,0 +1,1 @@
+"""Closed-loop evaluation of a model bundle in the built-in simulator."""

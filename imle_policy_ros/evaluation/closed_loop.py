@@ -1,0 +1,130 @@
+"""Closed-loop evaluation in the built-in simulator, through the same PolicyController the
+ROS node uses and the ONNX bundle: what is measured here is what the robot would run.
+
+Simulated time throughout: the camera delivers frames at `camera_hz`, joint states arrive
+every control tick, the controller ticks at `control_hz`, and inference results become
+available after the time the inference really took on this machine (or a fixed latency,
+for runs that must not depend on the machine).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..control.chunk_executor import JointLimits
+from ..control.clock import SimulatedClock
+from ..control.inference_runner import SimulatedLatencyRunner
+from ..control.policy_controller import ControllerConfig, PolicyController
+from ..runtime import OnnxPolicy, PolicyBundle
+from ..sim.planar_arm import ArmGeometry
+from ..sim.reach_env import ReachEnv
+
+EVAL_SEED_BASE = 1_000_000  # far from the seeds sim-demos draws training scenes from
+
+
+@dataclass
+class EvalConfig:
+    episodes: int = 100
+    seed: int = 0
+    num_samples: int = 32
+    temporal_consistency: bool = True
+    consistency_reset_every: int = 5
+    control_hz: float = 50.0
+    camera_hz: float = 30.0
+    latency_ms: float | None = None  # None: the measured inference time
+    stale_timeout: float = 0.5
+    time_limit: float = 10.0
+
+
+@dataclass
+class EpisodeResult:
+    seed: int
+    success: bool
+    collision: bool
+    timeout: bool
+    side: str | None
+    switches: int
+    duration: float
+    tool_path: np.ndarray
+    target_xy: np.ndarray
+    inference_ms: list = field(default_factory=list)
+
+
+@dataclass
+class EvalReport:
+    episodes: list[EpisodeResult]
+    config: EvalConfig
+
+    def summary(self) -> dict:
+        n = len(self.episodes)
+        sides = [e.side for e in self.episodes if e.success]
+        latencies = np.concatenate([e.inference_ms for e in self.episodes if e.inference_ms] or [np.zeros(1)])
+        return {
+            "episodes": n,
+            "success_rate": sum(e.success for e in self.episodes) / n,
+            "collision_rate": sum(e.collision for e in self.episodes) / n,
+            "timeout_rate": sum(e.timeout for e in self.episodes) / n,
+            # share of each solution among the successful episodes
+            "mode_share": {s: (sides.count(s) / len(sides) if sides else 0.0) for s in ("left", "right")},
+            "switches_per_episode": float(np.mean([e.switches for e in self.episodes])),
+            "inference_ms_p50": float(np.percentile(latencies, 50)),
+            "inference_ms_p99": float(np.percentile(latencies, 99)),
+            "mean_duration_s": float(np.mean([e.duration for e in self.episodes])),
+            "temporal_consistency": self.config.temporal_consistency,
+            "num_samples": self.config.num_samples,
+        }
+
+
+def arm_limits(geometry: ArmGeometry = ArmGeometry()) -> JointLimits:
+    return JointLimits.create(2, geometry.lower_limits, geometry.upper_limits, geometry.max_velocity)
+
+
+def run_episode(bundle: PolicyBundle, cfg: EvalConfig, seed: int, frames: list | None = None) -> EpisodeResult:
+    """One episode; appends the camera frames to `frames` when given (for a video)."""
+    image_size = bundle.spec.cameras[0].height
+    env = ReachEnv(seed=seed, time_limit=cfg.time_limit, image_size=image_size)
+    env.reset(seed=seed)
+    clock = SimulatedClock(0.0)
+    latency = (lambda r: r.value.inference_ms / 1e3 if r.value is not None else 0.0) \
+        if cfg.latency_ms is None else cfg.latency_ms / 1e3
+    runner = SimulatedLatencyRunner(clock, latency)
+    # The controller applies temporal consistency in time; the policy only samples.
+    policy = OnnxPolicy(bundle, num_samples=cfg.num_samples, temporal_consistency=False, seed=seed)
+    controller = PolicyController(
+        policy, arm_limits(), clock, runner,
+        ControllerConfig(stale_timeout=cfg.stale_timeout, temporal_consistency=cfg.temporal_consistency,
+                         consistency_reset_every=cfg.consistency_reset_every))
+    controller.enable(True)
+    control_period, camera_period = 1.0 / cfg.control_hz, 1.0 / cfg.camera_hz
+    next_frame, inference_ms = 0.0, []
+    while not env.status().done:
+        now = clock.now()
+        if now >= next_frame - 1e-9:
+            frame = env.camera_frame()
+            controller.on_frame(0, now, frame)
+            if frames is not None:
+                frames.append(frame)
+            next_frame += camera_period
+        controller.on_joint_state(now, env.joint_names, env.joint_positions)
+        command = controller.tick()
+        if controller.stats.results > len(inference_ms):
+            inference_ms.append(controller.stats.last_inference_ms)
+        if command.positions is not None:
+            env.command(command.positions)
+        env.advance(control_period)
+        clock.advance(control_period)
+    status = env.status()
+    return EpisodeResult(seed, status.success, status.collision, status.timeout, status.side, status.switches,
+                         status.time, np.asarray(env.tool_path), np.asarray(env.scene.target_xy), inference_ms)
+
+
+def evaluate(bundle: PolicyBundle, cfg: EvalConfig, progress: bool = True) -> EvalReport:
+    from tqdm import tqdm
+
+    results = []
+    bar = tqdm(range(cfg.episodes), desc="eval", unit="episode", disable=not progress, dynamic_ncols=True)
+    for i in bar:
+        results.append(run_episode(bundle, cfg, EVAL_SEED_BASE + cfg.seed * 10_000 + i))
+        bar.set_postfix(success=f"{np.mean([r.success for r in results]):.0%}")
+    return EvalReport(results, cfg)
