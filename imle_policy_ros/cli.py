@@ -142,6 +142,7 @@ def _run_eval(args) -> int:
     import json
 
     from .evaluation.closed_loop import EVAL_SEED_BASE, EvalConfig, evaluate, run_episode
+    from .evaluation.start_modes import start_mode_shares
     from .runtime import BundleError, load_bundle
 
     try:
@@ -154,7 +155,7 @@ def _run_eval(args) -> int:
                      consistency_reset_every=args.consistency_reset_every, control_hz=args.control_rate,
                      camera_hz=args.camera_rate, latency_ms=args.latency_ms)
     report = evaluate(bundle, cfg, progress=not args.no_progress and not args.json)
-    summary = report.summary()
+    summary = {**report.summary(), **start_mode_shares(bundle, seed=args.seed)}
     if args.plot:
         from .evaluation.pictures import draw_paths
         summary["plot"] = str(draw_paths(report, args.plot, title=f"{args.model}"))
@@ -171,6 +172,8 @@ def _run_eval(args) -> int:
               f"timeouts {summary['timeout_rate']:.0%})")
         print("  solutions " + ", ".join(f"{k} {v:.0%}" for k, v in summary["mode_share"].items()) +
               f"; switches per episode {summary['switches_per_episode']:.2f}")
+        print(f"  at the start, {summary['scenes_offering_both_sides']:.0%} of scenes offer both sides "
+              f"({summary['start_share_right']:.0%} of sampled chunks go right)")
         print(f"  inference p50 {summary['inference_ms_p50']:.1f} ms, p99 {summary['inference_ms_p99']:.1f} ms "
               f"(N = {cfg.num_samples}, temporal consistency {'on' if cfg.temporal_consistency else 'off'})")
         for key in ("plot", "video"):
