@@ -138,6 +138,7 @@ def export_bundle(checkpoint: str | Path, output: str | Path, use_ema: bool = Tr
         load_bundle(staging)  # the runtime's full validation, test inference included
         if output.exists():
             shutil.rmtree(output)
+        staging.chmod(0o755)  # mkdtemp makes it private; a bundle is shared like any folder
         staging.rename(output)
     finally:
         if staging.exists():

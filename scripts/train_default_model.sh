@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Rebuilds models/reach_default from nothing, with the package's own commands.
+# About 30 minutes on 2 CPU cores (training is single-threaded so the result does not
+# depend on the machine's core count); a CUDA machine: add --device cuda to train.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=${1:-runs/reach_default}
+mkdir -p "$work"
+imle-policy-ros sim-demos -n 200 -o "$work/demos" --image-size 64 --seed 0 --overwrite
+imle-policy-ros train "$work/demos" -o "$work/train" --steps 3000 --batch-size 48 -m 16 --epsilon 0.01 \
+  --encoder-width 8 --down-dims 32 64 128 --warmup-steps 200 --lr 1e-3 --ema-decay 0.995 \
+  --checkpoint-every 500 --threads 1 --seed 0
+imle-policy-ros export "$work/train/checkpoints/latest.pt" -o models/reach_default --overwrite
+imle-policy-ros eval --model models/reach_default --episodes 100
