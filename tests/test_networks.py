@@ -9,17 +9,6 @@ from imle_policy_ros.learning.encoder import ResNet18Encoder
 from imle_policy_ros.learning.generator import ConditionalUnet1D
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # These networks are tiny: intra-op threads only add overhead, and when the CPU is
-    # shared (parallel test runs, a training job) OpenMP spin-waiting can make a
-    # 3-second test take minutes. One thread keeps the timings stable.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _images(batch, height, width, seed=0):
     g = torch.Generator().manual_seed(seed)
     return torch.randint(0, 256, (batch, height, width, 3), dtype=torch.uint8, generator=g)

@@ -7,17 +7,6 @@ import torch
 from imle_policy_ros.learning.rs_imle_loss import rs_imle_loss, rs_imle_stats
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # These networks are tiny: intra-op threads only add overhead, and when the CPU is
-    # shared (parallel test runs, a training job) OpenMP spin-waiting can make a
-    # 3-second test take minutes. One thread keeps the timings stable.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _reference_rule(real, fake, epsilon):
     """The reference's arithmetic, restated step by step (the oracle for the tests below):
     rejected samples are pushed up by the batch-wide max distance, and an example counts

@@ -1,0 +1,18 @@
+"""Shared test settings."""
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    # The test networks are tiny: intra-op threads only add overhead, and when the CPU is
+    # shared (CI next to other jobs, a training run) OpenMP spin-waiting can make a
+    # 3-second test take minutes. One thread keeps timings stable and results repeatable.
+    try:
+        import torch
+    except ImportError:  # the runtime tests run without torch
+        yield
+        return
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
