@@ -141,7 +141,7 @@ def _add_eval(sub) -> None:
 def _run_eval(args) -> int:
     import json
 
-    from .evaluation.closed_loop import EVAL_SEED_BASE, EvalConfig, evaluate, run_episode
+    from .evaluation.closed_loop import EvalConfig, evaluate
     from .evaluation.start_modes import start_mode_shares
     from .runtime import BundleError, load_bundle
 
@@ -154,15 +154,14 @@ def _run_eval(args) -> int:
                      temporal_consistency=not args.no_temporal_consistency,
                      consistency_reset_every=args.consistency_reset_every, control_hz=args.control_rate,
                      camera_hz=args.camera_rate, latency_ms=args.latency_ms)
-    report = evaluate(bundle, cfg, progress=not args.no_progress and not args.json)
+    frames = [] if args.video else None
+    report = evaluate(bundle, cfg, progress=not args.no_progress and not args.json, first_episode_frames=frames)
     summary = {**report.summary(), **start_mode_shares(bundle, seed=args.seed)}
     if args.plot:
         from .evaluation.pictures import draw_paths
         summary["plot"] = str(draw_paths(report, args.plot, title=f"{args.model}"))
     if args.video:
         from .evaluation.pictures import write_video
-        frames = []
-        run_episode(bundle, cfg, EVAL_SEED_BASE + cfg.seed * 10_000, frames)
         summary["video"] = str(write_video(frames, args.video, fps=cfg.camera_hz))
     if args.json:
         print(json.dumps(summary))

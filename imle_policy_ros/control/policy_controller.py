@@ -135,12 +135,14 @@ class PolicyController:
         self._last_tick = now
         new_chunk = self._take_result(now)
 
-        hold_reason = self._hold_reason(now)
+        stale = self.history.stale_inputs(now, self.config.stale_timeout)
+        hold_reason = self._hold_reason(stale)
         if hold_reason:
             if not self.holding_reason:
                 self.executor.clear()  # a chunk from before a hold is never resumed
             self.holding_reason = hold_reason
-            self._maybe_infer(now)  # shadow mode: keep predicting while held, if inputs are fresh
+            if not stale:
+                self._maybe_infer(now)  # shadow mode: keep predicting while held, if inputs are fresh
             return Command(now, self._hold_position(), True, hold_reason)
 
         if self.holding_reason:
@@ -159,8 +161,7 @@ class PolicyController:
             self._overrun_counted = True
         return Command(now, self.executor.command(now), False)
 
-    def _hold_reason(self, now: float) -> str:
-        stale = self.history.stale_inputs(now, self.config.stale_timeout)
+    def _hold_reason(self, stale: list[str]) -> str:
         if stale:
             return "stale or missing input: " + ", ".join(stale)
         if not self.enabled:
@@ -182,7 +183,8 @@ class PolicyController:
 
     # ---- inference --------------------------------------------------------------------
     def _maybe_infer(self, now: float) -> None:
-        if self.runner.busy or self.history.stale_inputs(now, self.config.stale_timeout):
+        """Called only when every input is fresh."""
+        if self.runner.busy:
             return
         observation = self.history.observation()
         if observation is None or observation.t_obs <= self._requested_t_obs:

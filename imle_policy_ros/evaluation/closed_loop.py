@@ -119,12 +119,15 @@ def run_episode(bundle: PolicyBundle, cfg: EvalConfig, seed: int, frames: list |
                          status.time, np.asarray(env.tool_path), np.asarray(env.scene.target_xy), inference_ms)
 
 
-def evaluate(bundle: PolicyBundle, cfg: EvalConfig, progress: bool = True) -> EvalReport:
+def evaluate(bundle: PolicyBundle, cfg: EvalConfig, progress: bool = True,
+             first_episode_frames: list | None = None) -> EvalReport:
+    """first_episode_frames: a list to receive the camera frames of episode 0 (for a video)."""
     from tqdm import tqdm
 
     results = []
     bar = tqdm(range(cfg.episodes), desc="eval", unit="episode", disable=not progress, dynamic_ncols=True)
     for i in bar:
-        results.append(run_episode(bundle, cfg, EVAL_SEED_BASE + cfg.seed * 10_000 + i))
+        frames = first_episode_frames if i == 0 else None
+        results.append(run_episode(bundle, cfg, EVAL_SEED_BASE + cfg.seed * 10_000 + i, frames))
         bar.set_postfix(success=f"{np.mean([r.success for r in results]):.0%}")
     return EvalReport(results, cfg)

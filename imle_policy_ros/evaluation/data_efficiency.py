@@ -43,10 +43,10 @@ def run_cell(out: Path, demos: Path, objective: str, n: int, args) -> dict:
     if cli(train) != 0 or cli(["export", str(run / "checkpoints" / "latest.pt"), "-o", str(run / "bundle"),
                                 "--overwrite"]) != 0:
         raise RuntimeError(f"{objective} with {n} demos: training or export failed")
-    report = evaluate(load_bundle(run / "bundle", intra_op_threads=args.threads),
-                      EvalConfig(episodes=args.episodes, seed=args.seed), progress=False)
+    bundle = load_bundle(run / "bundle", intra_op_threads=args.threads)
+    report = evaluate(bundle, EvalConfig(episodes=args.episodes, seed=args.seed), progress=False)
     summary = {"objective": objective, "demos": n, **report.summary(),
-               **start_mode_shares(load_bundle(run / "bundle", intra_op_threads=args.threads))}
+               **start_mode_shares(bundle)}
     result_file.write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from ..runtime.bundle import file_sha256, load_bundle
+from ..runtime.sessions import create_session
 from ..runtime.normalization import MinMaxStats
 from ..runtime.policy_spec import (ENCODER_FILE, GENERATOR_FILE, CameraSpec, PolicySpec,
                                    TrainingInfo)
@@ -98,16 +99,13 @@ def _export_both(net: ImlePolicyNetwork, directory: Path) -> None:
 
 def check_parity(net: ImlePolicyNetwork, directory: Path, seed: int = 1234) -> ParityReport:
     """ONNX Runtime vs torch on inputs neither saw during export."""
-    import onnxruntime as ort
-
     cfg = net.config
     rng = np.random.default_rng(seed)
     images = rng.integers(0, 256, (3, *cfg.image_hw, 3), dtype=np.uint8)
     condition = rng.standard_normal((32, cfg.condition_dim)).astype(np.float32)
     noise = rng.standard_normal((32, cfg.pred_horizon, cfg.action_dim)).astype(np.float32)
-    opts = ort.SessionOptions()
-    enc = ort.InferenceSession(str(directory / ENCODER_FILE), opts, providers=["CPUExecutionProvider"])
-    gen = ort.InferenceSession(str(directory / GENERATOR_FILE), opts, providers=["CPUExecutionProvider"])
+    enc, _ = create_session(directory / ENCODER_FILE, ["cpu"])
+    gen, _ = create_session(directory / GENERATOR_FILE, ["cpu"])
     with torch.no_grad():
         enc_torch = net.encoder(torch.from_numpy(images)).numpy()
         gen_torch = net.generator(torch.from_numpy(condition), torch.from_numpy(noise)).numpy()
