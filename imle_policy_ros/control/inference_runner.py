@@ -1,6 +1,7 @@
 """Where inference runs, so that a control tick never waits for it.
 
-`ThreadedRunner` runs each job in one background thread (the robot). `SimulatedLatencyRunner`
+`JobSlot` holds the one job in flight; `ThreadedRunner` runs it in a background thread, the
+ROS node in its inference callback group. `SimulatedLatencyRunner`
 computes the job at once but hands the result out only when the injected clock has moved
 past the job's start plus a latency: deterministic closed-loop tests and evaluations on
 simulated time, with inference as late as it would be on the robot.
@@ -25,18 +26,21 @@ class JobResult:
     latency: float = 0.0  # seconds from submit to result, on the runner's clock
 
 
-class ThreadedRunner:
-    def __init__(self, clock: Clock, name: str = "imle-inference"):
+class JobSlot:
+    """One job at a time, handed from the control thread to whatever runs it.
+
+    The control side calls submit/poll/discard; the worker side calls `run_pending()` (a
+    plain thread in `ThreadedRunner`, a callback in the ROS node's inference callback
+    group). A result of a job submitted before the last `discard()` is dropped.
+    """
+
+    def __init__(self, clock: Clock):
         self._clock = clock
         self._lock = threading.Lock()
-        self._wake = threading.Condition(self._lock)
         self._job: tuple[Callable[[], Any], Any, float] | None = None
         self._result: JobResult | None = None
         self._busy = False
-        self._stopped = False
-        self._generation = 0  # bumped by discard(): results of older jobs are dropped
-        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
-        self._thread.start()
+        self._generation = 0
 
     @property
     def busy(self) -> bool:
@@ -45,12 +49,15 @@ class ThreadedRunner:
 
     def submit(self, job: Callable[[], Any], tag: Any = None) -> bool:
         with self._lock:
-            if self._busy or self._stopped:
+            if self._busy:
                 return False
             self._busy = True
             self._job = (job, tag, self._clock.now())
-            self._wake.notify()
-            return True
+        self._job_ready()
+        return True
+
+    def _job_ready(self) -> None:
+        """Hook for the worker side: wake whatever runs `run_pending`."""
 
     def poll(self) -> JobResult | None:
         with self._lock:
@@ -63,27 +70,53 @@ class ThreadedRunner:
             self._result = None
             self._generation += 1
 
-    def stop(self) -> None:
+    def has_job(self) -> bool:
         with self._lock:
-            self._stopped = True
-            self._wake.notify()
+            return self._job is not None
+
+    def run_pending(self) -> None:
+        """Worker side: run the submitted job, if any, and store its result."""
+        with self._lock:
+            if self._job is None:
+                return
+            (job, tag, started), self._job = self._job, None
+            generation = self._generation
+        result = _run(job, tag)
+        with self._lock:
+            result.latency = self._clock.now() - started
+            if generation == self._generation:
+                self._result = result
+            self._busy = False
+
+
+class ThreadedRunner(JobSlot):
+    """Runs each job in one background thread."""
+
+    def __init__(self, clock: Clock, name: str = "imle-inference"):
+        super().__init__(clock)
+        self._wake = threading.Event()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, job: Callable[[], Any], tag: Any = None) -> bool:
+        return not self._stopped and super().submit(job, tag)
+
+    def _job_ready(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._wake.set()
         self._thread.join(timeout=5.0)
 
     def _loop(self) -> None:
         while True:
-            with self._lock:
-                while self._job is None and not self._stopped:
-                    self._wake.wait()
-                if self._stopped:
-                    return
-                (job, tag, started), self._job = self._job, None
-                generation = self._generation
-            result = _run(job, tag)
-            with self._lock:
-                result.latency = self._clock.now() - started
-                if generation == self._generation:
-                    self._result = result
-                self._busy = False
+            self._wake.wait()
+            self._wake.clear()
+            if self._stopped:
+                return
+            self.run_pending()
 
 
 class SimulatedLatencyRunner:

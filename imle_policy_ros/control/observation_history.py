@@ -1,13 +1,15 @@
 """What the policy has seen: encoded camera frames and joint states, with their stamps.
 
 Each frame is encoded once, when it arrives; the history keeps the features, never the
-images. An observation for the policy is taken at t_obs, the newest time at which every
+images. Inputs may arrive on other threads than the control tick's: one lock guards the
+buffers (the encoder runs outside it). An observation for the policy is taken at t_obs, the newest time at which every
 camera has a frame, and holds the obs_horizon steps t_obs - (To-1)*dt ... t_obs at the
 dataset's spacing dt (the same spacing the windows had in training), whatever rate the
 cameras and joint states arrive at.
 """
 from __future__ import annotations
 
+import threading
 from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -80,15 +82,18 @@ class ObservationHistory:
         keep = (obs_horizon - 1) * dt + 1.0
         self._frames = [_StampedBuffer(keep) for _ in self.camera_names]
         self._joints = _StampedBuffer(keep)
+        self._lock = threading.Lock()
 
     # ---- inputs -----------------------------------------------------------------------
     def add_frame(self, camera: int, stamp: float, frame: np.ndarray) -> None:
         what = f"camera {self.camera_names[camera]!r}"
-        self._frames[camera].require_newer(stamp, what)  # before paying for the encoder
+        with self._lock:
+            self._frames[camera].require_newer(stamp, what)  # before paying for the encoder
         features = np.asarray(self._encode(camera, frame), dtype=np.float32)
         if not np.all(np.isfinite(features)):
             raise InputRejected(f"{what}: encoder features are not finite; frame ignored")
-        self._frames[camera].add(stamp, features, what)
+        with self._lock:
+            self._frames[camera].add(stamp, features, what)
 
     def add_joint_state(self, stamp: float, names: Sequence[str], positions: Sequence[float]) -> None:
         """Reorders to the bundle's joint order; extra joints are ignored, missing ones refused."""
@@ -103,10 +108,24 @@ class ObservationHistory:
         if not np.all(np.isfinite(ordered)):
             bad = [n for n, v in zip(self.joint_names, ordered) if not np.isfinite(v)]
             raise InputRejected(f"joint_states: non-finite position for {bad}")
-        self._joints.add(stamp, ordered.astype(np.float32), "joint_states")
+        with self._lock:
+            self._joints.add(stamp, ordered.astype(np.float32), "joint_states")
+
+    def copy_joint_states_from(self, other: "ObservationHistory") -> None:
+        """Start with another history's joint states (they do not depend on the model)."""
+        with other._lock:
+            stamps, values = list(other._joints.stamps), list(other._joints.values)
+        with self._lock:
+            self._joints.clear()
+            for stamp, value in zip(stamps, values):
+                self._joints.add(stamp, value, "joint_states")
 
     # ---- queries ----------------------------------------------------------------------
     def latest_stamps(self) -> dict[str, float | None]:
+        with self._lock:
+            return self._latest_stamps()
+
+    def _latest_stamps(self) -> dict[str, float | None]:
         stamps = {f"camera {n!r}": b.latest for n, b in zip(self.camera_names, self._frames)}
         stamps["joint_states"] = self._joints.latest
         return stamps
@@ -117,11 +136,25 @@ class ObservationHistory:
                 if stamp is None or now - stamp > timeout]
 
     def latest_joint_positions(self) -> np.ndarray | None:
-        return self._joints.values[-1] if self._joints.stamps else None
+        with self._lock:
+            return self._joints.values[-1] if self._joints.stamps else None
+
+    def covers_window(self) -> bool:
+        """Every camera has a frame at or before the oldest step of the newest observation
+        (no edge padding needed): a history started mid-run is ready to replace another."""
+        with self._lock:
+            if self._joints.latest is None or any(b.latest is None for b in self._frames):
+                return False
+            oldest = min(b.latest for b in self._frames) - (self.obs_horizon - 1) * self.dt
+            return all(b.stamps[0] <= oldest + 1e-9 for b in self._frames)
 
     def observation(self) -> Observation | None:
         """The observation at the newest time every camera has a frame; None until every
         camera and the joint states have delivered at least once."""
+        with self._lock:
+            return self._observation()
+
+    def _observation(self) -> Observation | None:
         if self._joints.latest is None or any(b.latest is None for b in self._frames):
             return None
         t_obs = min(b.latest for b in self._frames)
@@ -131,5 +164,6 @@ class ObservationHistory:
         return Observation(t_obs, features, joints)
 
     def clear(self) -> None:
-        for buffer in (*self._frames, self._joints):
-            buffer.clear()
+        with self._lock:
+            for buffer in (*self._frames, self._joints):
+                buffer.clear()

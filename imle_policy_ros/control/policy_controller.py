@@ -13,6 +13,11 @@ while disabled, while any input is older than `stale_timeout`, or after a refuse
 otherwise the next inference is started early enough that its chunk is ready before the
 executed part of the current one (action_horizon steps) runs out.
 
+Model switch: `stage_policy` checks that a new policy can replace the running one and
+starts encoding frames with it too; once its own history covers the observation window,
+the next inference uses it (the running chunk goes on until then, and the new chunk is
+blended in like any other). Ticks never wait for it.
+
 Temporal consistency in time: the new chunk's waypoints have absolute times, and the
 reference it is compared with is the running chunk evaluated at those times (the part of
 both that overlaps). When inference is instantaneous and starts exactly action_horizon
@@ -21,6 +26,7 @@ steps after the previous observation, this is the reference implementation's rul
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +34,7 @@ import numpy as np
 from .chunk_executor import Chunk, ChunkExecutor, JointLimits
 from .clock import Clock
 from .inference_runner import JobResult
+from .model_switch import check_switchable
 from .observation_history import InputRejected, Observation, ObservationHistory
 
 
@@ -44,6 +51,9 @@ class ControllerConfig:
     # Start the next inference this long before the executed part of the chunk ends; None:
     # the recent inference latency (p90-like running max) plus one dataset step.
     replan_lead: float | None = None
+    # Keep inferring while disabled (fresh inputs), so `predicted_chunk` shows what the
+    # policy would do before it is allowed to move the arm.
+    shadow_mode: bool = True
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,7 @@ class ControllerStats:
     overruns: int = 0  # chunks that ran out before the next one was ready
     rejected_inputs: int = 0
     clock_resets: int = 0
+    model_switches: int = 0
     last_jump: float = 0.0
     last_inference_ms: float = 0.0
     last_latency_s: float = 0.0
@@ -81,8 +92,10 @@ class PolicyController:
         self.clock = clock
         self.runner = runner
         self.executor = ChunkExecutor(limits, self.config.blend_time)
-        self.history = ObservationHistory([c.name for c in self.spec.cameras], self.spec.joint_names,
-                                          self.spec.obs_horizon, self.spec.dt, policy.encode)
+        self.history = self._history_for(policy)
+        self._inputs_lock = threading.Lock()  # guards which histories inputs go to
+        self._staged: tuple | None = None  # (policy, its history, label) waiting to take over
+        self.policy_label = ""
         self.stats = ControllerStats()
         self.enabled = False
         self.holding_reason = "disabled"
@@ -93,30 +106,68 @@ class PolicyController:
         self._refused = ""  # why the last chunk was refused, until a usable one arrives
         self.predicted_chunk: Chunk | None = None  # newest usable chunk (executed or, held, shadow)
 
+    @staticmethod
+    def _history_for(policy) -> ObservationHistory:
+        spec = policy.spec
+        return ObservationHistory([c.name for c in spec.cameras], spec.joint_names, spec.obs_horizon, spec.dt,
+                                  policy.encode)
+
     # ---- inputs (any thread) ----------------------------------------------------------
     def on_frame(self, camera: int, stamp: float, frame: np.ndarray) -> str | None:
         """Returns None when accepted, else the reason it was refused (also counted)."""
-        return self._accept(lambda: self.history.add_frame(camera, stamp, frame))
+        return self._accept(lambda history: history.add_frame(camera, stamp, frame))
 
     def on_joint_state(self, stamp: float, names, positions) -> str | None:
-        return self._accept(lambda: self.history.add_joint_state(stamp, names, positions))
+        return self._accept(lambda history: history.add_joint_state(stamp, names, positions))
 
     def _accept(self, add) -> str | None:
+        with self._inputs_lock:
+            histories = [self.history] + ([self._staged[1]] if self._staged else [])
         try:
-            add()
+            for history in histories:  # a staged model sees the same inputs
+                add(history)
             return None
         except (InputRejected, ValueError) as exc:
             self.stats.rejected_inputs += 1
             self.stats.last_error = str(exc)
             return str(exc)
 
+    # ---- model switch -----------------------------------------------------------------
+    def stage_policy(self, policy, label: str = "") -> None:
+        """Queue `policy` to replace the running one between chunks. Raises
+        ModelSwitchRefused (a ValueError) when it cannot; the running policy is untouched."""
+        check_switchable(self.spec, policy.spec)
+        history = self._history_for(policy)
+        history.copy_joint_states_from(self.history)
+        with self._inputs_lock:
+            self._staged = (policy, history, label)
+
+    @property
+    def switch_pending(self) -> bool:
+        return self._staged is not None
+
+    def _swap_if_ready(self) -> None:
+        """Between inferences: let the staged policy take over once it has seen enough frames."""
+        staged = self._staged
+        if staged is None or self.runner.busy or not staged[1].covers_window():
+            return
+        with self._inputs_lock:
+            self.policy, self.history, self.policy_label = staged
+            self.spec = self.policy.spec
+            self._staged = None
+        self.stats.model_switches += 1
+
     # ---- commands from the operator ---------------------------------------------------
     def enable(self, on: bool) -> None:
         self.enabled = bool(on)
 
     def reset(self) -> None:
-        """Forget the inputs, the chunks and any inference in flight."""
+        """Forget the inputs, the chunks and any inference in flight (a staged model stays
+        staged, with no inputs either)."""
         self.history.clear()
+        staged = self._staged
+        if staged is not None:
+            staged[1].clear()
         self.executor.clear()
         self.executor.last_command = None
         self.runner.discard()
@@ -141,7 +192,7 @@ class PolicyController:
             if not self.holding_reason:
                 self.executor.clear()  # a chunk from before a hold is never resumed
             self.holding_reason = hold_reason
-            if not stale:
+            if not stale and (self.enabled or self.config.shadow_mode):
                 self._maybe_infer(now)  # shadow mode: keep predicting while held, if inputs are fresh
             return Command(now, self._hold_position(), True, hold_reason)
 
@@ -184,6 +235,7 @@ class PolicyController:
     # ---- inference --------------------------------------------------------------------
     def _maybe_infer(self, now: float) -> None:
         """Called only when every input is fresh."""
+        self._swap_if_ready()
         if self.runner.busy:
             return
         observation = self.history.observation()

@@ -64,8 +64,9 @@ def file_sha256(path: Path) -> str:
 
 
 def load_bundle(path: str | Path, providers: Sequence[str] = ("cpu",),
-                intra_op_threads: int = 0) -> PolicyBundle:
-    """Validate the bundle directory `path` and open its sessions; raises BundleError."""
+                intra_op_threads: int = 0, allow_spinning: bool = True) -> PolicyBundle:
+    """Validate the bundle directory `path` and open its sessions; raises BundleError.
+    allow_spinning: see runtime.sessions.session_options."""
     providers = [providers] if isinstance(providers, str) else list(providers)
     for name in providers:
         resolve_provider(name)  # an unknown name is a config error (ValueError), not a bundle one
@@ -90,8 +91,8 @@ def load_bundle(path: str | Path, providers: Sequence[str] = ("cpu",),
     for file in files.values():
         _check_opset(file, spec, spec_path)
 
-    encoder, encoder_provider = _open_session(files[ENCODER_FILE], providers, intra_op_threads)
-    generator, generator_provider = _open_session(files[GENERATOR_FILE], providers, intra_op_threads)
+    encoder, encoder_provider = _open_session(files[ENCODER_FILE], providers, intra_op_threads, allow_spinning)
+    generator, generator_provider = _open_session(files[GENERATOR_FILE], providers, intra_op_threads, allow_spinning)
     bundle = PolicyBundle(spec, directory, encoder, generator, encoder_provider, generator_provider)
     _check_io(bundle, files)
     _test_inference(bundle, files)
@@ -120,9 +121,10 @@ def _check_opset(file: Path, spec: PolicySpec, spec_path: Path) -> None:
                           f"an opset in that range")
 
 
-def _open_session(file: Path, providers: Sequence[str], threads: int) -> tuple[ort.InferenceSession, str]:
+def _open_session(file: Path, providers: Sequence[str], threads: int,
+                  allow_spinning: bool) -> tuple[ort.InferenceSession, str]:
     try:
-        return create_session(file, providers, threads)
+        return create_session(file, providers, threads, allow_spinning)
     except Exception as exc:  # ORT raises its own exception types (Fail, InvalidGraph, ...)
         raise BundleError(f"{file}: ONNX Runtime cannot load it ({type(exc).__name__}: {exc}); "
                           f"re-export the model") from exc

@@ -44,17 +44,22 @@ def resolve_provider(name: str) -> str:
     raise ValueError(f"unknown execution provider {name!r}; valid names: {', '.join(valid)}")
 
 
-def session_options(intra_op_threads: int = 0) -> ort.SessionOptions:
+def session_options(intra_op_threads: int = 0, allow_spinning: bool = True) -> ort.SessionOptions:
+    """allow_spinning=False: ORT's worker threads sleep between runs instead of busy-waiting
+    for the next one. Slightly slower per run on an idle machine, but on a robot computer
+    where the control loop shares the cores, spinning workers starve it."""
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     if intra_op_threads < 0:
         raise ValueError(f"intra_op_threads must be >= 0 (0 = ORT default), got {intra_op_threads}")
     options.intra_op_num_threads = int(intra_op_threads)  # 0 lets ORT pick (one per core)
+    if not allow_spinning:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return options
 
 
 def create_session(model_path: str | os.PathLike, providers: Sequence[str],
-                   intra_op_threads: int = 0) -> tuple[ort.InferenceSession, str]:
+                   intra_op_threads: int = 0, allow_spinning: bool = True) -> tuple[ort.InferenceSession, str]:
     """Build an InferenceSession on the first requested provider that works.
 
     Each candidate session is given the rest of the requested chain behind it (e.g.
@@ -80,7 +85,7 @@ def create_session(model_path: str | os.PathLike, providers: Sequence[str],
     if CPU not in chain:
         chain.append(CPU)
 
-    options = session_options(intra_op_threads)
+    options = session_options(intra_op_threads, allow_spinning)
     path = os.fspath(model_path)
     for i, provider in enumerate(chain):
         try:
