@@ -3,8 +3,9 @@
 `pip install .` gives the deploy runtime (numpy, onnxruntime, opencv); extras add the rest:
   [train]  torch and onnx, to train and export models
   [dev]    the test tools
-rclpy is deliberately not a pip requirement: on a robot it comes from the sourced ROS 2
-install (never pip-install it over that); see README for the pip wheels used without ROS.
+  [ros]    ROS 2 Jazzy rclpy + Fast DDS + the message packages, as pip wheels, for hosts
+           without a ROS install (Python 3.11, x86_64 only). On a robot, rclpy comes from the
+           sourced ROS 2 install: do not install this extra there.
 """
 import os
 from glob import glob
@@ -17,7 +18,8 @@ PACKAGE = "imle_policy_ros"
 def share_tree(folder):
     """One (destination, [files]) entry per directory: data_files take files, not folders."""
     entries = []
-    for directory, _, files in os.walk(folder):
+    for directory, subdirs, files in os.walk(folder):
+        subdirs[:] = [d for d in subdirs if d != "__pycache__"]  # bytecode of a launch file is not data
         paths = [os.path.join(directory, f) for f in sorted(files) if f != ".gitkeep"]
         if paths:
             entries.append((os.path.join("share", PACKAGE, directory), paths))
@@ -46,6 +48,9 @@ setup(
     extras_require={
         "train": ["torch>=2.1", "onnx>=1.14"],
         "dev": ["pytest>=7"],
+        "ros": [f"ros-jazzy-{name}; python_version == '3.11' and platform_machine == 'x86_64'" for name in (
+            "rclpy", "rmw-fastrtps-cpp", "sensor-msgs", "trajectory-msgs", "std-msgs", "std-srvs",
+            "geometry-msgs", "diagnostic-msgs", "visualization-msgs")],
     },
     zip_safe=True,
     maintainer="imle_policy_ros maintainers",

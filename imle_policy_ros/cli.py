@@ -188,7 +188,41 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_export(sub)
     _add_eval(sub)
+    _add_run(sub)
     return parser
+
+
+def _add_run(sub) -> None:
+    p = sub.add_parser("run", help="start the ROS 2 nodes a config names, in this process (no ros2 launch needed)",
+                       description="Start the nodes whose names are the top-level keys of a ROS parameters file "
+                                   "(config/sim.yaml: the simulator and the policy), each with its parameters "
+                                   "from that file, under one executor. Needs rclpy: a sourced ROS 2, or "
+                                   "pip install 'imle_policy_ros[ros]'.")
+    p.add_argument("--config", required=True, help="parameters file: a path, or a name in the package's config/")
+    p.add_argument("--model", default=None, help="override the policy's model_path")
+    p.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+    p.add_argument("ros_args", nargs=argparse.REMAINDER,
+                   help="extra ROS arguments after --ros-args, e.g. --ros-args -p imle_policy:autostart:=false")
+    p.set_defaults(run=_run_run)
+
+
+def _run_run(args) -> int:
+    try:
+        import rclpy  # noqa: F401
+    except ImportError:
+        print("run: rclpy is not importable. Source your ROS 2 install, or pip install "
+              "'imle_policy_ros[ros]' (pip wheels of ROS 2 Jazzy; Python 3.11, x86_64).", file=sys.stderr)
+        return 1
+    from .ros.run import run
+
+    extra = list(args.ros_args)
+    if extra and extra[0] == "--ros-args":
+        extra = extra[1:]
+    try:
+        return run(args.config, model=args.model, duration=args.duration, ros_args=extra)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"run: {exc}", file=sys.stderr)
+        return 1
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,307 @@
+"""policy_node (`/imle_policy`): camera frames and joint states in, arm commands out.
+
+Thin wiring over control.PolicyController, which makes every decision (what to command,
+when to hold, when to infer, when a new model takes over). Four threads, none waiting for
+another: the control loop (a PeriodicLoop at control_rate_hz), inference (ThreadedRunner),
+the inputs (camera and joint-state subscriptions, on a companion node `_imle_policy_inputs`
+with its own executor, so a frame is encoded as it arrives), and this node's executor
+(services, parameters, diagnostics), where a new model is loaded and validated while
+everything else goes on. (ros/spin.py says why not a MultiThreadedExecutor.)
+"""
+from __future__ import annotations
+
+import rclpy
+from diagnostic_msgs.msg import DiagnosticArray
+from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor, SetParametersResult
+from rclpy.exceptions import ParameterUninitializedException
+from rclpy.node import Node
+from rclpy.parameter import Parameter
+from rclpy.qos import qos_profile_sensor_data
+from sensor_msgs.msg import CompressedImage, Image, JointState
+from std_msgs.msg import Float64MultiArray
+from std_srvs.srv import SetBool, Trigger
+from trajectory_msgs.msg import JointTrajectory
+
+from ..cameras.image_codec import ImageRejected
+from ..control.inference_runner import ThreadedRunner
+from ..control.periodic_loop import PeriodicLoop
+from ..control.policy_controller import ControllerConfig, PolicyController
+from ..control.rate_meter import RateMeter
+from ..resources import resolve_model_path
+from ..runtime import OnnxPolicy, load_bundle
+from . import messages
+from .command_layout import CommandLayout, joint_limits
+from .policy_parameters import BY_NAME, PARAMETERS, PolicyNodeConfig, check_value
+
+NODE_NAME = "imle_policy"
+
+
+class RosClock:
+    """The node's clock (ROS time: follows /clock when use_sim_time is set) in seconds."""
+
+    def __init__(self, node: Node):
+        self._clock = node.get_clock()
+
+    def now(self) -> float:
+        return self._clock.now().nanoseconds * 1e-9
+
+
+class PolicyNode(Node):
+    def __init__(self, **kwargs):
+        super().__init__(NODE_NAME, **kwargs)
+        self._declare_parameters()
+        cfg = self.config = PolicyNodeConfig.from_values(self._parameter_values())
+        self.clock = RosClock(self)
+        policy = self._load_policy(cfg.model_path)
+        self.model_path = str(policy.bundle.path)
+        self.layout = CommandLayout.create(cfg.joint_names, policy.spec)
+        self.runner = ThreadedRunner(self.clock)
+        self.controller = PolicyController(
+            policy, joint_limits(cfg, self.layout, policy.spec), self.clock, self.runner,
+            ControllerConfig(stale_timeout=cfg.stale_observation_timeout, blend_time=cfg.blend_time,
+                             temporal_consistency=cfg.temporal_consistency,
+                             consistency_reset_every=cfg.consistency_reset_every, shadow_mode=cfg.shadow_mode))
+        self.controller.policy_label = self.model_path
+        self.rate = RateMeter(1.0 / cfg.control_rate_hz)
+        self._published_disabled_hold = True  # nothing to stop before the first enable
+        self._last_predicted = None
+
+        self.input_node = Node("_" + NODE_NAME + "_inputs")  # leading underscore: hidden from node lists
+        self._subscribe_inputs(cfg, len(policy.spec.cameras))
+        self._command_pub = self.create_publisher(
+            JointTrajectory if cfg.command_interface == "joint_trajectory" else Float64MultiArray,
+            cfg.command_topic, 10)
+        self._predicted_pub = self.create_publisher(JointTrajectory, "~/predicted_trajectory", 10)
+        self._diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self.create_service(SetBool, "~/enable", self._on_enable)
+        self.create_service(Trigger, "~/reset", self._on_reset)
+        self.control_loop = PeriodicLoop(1.0 / cfg.control_rate_hz, self._on_control_tick, "imle-control",
+                                         on_error=self._on_control_error)
+        self.create_timer(1.0 / cfg.diagnostics_rate_hz, self._publish_diagnostics)
+        self.add_on_set_parameters_callback(self._on_set_parameters)
+        self.controller.enable(cfg.autostart)
+        self.control_loop.start()
+        self.get_logger().info(
+            f"model {self.model_path} on {policy.bundle.generator_provider}; {cfg.command_interface} -> "
+            f"{cfg.command_topic} at {cfg.control_rate_hz:g} Hz; " + ("enabled" if cfg.autostart else
+                                                                      "disabled: call ~/enable to move the arm"))
+
+    # ---- set-up -------------------------------------------------------------------------
+    def _declare_parameters(self) -> None:
+        for p in PARAMETERS:
+            descriptor = ParameterDescriptor(description=p.description, read_only=not p.live)
+            if p.min is not None and isinstance(p.default, float):
+                descriptor.floating_point_range = [FloatingPointRange(from_value=p.min, to_value=p.max)]
+            elif p.min is not None:
+                descriptor.integer_range = [IntegerRange(from_value=int(p.min), to_value=int(p.max), step=1)]
+            default = {"string[]": Parameter.Type.STRING_ARRAY,
+                       "double[]": Parameter.Type.DOUBLE_ARRAY}.get(p.default, p.default) \
+                if isinstance(p.default, str) else p.default
+            self.declare_parameter(p.name, default, descriptor)
+
+    def _parameter_values(self) -> dict:
+        values = {}
+        for p in PARAMETERS:
+            try:
+                values[p.name] = self.get_parameter(p.name).value
+            except ParameterUninitializedException:
+                values[p.name] = []  # an empty list left unset
+        return values
+
+    def _load_policy(self, model_path: str) -> OnnxPolicy:
+        """Load and validate a bundle (BundleError on any problem). Consistency is applied
+        in time by the controller, so the policy itself only samples."""
+        cfg = self.config
+        # ORT workers must not busy-wait: they share the cores with the control timer.
+        bundle = load_bundle(resolve_model_path(model_path), cfg.providers, cfg.inference_threads,
+                             allow_spinning=False)
+        return OnnxPolicy(bundle, num_samples=cfg.num_samples, temporal_consistency=False)
+
+    def _subscribe_inputs(self, cfg: PolicyNodeConfig, cameras: int) -> None:
+        if len(cfg.image_topics) != cameras:
+            raise ValueError(f"image_topics lists {len(cfg.image_topics)} topics but the bundle has {cameras} "
+                             f"camera(s): give one topic per camera, in the bundle's order")
+        for index, topic in enumerate(cfg.image_topics):
+            msg_type = CompressedImage if topic.rstrip("/").endswith("/compressed") else Image
+            self.input_node.create_subscription(msg_type, topic, lambda msg, i=index: self._on_image(i, msg),
+                                                qos_profile_sensor_data)
+        self.input_node.create_subscription(JointState, cfg.joint_state_topic, self._on_joint_state,
+                                            qos_profile_sensor_data)
+
+    def nodes(self) -> list[Node]:
+        """The nodes to spin, each in its own executor (ros/spin.py)."""
+        return [self, self.input_node]
+
+    def destroy_node(self) -> None:
+        self.control_loop.stop()
+        self.runner.stop()
+        super().destroy_node()  # the input node is destroyed by whoever spins it
+
+    # ---- inputs -------------------------------------------------------------------------
+    def _stamp(self, header) -> float:
+        """Header stamp in seconds; an unset (zero) stamp means 'now' (some drivers)."""
+        t = messages.stamp_seconds(header.stamp)
+        return t if t > 0 else self.clock.now()
+
+    def _on_image(self, camera: int, msg) -> None:
+        try:
+            frame = messages.image_to_rgb(msg)
+        except ImageRejected as exc:
+            self.controller.stats.rejected_inputs += 1
+            self.controller.stats.last_error = f"camera {camera}: {exc}"
+            self.get_logger().warning(f"image refused on {self.config.image_topics[camera]}: {exc}",
+                                      throttle_duration_sec=2.0)
+            return
+        self._log_refusal(self.controller.on_frame(camera, self._stamp(msg.header), frame))
+
+    def _on_joint_state(self, msg: JointState) -> None:
+        self._log_refusal(self.controller.on_joint_state(self._stamp(msg.header), list(msg.name), list(msg.position)))
+
+    def _log_refusal(self, reason: str | None) -> None:
+        if reason:
+            self.get_logger().warning(f"input refused: {reason}", throttle_duration_sec=2.0)
+
+    # ---- control tick -------------------------------------------------------------------
+    def _on_control_tick(self) -> None:
+        command = self.controller.tick()
+        self.rate.tick(command.time)
+        self._publish_prediction()
+        if command.positions is None:
+            return  # no joint state yet: nothing safe to command
+        if not self.controller.enabled:  # whatever else holds it, e.g. inputs not there yet
+            if self._published_disabled_hold:
+                return  # disabled: leave the arm to whoever else commands it
+            self._published_disabled_hold = True  # but stop it where it is first
+        else:
+            self._published_disabled_hold = False
+        if self.config.command_interface == "forward_position":
+            self._command_pub.publish(messages.float64_array(self.layout.to_command_order(command.positions)))
+            return
+        # JointTrajectoryController: the command now (one control period ahead), then the
+        # rest of the running chunk, so a late message does not stall the arm.
+        period = 1.0 / self.config.control_rate_hz
+        times, points = [period], [command.positions]
+        if not command.holding:
+            ahead, waypoints = self.controller.executor.remaining_waypoints(command.time)
+            keep = ahead > period + 1e-3
+            times += list(ahead[keep])
+            points += list(waypoints[keep])
+        self._command_pub.publish(messages.joint_trajectory(
+            self.layout.joint_names, times, [self.layout.to_command_order(p) for p in points]))
+
+    def _on_control_error(self, exc: BaseException) -> None:
+        self.get_logger().error(f"control tick failed: {exc!r}", throttle_duration_sec=1.0)
+
+    def _publish_prediction(self) -> None:
+        """The newest usable chunk, one point per action, timed from its observation."""
+        chunk = self.controller.predicted_chunk
+        if chunk is None or chunk is self._last_predicted:
+            return
+        self._last_predicted = chunk
+        msg = messages.joint_trajectory(self.layout.joint_names, chunk.times - chunk.t_obs,
+                                        self.layout.to_command_order(chunk.positions),
+                                        stamp=messages.seconds_to_stamp(chunk.t_obs))
+        self._predicted_pub.publish(msg)
+
+    # ---- services -----------------------------------------------------------------------
+    def _on_enable(self, request: SetBool.Request, response: SetBool.Response) -> SetBool.Response:
+        self.controller.enable(request.data)
+        response.success = True
+        response.message = "enabled" if request.data else "disabled: holding, then leaving the arm alone"
+        self.get_logger().info(response.message)
+        return response
+
+    def _on_reset(self, request: Trigger.Request, response: Trigger.Response) -> Trigger.Response:
+        self.controller.reset()
+        response.success = True
+        response.message = "inputs, chunks and inference in flight forgotten; holding until fresh inputs"
+        return response
+
+    # ---- parameters ---------------------------------------------------------------------
+    def _on_set_parameters(self, params: list[Parameter]) -> SetParametersResult:
+        for p in params:
+            problem = check_value(p.name, p.value) if p.name in BY_NAME else None
+            if problem:
+                return SetParametersResult(successful=False, reason=problem)
+        for p in params:
+            if p.name == "model_path" and p.value != self.config.model_path:
+                reason = self._stage_model(p.value)
+                if reason:
+                    return SetParametersResult(successful=False, reason=reason)
+        for p in params:
+            self._apply_live(p.name, p.value)
+        return SetParametersResult(successful=True)
+
+    def _stage_model(self, model_path: str) -> str:
+        """Loads and validates the bundle in this (parameter service) thread while control
+        goes on in its own; the controller swaps it in between chunks. '' or the reason."""
+        self.get_logger().info(f"loading model {model_path} (the running model keeps control)")
+        try:
+            policy = self._load_policy(model_path)
+            self.controller.stage_policy(policy, label=str(policy.bundle.path))
+        except Exception as exc:  # every failure is a refusal: the old model keeps running
+            reason = f"model {model_path} refused: {exc}"
+            self.get_logger().error(reason)
+            return reason
+        self.get_logger().info(f"model {policy.bundle.path} validated; it takes over at the next chunk")
+        return ""
+
+    def _apply_live(self, name: str, value) -> None:
+        ctrl = self.controller
+        self.config = PolicyNodeConfig(**{**self.config.__dict__, name: value}) if name in BY_NAME else self.config
+        if name == "num_samples":
+            ctrl.policy.num_samples = int(value)
+        elif name == "temporal_consistency":
+            ctrl.config.temporal_consistency = bool(value)
+        elif name == "consistency_reset_every":
+            ctrl.config.consistency_reset_every = int(value)
+        elif name == "stale_observation_timeout":
+            ctrl.config.stale_timeout = float(value)
+        elif name == "shadow_mode":
+            ctrl.config.shadow_mode = bool(value)
+
+    # ---- diagnostics --------------------------------------------------------------------
+    def _publish_diagnostics(self) -> None:
+        ctrl, stats = self.controller, self.controller.stats
+        stale = ctrl.history.stale_inputs(self.clock.now(), ctrl.config.stale_timeout)
+        if ctrl.holding_reason and ctrl.holding_reason != "disabled":
+            level = "warn"
+        else:
+            level = "ok"
+        message = ("holding: " + ctrl.holding_reason) if ctrl.holding_reason else "running"
+        values = {
+            "enabled": ctrl.enabled,
+            "active_model": ctrl.policy_label,
+            "provider": ctrl.policy.bundle.generator_provider,
+            "switch_pending": ctrl.switch_pending,
+            "model_switches": stats.model_switches,
+            "num_samples": ctrl.policy.num_samples,
+            "inference_ms": stats.last_inference_ms,
+            "inference_latency_ms": stats.last_latency_s * 1e3,
+            "control_rate_hz": self.rate.rate_hz(),
+            "control_jitter_ms_p99": self.rate.jitter_ms(99),
+            "stale_inputs": ", ".join(stale) or "none",
+            "chunk_jump": stats.last_jump,
+            "chunks_started": stats.chunks_started,
+            "chunks_refused": stats.chunks_refused,
+            "overruns": stats.overruns,
+            "late_results": stats.late_results,
+            "rejected_inputs": stats.rejected_inputs,
+            "clock_resets": stats.clock_resets,
+            "last_error": stats.last_error or "none",
+        }
+        self._diagnostics_pub.publish(messages.diagnostic_array(
+            self.get_clock().now().to_msg(), f"{self.get_name()}: controller", self.get_name(), level, message,
+            values))
+
+
+def main(args=None) -> int:
+    from .spin import spin_nodes
+
+    return spin_nodes(lambda: PolicyNode().nodes(), args)
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""sim_robot_node (`/sim_robot`): the built-in simulator as a ROS 2 arm with a camera.
+
+Publishes joint_states and the top-down camera's images, and takes commands the way a
+ros2_control arm does: a JointTrajectoryController topic and a forward_position_controller
+topic (sim.CommandFollower). Physics follows the node's clock. When an episode ends
+(success, collision or timeout) and `reset_on_done` is set, a new scene starts after
+`reset_delay`: the arm is put back home, commands are ignored for `settle_time`, and the
+policy's `~/reset` service (if named) is called so it does not continue the old plan.
+`camera_enabled` / `joint_states_enabled` switch the outputs off at run time, as an
+unplugged camera or a stopped driver would (fault tests, demos).
+"""
+from __future__ import annotations
+
+import json
+
+from rcl_interfaces.msg import ParameterDescriptor
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+from rclpy.node import Node
+from rclpy.qos import qos_profile_sensor_data
+from sensor_msgs.msg import Image, JointState
+from std_msgs.msg import Float64MultiArray, String
+from std_srvs.srv import Trigger
+from trajectory_msgs.msg import JointTrajectory
+
+from ..sim.command_follower import CommandFollower, CommandRefused
+from ..sim.reach_env import ReachEnv
+from . import messages
+
+PARAMETERS = {  # name: (default, description, live)
+    "seed": (0, "seed of the first scene; each new episode takes the next one", False),
+    "image_size": (64, "camera frames are image_size x image_size RGB", False),
+    "camera_rate_hz": (30.0, "camera frame rate", False),
+    "joint_state_rate_hz": (100.0, "joint_states rate; physics advances at each (in steps of 10 ms at most)",
+                            False),
+    "camera_topic": ("/camera/top/image_raw", "sensor_msgs/Image output", False),
+    "camera_frame_id": ("camera_top_optical_frame", "frame id of the images", False),
+    "joint_state_topic": ("/joint_states", "sensor_msgs/JointState output", False),
+    "trajectory_topic": ("/joint_trajectory_controller/joint_trajectory", "JointTrajectory input", False),
+    "position_command_topic": ("/forward_position_controller/commands", "Float64MultiArray input", False),
+    "reset_on_done": (True, "start a new scene when an episode ends", True),
+    "reset_delay": (2.0, "s between the end of an episode and the next scene", True),
+    "settle_time": (0.3, "s after a reset during which commands are ignored", True),
+    "policy_reset_service": ("", "Trigger service called after each reset (e.g. /imle_policy/reset)", False),
+    "camera_enabled": (True, "publish camera frames (false: as if unplugged)", True),
+    "joint_states_enabled": (True, "publish joint states (false: as if the driver stopped)", True),
+}
+
+
+class SimRobotNode(Node):
+    def __init__(self, **kwargs):
+        super().__init__("sim_robot", **kwargs)
+        for name, (default, description, live) in PARAMETERS.items():
+            self.declare_parameter(name, default, ParameterDescriptor(description=description, read_only=not live))
+        p = {name: self.get_parameter(name).value for name in PARAMETERS}
+        self.params = p
+        self.seed = int(p["seed"])
+        self.env = ReachEnv(seed=self.seed, image_size=int(p["image_size"]))
+        self.env.reset(seed=self.seed)
+        self.episode = 0
+        self.follower = CommandFollower(self.env.joint_names, self.env.joint_positions)
+        self._last_physics = self._now()
+        self._ignore_commands_until = 0.0
+        self._done_since: float | None = None
+        self.rejected_commands = 0
+
+        self._image_pub = self.create_publisher(Image, p["camera_topic"], qos_profile_sensor_data)
+        self._joint_pub = self.create_publisher(JointState, p["joint_state_topic"], qos_profile_sensor_data)
+        self._status_pub = self.create_publisher(String, "~/status", 10)
+        self.create_subscription(JointTrajectory, p["trajectory_topic"], self._on_trajectory, 10)
+        self.create_subscription(Float64MultiArray, p["position_command_topic"], self._on_positions, 10)
+        self.create_service(Trigger, "~/reset", self._on_reset_service)
+        self._policy_reset = (self.create_client(Trigger, p["policy_reset_service"])
+                              if p["policy_reset_service"] else None)
+        self.create_timer(1.0 / p["joint_state_rate_hz"], self._on_state_tick)
+        self.create_timer(1.0 / p["camera_rate_hz"], self._publish_image, callback_group=MutuallyExclusiveCallbackGroup())
+        self.create_timer(0.1, self._publish_status)
+        self.get_logger().info(f"simulated arm {list(self.env.joint_names)}; camera on {p['camera_topic']}")
+
+    def _now(self) -> float:
+        return self.get_clock().now().nanoseconds * 1e-9
+
+    def _live(self, name: str):
+        return self.get_parameter(name).value
+
+    # ---- commands -----------------------------------------------------------------------
+    def _accepting(self, now: float) -> bool:
+        return now >= self._ignore_commands_until
+
+    def _on_trajectory(self, msg: JointTrajectory) -> None:
+        now = self._now()
+        if self._accepting(now):
+            def follow():
+                try:
+                    names, times, positions = messages.trajectory_positions_at_start(msg)
+                except ValueError as exc:
+                    raise CommandRefused(f"joint trajectory: {exc}") from None
+                self.follower.follow_trajectory(now, names, times, positions)
+            self._apply(follow)
+
+    def _on_positions(self, msg: Float64MultiArray) -> None:
+        now = self._now()
+        if self._accepting(now):
+            self._apply(lambda: self.follower.follow_positions(now, list(msg.data)))
+
+    def _apply(self, command) -> None:
+        try:
+            command()
+        except CommandRefused as exc:
+            self.rejected_commands += 1
+            self.get_logger().warning(f"command refused: {exc}", throttle_duration_sec=2.0)
+
+    # ---- physics and episodes -----------------------------------------------------------
+    def _on_state_tick(self) -> None:
+        self._advance_physics()
+        self._publish_joint_state()
+
+    def _advance_physics(self) -> None:
+        now = self._now()
+        elapsed = min(max(now - self._last_physics, 0.0), 0.1)  # a stalled process does not teleport
+        self._last_physics = now
+        self.env.command(self.follower.target(now))
+        self.env.advance(elapsed)
+        if self.env.status().done and self._live("reset_on_done"):
+            self._done_since = self._done_since if self._done_since is not None else now
+            if now - self._done_since >= self._live("reset_delay"):
+                self.new_episode()
+
+    def new_episode(self) -> None:
+        now = self._now()
+        self.episode += 1
+        self.env.reset(seed=self.seed + self.episode)
+        self.follower.hold(self.env.joint_positions, now)
+        self._ignore_commands_until = now + self._live("settle_time")
+        self._done_since = None
+        if self._policy_reset is not None and self._policy_reset.service_is_ready():
+            self._policy_reset.call_async(Trigger.Request())
+
+    def _on_reset_service(self, request, response):
+        self.new_episode()
+        response.success = True
+        response.message = f"episode {self.episode} (seed {self.seed + self.episode})"
+        return response
+
+    # ---- outputs ------------------------------------------------------------------------
+    def _publish_joint_state(self) -> None:
+        if self._live("joint_states_enabled"):
+            self._joint_pub.publish(messages.joint_state(self.env.joint_names, self.env.joint_positions,
+                                                         self.env.joint_velocities, self.get_clock().now().to_msg()))
+
+    def _publish_image(self) -> None:
+        if self._live("camera_enabled"):
+            stamp = self.get_clock().now().to_msg()  # the moment the scene is rendered
+            self._image_pub.publish(messages.rgb_to_image(self.env.camera_frame(), stamp,
+                                                          self.params["camera_frame_id"]))
+
+    def _publish_status(self) -> None:
+        status = self.env.status()
+        self._status_pub.publish(String(data=json.dumps({
+            "episode": self.episode, "success": status.success, "collision": status.collision,
+            "timeout": status.timeout, "side": status.side, "switches": status.switches,
+            "time": round(status.time, 3), "distance_to_target": round(status.distance_to_target, 4),
+            "joint_positions": [round(float(q), 4) for q in self.env.joint_positions],
+            "rejected_commands": self.rejected_commands})))
+
+
+def main(args=None) -> int:
+    from .spin import spin_nodes
+
+    return spin_nodes(lambda: [SimRobotNode()], args)
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())
