@@ -1,0 +1,167 @@
+"""Real ROS 2 end to end: nodes in their own processes, a probe node in the test process.
+
+Each test session gets its own ROS_DOMAIN_ID, so parallel runs on one machine (or a
+developer's own nodes) do not see each other. The probe subscribes to what a user would
+watch (commands, joint states, diagnostics, the simulator's status) and calls services
+and parameter services as `ros2 service call` / `ros2 param set` do.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import rclpy
+from diagnostic_msgs.msg import DiagnosticArray
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.parameter import Parameter
+from rclpy.parameter_client import AsyncParameterClient
+from rclpy.qos import qos_profile_sensor_data
+from sensor_msgs.msg import JointState
+from std_msgs.msg import String
+from trajectory_msgs.msg import JointTrajectory
+
+REPO = Path(__file__).resolve().parents[1]
+SIM_CONFIG = REPO / "config" / "sim.yaml"
+COMMAND_TOPIC = "/joint_trajectory_controller/joint_trajectory"
+
+
+def new_domain_id() -> int:
+    return random.Random(os.getpid() ^ time.time_ns()).randint(1, 100)
+
+
+class NodeProcess:
+    """`python -m <module> --ros-args ...` with the given domain; output kept in a log file."""
+
+    def __init__(self, module: str, ros_args: list[str], domain: int, log_path: Path, argv_prefix=()):
+        self.log_path = log_path
+        env = dict(os.environ, ROS_DOMAIN_ID=str(domain), PYTHONUNBUFFERED="1")
+        self._log = open(log_path, "w")
+        self.proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", module, *argv_prefix, "--ros-args", *ros_args],
+                                     env=env, stdout=self._log, stderr=subprocess.STDOUT, cwd=REPO)
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def stop(self, timeout: float = 10.0) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+        return self.proc.returncode
+
+
+class Probe:
+    def __init__(self, domain: int, command_topic: str = COMMAND_TOPIC):
+        self.context = rclpy.Context()
+        rclpy.init(context=self.context, domain_id=domain)
+        self.node = rclpy.create_node("e2e_probe", context=self.context)
+        self.lock = threading.RLock()  # predicates of wait_for call the query methods
+        self.status: dict = {}
+        self.diagnostics: dict[str, dict] = {}
+        self.commands: list[tuple[float, np.ndarray]] = []  # (receive time, first point)
+        self.predictions = 0
+        self.joints: np.ndarray | None = None
+        n = self.node
+        n.create_subscription(String, "/sim_robot/status", self._on_status, 10)
+        n.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 10)
+        n.create_subscription(JointTrajectory, command_topic, self._on_command, 100)
+        n.create_subscription(JointTrajectory, "/imle_policy/predicted_trajectory", self._on_prediction, 10)
+        n.create_subscription(JointState, "/joint_states", self._on_joints, qos_profile_sensor_data)
+        self.executor = SingleThreadedExecutor(context=self.context)
+        self.executor.add_node(n)
+        self._thread = threading.Thread(target=self._spin, daemon=True)
+        self._thread.start()
+
+    def _spin(self):
+        try:
+            self.executor.spin()
+        except Exception:
+            pass
+
+    # ---- subscriptions ------------------------------------------------------------------
+    def _on_status(self, msg):
+        with self.lock:
+            self.status = json.loads(msg.data)
+
+    def _on_diagnostics(self, msg):
+        with self.lock:
+            for status in msg.status:
+                values = {kv.key: kv.value for kv in status.values}
+                values["_message"] = status.message
+                self.diagnostics[status.name] = values
+
+    def _on_command(self, msg):
+        with self.lock:
+            self.commands.append((time.monotonic(), np.array(msg.points[0].positions)))
+
+    def _on_prediction(self, msg):
+        with self.lock:
+            self.predictions += 1
+
+    def _on_joints(self, msg):
+        with self.lock:
+            self.joints = np.array(msg.position)
+
+    # ---- queries ------------------------------------------------------------------------
+    def policy_diagnostics(self) -> dict:
+        with self.lock:
+            return dict(self.diagnostics.get("imle_policy: controller", {}))
+
+    def commands_since(self, t: float) -> list[tuple[float, np.ndarray]]:
+        with self.lock:
+            return [c for c in self.commands if c[0] >= t]
+
+    def wait_for(self, predicate, timeout: float, what: str):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                value = predicate(self)
+            if value:
+                return value
+            time.sleep(0.05)
+        raise AssertionError(f"timed out after {timeout} s waiting for {what}; sim status {self.status}; "
+                             f"policy diagnostics {self.policy_diagnostics()}")
+
+    # ---- services and parameters --------------------------------------------------------
+    def _wait_future(self, future, timeout: float, what: str):
+        deadline = time.monotonic() + timeout
+        while not future.done():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no answer from {what} within {timeout} s")
+            time.sleep(0.01)
+        return future.result()
+
+    def call(self, srv_type, name: str, request, timeout: float = 10.0):
+        client = self.node.create_client(srv_type, name)
+        try:
+            if not client.wait_for_service(timeout_sec=timeout):
+                raise AssertionError(f"service {name} not available")
+            return self._wait_future(client.call_async(request), timeout, name)
+        finally:
+            self.node.destroy_client(client)
+
+    def set_parameters(self, node_name: str, values: dict, timeout: float = 30.0):
+        """As `ros2 param set` does: through the node's parameter services."""
+        client = AsyncParameterClient(self.node, node_name)
+        if not client.wait_for_services(timeout_sec=timeout):
+            raise AssertionError(f"parameter services of {node_name} not available")
+        future = client.set_parameters([Parameter(k, value=v) for k, v in values.items()])
+        return self._wait_future(future, timeout, f"{node_name} set_parameters").results
+
+    def close(self):
+        rclpy.try_shutdown(context=self.context)  # wakes the executor
+        self.executor.shutdown(timeout_sec=1.0)
+        self._thread.join(timeout=5.0)
+        self.node.destroy_node()

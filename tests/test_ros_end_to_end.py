@@ -1,0 +1,177 @@
+"""policy_node and sim_robot_node as separate processes on loopback, the bundled model
+closing the loop, driven the way a user drives them: services, `ros2 param set`-style
+parameter calls, a camera that stops. One stack for the module (starting it costs
+seconds); each test puts it in the state it needs first.
+"""
+import shutil
+import time
+
+import numpy as np
+import pytest
+
+pytest.importorskip("rclpy")
+
+from std_srvs.srv import SetBool, Trigger  # noqa: E402
+
+from ros_harness import REPO, SIM_CONFIG, NodeProcess, Probe, new_domain_id  # noqa: E402
+
+VELOCITY_LIMIT = 1.5  # config/sim.yaml
+LOWER, UPPER = np.array([-2.5, -2.8]), np.array([2.5, 2.8])
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    logs = tmp_path_factory.mktemp("ros_logs")
+    domain = new_domain_id()
+    sim = NodeProcess("imle_policy_ros.ros.sim_robot_node",
+                      ["--params-file", str(SIM_CONFIG), "-p", "reset_on_done:=false"], domain, logs / "sim.log")
+    policy = NodeProcess("imle_policy_ros.ros.policy_node",
+                         ["--params-file", str(SIM_CONFIG), "-p", "autostart:=false"], domain, logs / "policy.log")
+    probe = Probe(domain)
+    try:
+        probe.wait_for(lambda p: p.status and p.policy_diagnostics(), 30, "both nodes to come up")
+        yield probe, sim, policy
+    finally:
+        probe.close()
+        codes = policy.stop(), sim.stop()
+        print("policy log:\n", policy.log()[-3000:], "\nsim log:\n", sim.log()[-2000:])
+        assert codes == (0, 0), f"nodes did not exit cleanly on SIGINT: {codes}"
+
+
+def enable(probe, on: bool):
+    response = probe.call(SetBool, "/imle_policy/enable", SetBool.Request(data=on))
+    assert response.success
+
+
+def new_episode(probe):
+    """Disable, start a new scene (the simulator also resets the policy), wait for it."""
+    enable(probe, False)
+    episode = probe.status["episode"]
+    assert probe.call(Trigger, "/sim_robot/reset", Trigger.Request()).success
+    probe.wait_for(lambda p: p.status["episode"] > episode and p.status["time"] > 0.3, 10, "the new episode")
+
+
+def assert_commands_safe(commands):
+    positions = np.stack([c[1] for c in commands])
+    times = np.array([c[0] for c in commands])
+    assert np.all(np.isfinite(positions))
+    assert np.all(positions >= LOWER - 1e-9) and np.all(positions <= UPPER + 1e-9)
+    # consecutive commands at most the velocity limit apart (receive times are loose: +20 ms)
+    steps = np.abs(np.diff(positions, axis=0)).max(axis=1)
+    assert np.all(steps <= VELOCITY_LIMIT * (np.diff(times) + 0.02) + 1e-6), steps.max()
+
+
+def test_starts_disabled_and_predicts_in_shadow_mode(stack):
+    probe, _, _ = stack
+    start = probe.status["joint_positions"]
+    probe.wait_for(lambda p: p.predictions >= 2, 15, "shadow predictions on ~/predicted_trajectory")
+    assert probe.policy_diagnostics()["enabled"] == "False"
+    assert "disabled" in probe.policy_diagnostics()["_message"]
+    assert not probe.commands  # disabled from the start: the arm is left alone
+    assert probe.status["joint_positions"] == start
+
+
+def test_enabled_policy_reaches_the_target(stack):
+    probe, _, _ = stack
+    new_episode(probe)
+    t0 = time.monotonic()
+    enable(probe, True)
+    status = probe.wait_for(lambda p: (p.status["success"] or p.status["collision"]) and p.status, 20,
+                            "the arm to reach the target")
+    assert status["success"] and not status["collision"], status
+    commands = probe.commands_since(t0)
+    assert len(commands) > 100
+    assert_commands_safe(commands)
+    diagnostics = probe.policy_diagnostics()
+    assert int(diagnostics["chunks_started"]) >= 2 and diagnostics["stale_inputs"] == "none"
+
+
+def test_disable_stops_the_arm_where_it_is(stack):
+    probe, _, _ = stack
+    new_episode(probe)
+    enable(probe, True)
+    probe.wait_for(lambda p: p.status["distance_to_target"] < 0.4, 10, "the arm to start moving")
+    enable(probe, False)
+    t_off = time.monotonic()
+    time.sleep(0.3)
+    held = np.array(probe.status["joint_positions"])
+    time.sleep(1.0)
+    assert np.allclose(probe.status["joint_positions"], held, atol=1e-3)
+    assert len(probe.commands_since(t_off + 0.05)) <= 1  # at most the one stop command
+
+
+def test_camera_loss_holds_within_the_timeout_and_resumes(stack):
+    probe, _, _ = stack
+    new_episode(probe)
+    enable(probe, True)
+    probe.wait_for(lambda p: p.status["distance_to_target"] < 0.42, 10, "the arm to start moving")
+    assert probe.set_parameters("/sim_robot", {"camera_enabled": False})[0].successful
+    t_off = time.monotonic()
+    probe.wait_for(lambda p: "camera" in p.policy_diagnostics().get("stale_inputs", ""), 5,
+                   "diagnostics to report the stale camera")
+    timeout = 0.5  # stale_observation_timeout in config/sim.yaml
+    late = probe.commands_since(t_off + timeout + 0.15)
+    assert len(late) > 10
+    positions = np.stack([c[1] for c in late])
+    assert np.ptp(positions, axis=0).max() < 1e-9  # every command is the same hold
+    assert probe.set_parameters("/sim_robot", {"camera_enabled": True})[0].successful
+    held = np.array(probe.status["joint_positions"])
+    probe.wait_for(lambda p: np.abs(np.array(p.status["joint_positions"]) - held).max() > 0.02, 10,
+                   "the arm to move again once frames are back")
+    assert_commands_safe(probe.commands_since(t_off))
+
+
+def test_model_switch_through_parameters(stack, tmp_path):
+    probe, _, _ = stack
+    good = tmp_path / "good_model"
+    shutil.copytree(REPO / "models" / "reach_default", good)
+    bad = tmp_path / "bad_model"
+    shutil.copytree(good, bad)
+    with open(bad / "generator.onnx", "r+b") as f:  # one flipped byte: the sha256 no longer matches
+        f.seek(200)
+        byte = f.read(1)
+        f.seek(200)
+        f.write(bytes([byte[0] ^ 0xFF]))
+
+    new_episode(probe)
+    t0 = time.monotonic()
+    enable(probe, True)
+    result = probe.set_parameters("/imle_policy", {"model_path": str(good)})[0]
+    assert result.successful, result.reason
+    probe.wait_for(lambda p: p.policy_diagnostics().get("active_model") == str(good), 10,
+                   "the new model to take over")
+    refused = probe.set_parameters("/imle_policy", {"model_path": str(bad)})[0]
+    assert not refused.successful and "sha256" in refused.reason, refused.reason
+    missing = probe.set_parameters("/imle_policy", {"model_path": str(tmp_path / "nothing")})[0]
+    assert not missing.successful and "does not exist" in missing.reason
+    status = probe.wait_for(lambda p: (p.status["success"] or p.status["collision"]) and p.status, 20,
+                            "the arm to reach the target across the switches")
+    assert status["success"], status
+    diagnostics = probe.policy_diagnostics()
+    assert diagnostics["active_model"] == str(good) and diagnostics["switch_pending"] == "False"
+    commands = probe.commands_since(t0)
+    gaps = np.diff([c[0] for c in commands])
+    assert gaps.max() < 0.2, f"control ticks stalled for {gaps.max():.3f} s during a switch"
+    assert_commands_safe(commands)
+
+
+def test_read_only_parameter_is_refused_at_run_time(stack):
+    probe, _, _ = stack
+    result = probe.set_parameters("/imle_policy", {"control_rate_hz": 10.0})[0]
+    assert not result.successful
+    result = probe.set_parameters("/imle_policy", {"num_samples": 0})[0]
+    assert not result.successful
+    assert probe.set_parameters("/imle_policy", {"num_samples": 16})[0].successful
+    probe.wait_for(lambda p: p.policy_diagnostics().get("num_samples") == "16", 5, "num_samples to apply")
+
+
+def test_policy_node_refuses_to_start_with_a_clear_reason(tmp_path):
+    node = NodeProcess("imle_policy_ros.ros.policy_node",
+                       ["--params-file", str(SIM_CONFIG), "-p", "command_interface:=pose"], new_domain_id(),
+                       tmp_path / "policy.log")
+    try:
+        assert node.proc.wait(30) == 1
+    finally:
+        node.stop()
+    log = node.log()
+    assert "cannot start" in log and "ee_pose" in log and "Traceback" not in log
