@@ -5,6 +5,7 @@ seconds); each test puts it in the state it needs first.
 """
 import shutil
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +14,9 @@ pytest.importorskip("rclpy")
 
 from std_srvs.srv import SetBool, Trigger  # noqa: E402
 
-from ros_harness import REPO, SIM_CONFIG, NodeProcess, Probe, new_domain_id  # noqa: E402
+from imle_policy_ros.ros.stack_probe import SIM_CONFIG, NodeProcess, Probe, new_domain_id  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
 
 VELOCITY_LIMIT = 1.5  # config/sim.yaml
 LOWER, UPPER = np.array([-2.5, -2.8]), np.array([2.5, 2.8])
@@ -64,7 +67,7 @@ def assert_commands_safe(commands):
 def test_starts_disabled_and_predicts_in_shadow_mode(stack):
     probe, _, _ = stack
     start = probe.status["joint_positions"]
-    probe.wait_for(lambda p: p.predictions >= 2, 15, "shadow predictions on ~/predicted_trajectory")
+    probe.wait_for(lambda p: len(p.predictions) >= 2, 15, "shadow predictions on ~/predicted_trajectory")
     assert probe.policy_diagnostics()["enabled"] == "False"
     assert "disabled" in probe.policy_diagnostics()["_message"]
     assert not probe.commands  # disabled from the start: the arm is left alone
@@ -175,3 +178,19 @@ def test_policy_node_refuses_to_start_with_a_clear_reason(tmp_path):
         node.stop()
     log = node.log()
     assert "cannot start" in log and "ee_pose" in log and "Traceback" not in log
+
+
+def test_run_command_starts_the_config_s_nodes_in_one_process(tmp_path):
+    """README's first command: `imle-policy-ros run --config config/sim.yaml`, from another
+    working directory (the config and the model are found in the package)."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, ROS_DOMAIN_ID=str(new_domain_id()))
+    result = subprocess.run([sys.executable, "-m", "imle_policy_ros.cli", "run", "--config", "sim.yaml",
+                             "--duration", "12"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=90)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert "episode 0: success" in output, output[-3000:]
+    assert "Traceback" not in output

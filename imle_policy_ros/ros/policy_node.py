@@ -10,6 +10,8 @@ everything else goes on. (ros/spin.py says why not a MultiThreadedExecutor.)
 """
 from __future__ import annotations
 
+import sys
+
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor, SetParametersResult
@@ -75,6 +77,10 @@ class PolicyNode(Node):
         self._diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         self.create_service(SetBool, "~/enable", self._on_enable)
         self.create_service(Trigger, "~/reset", self._on_reset)
+        # A thread waiting for the GIL waits up to the switch interval (5 ms by default) while
+        # another (decoding a frame, preparing an inference) holds it: 1 ms keeps the control
+        # loop's jitter within its budget (bench/bench_ros_loop.py).
+        sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
         self.control_loop = PeriodicLoop(1.0 / cfg.control_rate_hz, self._on_control_tick, "imle-control",
                                          on_error=self._on_control_error)
         self.create_timer(1.0 / cfg.diagnostics_rate_hz, self._publish_diagnostics)
@@ -280,6 +286,7 @@ class PolicyNode(Node):
             "inference_latency_ms": stats.last_latency_s * 1e3,
             "control_rate_hz": self.rate.rate_hz(),
             "control_jitter_ms_p99": self.rate.jitter_ms(99),
+            "control_longest_gap_ms": self.rate.longest_gap * 1e3,  # since the previous status
             "stale_inputs": ", ".join(stale) or "none",
             "chunk_jump": stats.last_jump,
             "chunks_started": stats.chunks_started,
@@ -290,6 +297,7 @@ class PolicyNode(Node):
             "clock_resets": stats.clock_resets,
             "last_error": stats.last_error or "none",
         }
+        self.rate.reset_gap()
         self._diagnostics_pub.publish(messages.diagnostic_array(
             self.get_clock().now().to_msg(), f"{self.get_name()}: controller", self.get_name(), level, message,
             values))

@@ -120,10 +120,16 @@ class SimRobotNode(Node):
         self._last_physics = now
         self.env.command(self.follower.target(now))
         self.env.advance(elapsed)
-        if self.env.status().done and self._live("reset_on_done"):
-            self._done_since = self._done_since if self._done_since is not None else now
-            if now - self._done_since >= self._live("reset_delay"):
-                self.new_episode()
+        status = self.env.status()
+        if not status.done:
+            return
+        if self._done_since is None:
+            self._done_since = now
+            outcome = "success" if status.success else "collision" if status.collision else "timeout"
+            self.get_logger().info(f"episode {self.episode}: {outcome}" + (f" ({status.side})" if status.side else "")
+                                   + f" after {status.time:.1f} s")
+        if self._live("reset_on_done") and now - self._done_since >= self._live("reset_delay"):
+            self.new_episode()
 
     def new_episode(self) -> None:
         now = self._now()

@@ -1,9 +1,10 @@
-"""Real ROS 2 end to end: nodes in their own processes, a probe node in the test process.
+"""The simulated stack from outside: node processes, and a probe that watches and drives them.
 
-Each test session gets its own ROS_DOMAIN_ID, so parallel runs on one machine (or a
-developer's own nodes) do not see each other. The probe subscribes to what a user would
-watch (commands, joint states, diagnostics, the simulator's status) and calls services
-and parameter services as `ros2 service call` / `ros2 param set` do.
+Used by the end-to-end tests, the loopback benchmark and the soak run. Each run takes
+its own ROS_DOMAIN_ID, so parallel runs on one machine (or a developer's own nodes) do
+not see each other. The probe subscribes to what a user would watch (commands, joint
+states, diagnostics, predicted chunks, the simulator's status) and calls services and
+parameter services as `ros2 service call` / `ros2 param set` do.
 """
 from __future__ import annotations
 
@@ -28,8 +29,9 @@ from sensor_msgs.msg import JointState
 from std_msgs.msg import String
 from trajectory_msgs.msg import JointTrajectory
 
-REPO = Path(__file__).resolve().parents[1]
-SIM_CONFIG = REPO / "config" / "sim.yaml"
+from ..resources import resolve_config_path
+
+SIM_CONFIG = resolve_config_path("sim.yaml")
 COMMAND_TOPIC = "/joint_trajectory_controller/joint_trajectory"
 
 
@@ -45,7 +47,7 @@ class NodeProcess:
         env = dict(os.environ, ROS_DOMAIN_ID=str(domain), PYTHONUNBUFFERED="1")
         self._log = open(log_path, "w")
         self.proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", module, *argv_prefix, "--ros-args", *ros_args],
-                                     env=env, stdout=self._log, stderr=subprocess.STDOUT, cwd=REPO)
+                                     env=env, stdout=self._log, stderr=subprocess.STDOUT)
 
     def log(self) -> str:
         return self.log_path.read_text()
@@ -71,7 +73,7 @@ class Probe:
         self.status: dict = {}
         self.diagnostics: dict[str, dict] = {}
         self.commands: list[tuple[float, np.ndarray]] = []  # (receive time, first point)
-        self.predictions = 0
+        self.predictions: list[tuple[float, float]] = []  # (receive wall time, observation stamp)
         self.joints: np.ndarray | None = None
         n = self.node
         n.create_subscription(String, "/sim_robot/status", self._on_status, 10)
@@ -108,7 +110,7 @@ class Probe:
 
     def _on_prediction(self, msg):
         with self.lock:
-            self.predictions += 1
+            self.predictions.append((time.time(), msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9))
 
     def _on_joints(self, msg):
         with self.lock:
