@@ -13,8 +13,9 @@ Measures, while the bundled model drives the simulated arm at 100 Hz (inference 
                           node's ticks, while model_path is switched `--switches` times
                           between two copies of the bundled model through the parameter
                           service (as `ros2 param set` does)
-Anchor, same run: a bare rclpy timer at 100 Hz under a SingleThreadedExecutor with the
-same subscriptions, no work: the floor of what Python + rclpy give on this machine.
+Anchor, same run (right after the window, the stack still running): a bare rclpy timer at
+100 Hz under a SingleThreadedExecutor with the same subscriptions and no work: the floor
+of what Python + rclpy give on this machine under the same load.
 Targets (issue 4): jitter p99 <= 2 ms; no gap above two control periods (20 ms) during a
 switch.
 """
@@ -76,26 +77,28 @@ def measure(seconds: float, switches: int) -> dict:
         probe.wait_for(lambda p: p.status and len(p.commands) > 50, 60, "the stack to run")
         # -- steady state: jitter and latency
         t0 = time.monotonic()
-        anchor = subprocess.Popen([sys.executable, "-c", ANCHOR, str(seconds)], stdout=subprocess.PIPE, text=True,
-                                  env=dict(os.environ, ROS_DOMAIN_ID=str(domain)))
         node_jitter = []  # the node's p99 over its last 500 ticks, sampled every 5 s
         while time.monotonic() < t0 + seconds:
             time.sleep(5.0)
             node_jitter.append(float(probe.policy_diagnostics()["control_jitter_ms_p99"]))
-        anchor_out, _ = anchor.communicate(timeout=60)
         diagnostics = probe.policy_diagnostics()
         arrivals = np.array([c[0] for c in probe.commands_since(t0)])
         predictions = [(r, s) for r, s in probe.predictions if r >= time.time() - seconds]
         latency_ms = [(r - s) * 1e3 for r, s in predictions]
         steady = {
             "node_jitter_ms_p99": max(node_jitter),  # the worst 5-s window
+            "node_jitter_ms_p99_median_window": float(np.median(node_jitter)),
             "node_control_rate_hz": float(diagnostics["control_rate_hz"]),
             "arrival_jitter_ms": percentiles(np.abs(np.diff(arrivals) - PERIOD) * 1e3),
             "image_to_command_ms": percentiles(latency_ms),
             "inference_ms_last": float(diagnostics["inference_ms"]),
             "episodes_done": probe.status["episode"],
         }
-        p50, p99, worst = (float(x) for x in anchor_out.split()[-3:])
+        # The anchor runs after the window, not during it, so it adds no load to what it is
+        # compared with; the stack keeps running around it, as in the window.
+        anchor = subprocess.run([sys.executable, "-c", ANCHOR, str(min(seconds, 20.0))], capture_output=True,
+                                text=True, env=dict(os.environ, ROS_DOMAIN_ID=str(domain)), timeout=120)
+        p50, p99, worst = (float(x) for x in anchor.stdout.split()[-3:])
         steady["anchor_bare_timer_jitter_ms"] = {"p50": p50, "p99": p99, "max": worst}
 
         # -- model switches
@@ -142,7 +145,8 @@ def main() -> int:
         print(json.dumps(result, indent=1))
         return 0
     print(f"machine: {result['machine']}")
-    print(f"control loop (node ticks): {s['node_control_rate_hz']:.1f} Hz, jitter p99 {s['node_jitter_ms_p99']:.2f} ms"
+    print(f"control loop (node ticks): {s['node_control_rate_hz']:.1f} Hz, jitter p99 {s['node_jitter_ms_p99']:.2f} ms "
+          f"(worst 5-s window; median window {s['node_jitter_ms_p99_median_window']:.2f} ms)"
           f"  (anchor, bare rclpy timer: p99 {s['anchor_bare_timer_jitter_ms']['p99']:.2f} ms)")
     a = s["arrival_jitter_ms"]
     print(f"commands at a subscriber: jitter p50 {a['p50']:.2f} p99 {a['p99']:.2f} max {a['max']:.2f} ms (n={a['n']})")

@@ -10,6 +10,15 @@ from imle_policy_ros.ros.launch_plan import REALSENSE_TOPIC, DeployArgs, PlanErr
 from imle_policy_ros.ros.policy_parameters import BY_NAME, PolicyNodeConfig
 
 REPO = Path(__file__).resolve().parents[1]
+DRIVERS = ("ur_robot_driver", "franka_bringup")
+
+
+def everything_but_realsense(name):
+    return name in DRIVERS
+
+
+def make_plan(args, installed=everything_but_realsense):
+    return plan_deploy(args, installed)
 
 
 def test_sim_runs_the_simulator_and_the_bundled_model_with_nothing_else():
@@ -28,7 +37,7 @@ def test_sim_with_a_model_and_autostart_overrides_the_config():
 
 @pytest.mark.parametrize("distro, mock_argument", [("jazzy", "use_mock_hardware"), ("humble", "use_fake_hardware")])
 def test_ur_includes_the_driver_with_the_distro_s_mock_argument(distro, mock_argument):
-    plan = plan_deploy(DeployArgs(robot="ur", model="/m", use_mock_hardware=True, ros_distro=distro))
+    plan = make_plan(DeployArgs(robot="ur", model="/m", use_mock_hardware=True, ros_distro=distro))
     driver = plan.includes[0]
     assert (driver.package, driver.launch_file) == ("ur_robot_driver", "ur_control.launch.py")
     assert driver.arguments[mock_argument] == "true" and driver.arguments["ur_type"] == "ur5e"
@@ -39,7 +48,7 @@ def test_ur_includes_the_driver_with_the_distro_s_mock_argument(distro, mock_arg
 
 
 def test_ur_on_the_real_arm_uses_the_scaled_controller_from_the_config():
-    plan = plan_deploy(DeployArgs(robot="ur", model="/m", robot_ip="192.168.1.10"))
+    plan = make_plan(DeployArgs(robot="ur", model="/m", robot_ip="192.168.1.10"))
     assert plan.includes[0].arguments["robot_ip"] == "192.168.1.10"
     assert plan.includes[0].arguments["initial_joint_controller"] == "scaled_joint_trajectory_controller"
     assert "command_topic" not in plan.node("imle_policy").overrides
@@ -48,7 +57,7 @@ def test_ur_on_the_real_arm_uses_the_scaled_controller_from_the_config():
 
 
 def test_franka_includes_its_bringup():
-    plan = plan_deploy(DeployArgs(robot="franka", model="/m", robot_ip="172.16.0.2"))
+    plan = make_plan(DeployArgs(robot="franka", model="/m", robot_ip="172.16.0.2"))
     bringup = plan.includes[0]
     assert (bringup.package, bringup.launch_file) == ("franka_bringup", "franka.launch.py")
     assert bringup.arguments["robot_ip"] == "172.16.0.2" and bringup.arguments["use_fake_hardware"] == "false"
@@ -64,10 +73,10 @@ def test_custom_includes_the_user_s_launch_file_and_config():
 
 
 def test_realsense_uses_realsense2_camera_when_installed_else_the_own_node_on_the_same_topic():
-    with_driver = plan_deploy(DeployArgs(robot="ur", model="/m", use_mock_hardware=True),
-                              package_installed=lambda name: name == "realsense2_camera")
+    with_driver = make_plan(DeployArgs(robot="ur", model="/m", use_mock_hardware=True),
+                              installed=lambda name: True)
     assert [i.package for i in with_driver.includes] == ["ur_robot_driver", "realsense2_camera"]
-    without = plan_deploy(DeployArgs(robot="ur", model="/m", use_mock_hardware=True))
+    without = make_plan(DeployArgs(robot="ur", model="/m", use_mock_hardware=True))
     camera = without.node("camera")
     assert (camera.executable, camera.namespace) == ("realsense_node", "camera")  # -> /camera/camera/...
     for plan in (with_driver, without):
@@ -87,7 +96,14 @@ def test_realsense_uses_realsense2_camera_when_installed_else_the_own_node_on_th
 ])
 def test_unrunnable_arguments_are_refused_with_what_to_change(args, reason):
     with pytest.raises(PlanError, match=reason.replace("(", r"\(")):
-        plan_deploy(args)
+        make_plan(args)
+
+
+@pytest.mark.parametrize("robot, package, how", [("ur", "ur_robot_driver", "apt install ros-jazzy-ur-robot-driver"),
+                                                 ("franka", "franka_bringup", "franka_ros2")])
+def test_a_missing_driver_is_named_with_how_to_get_it(robot, package, how):
+    with pytest.raises(PlanError, match=f"{package}, which is not installed.*{how}"):
+        plan_deploy(DeployArgs(robot=robot, model="/m", use_mock_hardware=True), lambda name: False)
 
 
 @pytest.mark.parametrize("launch_file", sorted((REPO / "launch").glob("*.launch.py")), ids=lambda p: p.name)

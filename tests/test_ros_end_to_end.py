@@ -29,7 +29,9 @@ def stack(tmp_path_factory):
     sim = NodeProcess("imle_policy_ros.ros.sim_robot_node",
                       ["--params-file", str(SIM_CONFIG), "-p", "reset_on_done:=false"], domain, logs / "sim.log")
     policy = NodeProcess("imle_policy_ros.ros.policy_node",
-                         ["--params-file", str(SIM_CONFIG), "-p", "autostart:=false"], domain, logs / "policy.log")
+                         # -r __node: what launch_ros passes for Node(name=...)
+                         ["--params-file", str(SIM_CONFIG), "-p", "autostart:=false", "-r", "__node:=imle_policy"],
+                         domain, logs / "policy.log")
     probe = Probe(domain)
     try:
         probe.wait_for(lambda p: p.status and p.policy_diagnostics(), 30, "both nodes to come up")
@@ -166,6 +168,26 @@ def test_read_only_parameter_is_refused_at_run_time(stack):
     assert not result.successful
     assert probe.set_parameters("/imle_policy", {"num_samples": 16})[0].successful
     probe.wait_for(lambda p: p.policy_diagnostics().get("num_samples") == "16", 5, "num_samples to apply")
+
+
+def test_one_node_answers_for_imle_policy_when_renamed_as_launch_does(stack):
+    probe, _, _ = stack
+    names = [ns.rstrip("/") + "/" + name for name, ns in probe.node.get_node_names_and_namespaces()]
+    assert names.count("/imle_policy") == 1, names
+    for _ in range(10):  # two nodes behind one name would fail about half of these
+        assert probe.set_parameters("/imle_policy", {"shadow_mode": True})[0].successful
+
+
+def test_resets_during_control_never_break_a_tick(stack):
+    probe, _, policy = stack
+    new_episode(probe)
+    enable(probe, True)
+    for _ in range(40):
+        assert probe.call(Trigger, "/imle_policy/reset", Trigger.Request()).success
+        time.sleep(0.01)
+    time.sleep(0.5)
+    assert "control tick failed" not in policy.log()
+    probe.wait_for(lambda p: p.policy_diagnostics().get("_message") == "running", 5, "control to resume")
 
 
 def test_policy_node_refuses_to_start_with_a_clear_reason(tmp_path):

@@ -62,6 +62,9 @@ class Command:
     positions: np.ndarray | None  # None: nothing can be commanded yet (no joint state)
     holding: bool
     reason: str = ""  # why holding
+    # With tick(waypoints=True), while moving: the rest of the running chunk as (times from
+    # now [K], positions [K, D]), limited like the commands (for trajectory interfaces).
+    waypoints: tuple | None = None
 
 
 @dataclass
@@ -94,6 +97,9 @@ class PolicyController:
         self.executor = ChunkExecutor(limits, self.config.blend_time)
         self.history = self._history_for(policy)
         self._inputs_lock = threading.Lock()  # guards which histories inputs go to
+        # tick() runs on the control thread; enable/reset come from service threads: one lock
+        # so an operator command never lands in the middle of a tick.
+        self._tick_lock = threading.RLock()
         self._staged: tuple | None = None  # (policy, its history, label) waiting to take over
         self.policy_label = ""
         self.stats = ControllerStats()
@@ -159,9 +165,14 @@ class PolicyController:
 
     # ---- commands from the operator ---------------------------------------------------
     def enable(self, on: bool) -> None:
-        self.enabled = bool(on)
+        with self._tick_lock:
+            self.enabled = bool(on)
 
     def reset(self) -> None:
+        with self._tick_lock:
+            self._reset()
+
+    def _reset(self) -> None:
         """Forget the inputs, the chunks and any inference in flight (a staged model stays
         staged, with no inputs either)."""
         self.history.clear()
@@ -178,11 +189,19 @@ class PolicyController:
         self.holding_reason = "reset"
 
     # ---- the control tick -------------------------------------------------------------
-    def tick(self) -> Command:
+    def tick(self, waypoints: bool = False) -> Command:
+        with self._tick_lock:
+            command = self._tick()
+            if waypoints and not command.holding and command.positions is not None:
+                command = Command(command.time, command.positions, False,
+                                  waypoints=self.executor.remaining_waypoints(command.time))
+            return command
+
+    def _tick(self) -> Command:
         now = self.clock.now()
         if self._last_tick is not None and now < self._last_tick:
             self.stats.clock_resets += 1  # e.g. simulation time restarted
-            self.reset()
+            self._reset()
         self._last_tick = now
         new_chunk = self._take_result(now)
 

@@ -80,6 +80,11 @@ def plan_deploy(args: DeployArgs, package_installed=lambda name: False) -> Deplo
                         f"2-joint arm, not yours")
     config = args.config or f"{args.robot}.yaml"
 
+    driver = {"ur": ("ur_robot_driver", f"sudo apt install ros-{args.ros_distro}-ur-robot-driver"),
+              "franka": ("franka_bringup", "build franka_ros2 in your workspace (github.com/frankaemika/franka_ros2)")}
+    if args.robot in driver and not package_installed(driver[args.robot][0]):
+        package, how = driver[args.robot]
+        raise PlanError(f"robot:={args.robot} includes {package}, which is not installed: {how}, then source it")
     includes, nodes, policy_overrides = [], [], {}
     if args.model:
         policy_overrides["model_path"] = args.model

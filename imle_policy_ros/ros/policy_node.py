@@ -68,7 +68,11 @@ class PolicyNode(Node):
         self._published_disabled_hold = True  # nothing to stop before the first enable
         self._last_predicted = None
 
-        self.input_node = Node("_" + NODE_NAME + "_inputs")  # leading underscore: hidden from node lists
+        # Leading underscore: hidden from node lists. Without the global arguments, because a
+        # `-r __node:=imle_policy` (what launch_ros passes for name=) would rename it too, and
+        # two nodes answering /imle_policy's parameter services make half the calls fail.
+        self.input_node = Node(f"_{self.get_name()}_inputs", namespace=self.get_namespace(),
+                               use_global_arguments=False, context=self.context)
         self._subscribe_inputs(cfg, len(policy.spec.cameras))
         self._command_pub = self.create_publisher(
             JointTrajectory if cfg.command_interface == "joint_trajectory" else Float64MultiArray,
@@ -138,9 +142,14 @@ class PolicyNode(Node):
         """The nodes to spin, each in its own executor (ros/spin.py)."""
         return [self, self.input_node]
 
-    def destroy_node(self) -> None:
+    def stop_work(self) -> None:
+        """Stop the control loop and inference before the context goes (ros/spin.py calls
+        this first), so no tick publishes into a shut-down context."""
         self.control_loop.stop()
         self.runner.stop()
+
+    def destroy_node(self) -> None:
+        self.stop_work()
         super().destroy_node()  # the input node is destroyed by whoever spins it
 
     # ---- inputs -------------------------------------------------------------------------
@@ -169,7 +178,7 @@ class PolicyNode(Node):
 
     # ---- control tick -------------------------------------------------------------------
     def _on_control_tick(self) -> None:
-        command = self.controller.tick()
+        command = self.controller.tick(waypoints=self.config.command_interface == "joint_trajectory")
         self.rate.tick(command.time)
         self._publish_prediction()
         if command.positions is None:
@@ -187,8 +196,8 @@ class PolicyNode(Node):
         # rest of the running chunk, so a late message does not stall the arm.
         period = 1.0 / self.config.control_rate_hz
         times, points = [period], [command.positions]
-        if not command.holding:
-            ahead, waypoints = self.controller.executor.remaining_waypoints(command.time)
+        if command.waypoints is not None:
+            ahead, waypoints = command.waypoints
             keep = ahead > period + 1e-3
             times += list(ahead[keep])
             points += list(waypoints[keep])

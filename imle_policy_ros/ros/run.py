@@ -8,8 +8,6 @@ file hands it to them; one MultiThreadedExecutor spins them all.
 """
 from __future__ import annotations
 
-import threading
-
 import yaml
 
 from ..resources import resolve_config_path
@@ -54,10 +52,7 @@ def run(config: str, model: str | None = None, duration: float | None = None, ro
             overrides = [Parameter("model_path", value=model)] if model and name == "imle_policy" else []
             node = getattr(importlib.import_module(module), cls)(parameter_overrides=overrides)
             nodes.extend(node.nodes() if hasattr(node, "nodes") else [node])
-        if duration is not None:
-            import rclpy
-
-            threading.Timer(duration, rclpy.try_shutdown).start()
         return nodes
 
-    return spin_nodes(make_nodes, ["imle-policy-ros", "--ros-args", "--params-file", str(path), *ros_args])
+    return spin_nodes(make_nodes, ["imle-policy-ros", "--ros-args", "--params-file", str(path), *ros_args],
+                      duration=duration)

@@ -45,7 +45,8 @@ def _spin(executor: SingleThreadedExecutor, failures: list, stop: threading.Even
     stop.set()
 
 
-def spin_nodes(make_nodes: Callable[[], list], args=None) -> int:
+def spin_nodes(make_nodes: Callable[[], list], args=None, duration: float | None = None) -> int:
+    """duration: stop (in order, as on SIGINT) after this many seconds."""
     stop = threading.Event()
     previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
     rclpy.init(args=args if args is not None else sys.argv, signal_handler_options=SignalHandlerOptions.NO)
@@ -64,6 +65,8 @@ def spin_nodes(make_nodes: Callable[[], list], args=None) -> int:
                                             daemon=True))
         for thread in threads:
             thread.start()
+        if duration is not None:
+            threading.Timer(duration, stop.set).start()
         while not stop.wait(0.2) and rclpy.ok():
             pass
         if failures:
@@ -71,6 +74,9 @@ def spin_nodes(make_nodes: Callable[[], list], args=None) -> int:
             return 1
         return 0
     finally:
+        for node in nodes:  # threads of a node's own (control loop, inference) stop first
+            if hasattr(node, "stop_work"):
+                node.stop_work()
         rclpy.try_shutdown()  # wakes every executor
         for executor in executors:
             executor.shutdown(timeout_sec=1.0)
