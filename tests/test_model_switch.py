@@ -84,3 +84,20 @@ def test_shadow_mode_off_stops_inference_while_disabled():
     rig.controller.enable(True)
     rig.run(0.5)
     assert rig.controller.stats.inferences >= 1
+
+
+def test_state_in_another_joint_order_than_the_actions_holds_and_resumes_at_the_right_joints():
+    """policy.json may list the state joints in another order (or more of them) than the
+    actions: a hold must repeat each joint's own measured position."""
+    spec = dataclasses.replace(SPEC, joint_names=("b", "extra", "a"))
+    policy = ScriptedPolicy(spec, lambda joints, i: ramp([0.3, -0.2], [0.0, 0.0], spec)[None])
+    rig = Rig(policy, start=(0.3, -0.2))  # the rig reports joints (a, b) = (0.3, -0.2)
+
+    def joint_state(now):
+        rig.controller.on_joint_state(now, ("a", "b", "extra"), [0.3, -0.2, 9.0])
+    rig.joints_on = False
+    for _ in range(20):
+        joint_state(rig.clock.now())
+        rig.step()
+    held = rig.commands[-1]
+    assert held.holding and np.allclose(held.positions, [0.3, -0.2])  # (a, b), not (b, extra)

@@ -91,6 +91,7 @@ class PolicyController:
         self.spec = policy.spec
         if self.spec.action_kind != "joint_position":
             raise ValueError(f"PolicyController executes joint_position actions; bundle has {self.spec.action_kind!r}")
+        _measured_action_index(self.spec)  # every commanded joint must also be measured
         self.config = config or ControllerConfig()
         self.clock = clock
         self.runner = runner
@@ -218,7 +219,7 @@ class PolicyController:
         if self.holding_reason:
             # Resume from where the arm is; a chunk predicted during the hold from inputs
             # that are still fresh may start at once.
-            self.executor.start_from(self.history.latest_joint_positions(), now)
+            self.executor.start_from(self._measured_actions(), now)
             self.holding_reason = ""
             candidate = new_chunk or self.predicted_chunk
             if candidate is not None and now - candidate.t_obs <= self.config.stale_timeout:
@@ -242,9 +243,15 @@ class PolicyController:
 
     def _hold_position(self) -> np.ndarray | None:
         if self.executor.last_command is None:
-            joints = self.history.latest_joint_positions()
+            joints = self._measured_actions()
             return None if joints is None else self.executor.limits_clip(joints.astype(np.float64))
         return self.executor.last_command
+
+    def _measured_actions(self) -> np.ndarray | None:
+        """The latest measured joint positions in the action order (the state may list the
+        joints in another order, or more of them)."""
+        joints = self.history.latest_joint_positions()
+        return None if joints is None else joints[_measured_action_index(self.spec)]
 
     def _start_chunk(self, chunk: Chunk, now: float) -> None:
         self.stats.last_jump = self.executor.switch_to(chunk, now)
@@ -339,3 +346,13 @@ class PolicyController:
         self._refused = why
         self.executor.clear()
         return None
+
+
+def _measured_action_index(spec) -> list[int]:
+    """Where each action's joint is in the state vector (joint_position bundles)."""
+    state = list(spec.joint_names)
+    missing = [a for a in spec.action_names if a not in state]
+    if missing:
+        raise ValueError(f"the bundle commands joints {missing} that are not in its state {state}: the arm's "
+                         f"measured position could not be held or resumed from")
+    return [state.index(a) for a in spec.action_names]
