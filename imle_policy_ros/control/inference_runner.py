@@ -1,7 +1,6 @@
 """Where inference runs, so that a control tick never waits for it.
 
-`JobSlot` holds the one job in flight; `ThreadedRunner` runs it in a background thread, the
-ROS node in its inference callback group. `SimulatedLatencyRunner`
+`ThreadedRunner` runs each job in one background thread (the robot). `SimulatedLatencyRunner`
 computes the job at once but hands the result out only when the injected clock has moved
 past the job's start plus a latency: deterministic closed-loop tests and evaluations on
 simulated time, with inference as late as it would be on the robot.
@@ -26,21 +25,21 @@ class JobResult:
     latency: float = 0.0  # seconds from submit to result, on the runner's clock
 
 
-class JobSlot:
-    """One job at a time, handed from the control thread to whatever runs it.
+class ThreadedRunner:
+    """Runs each job in one background thread. A result of a job submitted before the last
+    `discard()` is dropped."""
 
-    The control side calls submit/poll/discard; the worker side calls `run_pending()` (a
-    plain thread in `ThreadedRunner`, a callback in the ROS node's inference callback
-    group). A result of a job submitted before the last `discard()` is dropped.
-    """
-
-    def __init__(self, clock: Clock):
+    def __init__(self, clock: Clock, name: str = "imle-inference"):
         self._clock = clock
         self._lock = threading.Lock()
+        self._wake = threading.Event()
         self._job: tuple[Callable[[], Any], Any, float] | None = None
         self._result: JobResult | None = None
         self._busy = False
+        self._stopped = False
         self._generation = 0
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread.start()
 
     @property
     def busy(self) -> bool:
@@ -49,15 +48,12 @@ class JobSlot:
 
     def submit(self, job: Callable[[], Any], tag: Any = None) -> bool:
         with self._lock:
-            if self._busy:
+            if self._busy or self._stopped:
                 return False
             self._busy = True
             self._job = (job, tag, self._clock.now())
-        self._job_ready()
+        self._wake.set()
         return True
-
-    def _job_ready(self) -> None:
-        """Hook for the worker side: wake whatever runs `run_pending`."""
 
     def poll(self) -> JobResult | None:
         with self._lock:
@@ -70,41 +66,6 @@ class JobSlot:
             self._result = None
             self._generation += 1
 
-    def has_job(self) -> bool:
-        with self._lock:
-            return self._job is not None
-
-    def run_pending(self) -> None:
-        """Worker side: run the submitted job, if any, and store its result."""
-        with self._lock:
-            if self._job is None:
-                return
-            (job, tag, started), self._job = self._job, None
-            generation = self._generation
-        result = _run(job, tag)
-        with self._lock:
-            result.latency = self._clock.now() - started
-            if generation == self._generation:
-                self._result = result
-            self._busy = False
-
-
-class ThreadedRunner(JobSlot):
-    """Runs each job in one background thread."""
-
-    def __init__(self, clock: Clock, name: str = "imle-inference"):
-        super().__init__(clock)
-        self._wake = threading.Event()
-        self._stopped = False
-        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
-        self._thread.start()
-
-    def submit(self, job: Callable[[], Any], tag: Any = None) -> bool:
-        return not self._stopped and super().submit(job, tag)
-
-    def _job_ready(self) -> None:
-        self._wake.set()
-
     def stop(self) -> None:
         self._stopped = True
         self._wake.set()
@@ -116,7 +77,20 @@ class ThreadedRunner(JobSlot):
             self._wake.clear()
             if self._stopped:
                 return
-            self.run_pending()
+            self._run_pending()
+
+    def _run_pending(self) -> None:
+        with self._lock:
+            if self._job is None:
+                return
+            (job, tag, started), self._job = self._job, None
+            generation = self._generation
+        result = _run(job, tag)
+        with self._lock:
+            result.latency = self._clock.now() - started
+            if generation == self._generation:
+                self._result = result
+            self._busy = False
 
 
 class SimulatedLatencyRunner:

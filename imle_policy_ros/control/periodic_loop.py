@@ -1,11 +1,13 @@
 """A callback at a fixed rate in its own thread, on absolute deadlines.
 
 Why not a ROS timer: rclpy's executors add their dispatch latency to every period, and its
-MultiThreadedExecutor (Jazzy) busy-loops; measured on a 2-core machine with a 30 Hz image
-and 100 Hz joint-state subscription (bench/ros_loop.py): 100 Hz timer jitter p99 1.8 s at
-100% CPU under the MultiThreadedExecutor, 0.5 ms under the SingleThreadedExecutor, 0.6 ms
-in a plain thread; but a single-threaded executor also runs the camera callbacks, and a
-100 Hz control loop must not wait for a frame to be encoded. So the control loop owns a
+MultiThreadedExecutor (Jazzy) busy-loops. `python bench/bench_executors.py` on a 2-core
+machine, 100 Hz tick with a 30 Hz image and a 100 Hz joint-state subscription: timer under
+the MultiThreadedExecutor p99 5.1 ms at 61% CPU; a plain thread beside a
+MultiThreadedExecutor p99 87 ms (max 541 ms) at 103% CPU; timer under a
+SingleThreadedExecutor 0.14 ms; plain thread beside a SingleThreadedExecutor 0.30 ms. But
+a single-threaded executor also runs the camera callbacks, and a 100 Hz control loop must
+not wait for a frame to be encoded. So the control loop owns a
 thread. Deadlines are absolute (period k is due at start + k * period), so jitter does not
 accumulate into drift; when a tick runs late by more than a period, the missed ticks are
 skipped, not replayed in a burst.

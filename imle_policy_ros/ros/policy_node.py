@@ -55,7 +55,6 @@ class PolicyNode(Node):
         cfg = self.config = PolicyNodeConfig.from_values(self._parameter_values())
         self.clock = RosClock(self)
         policy = self._load_policy(cfg.model_path)
-        self.model_path = str(policy.bundle.path)
         self.layout = CommandLayout.create(cfg.joint_names, policy.spec)
         self.runner = ThreadedRunner(self.clock)
         self.controller = PolicyController(
@@ -63,7 +62,7 @@ class PolicyNode(Node):
             ControllerConfig(stale_timeout=cfg.stale_observation_timeout, blend_time=cfg.blend_time,
                              temporal_consistency=cfg.temporal_consistency,
                              consistency_reset_every=cfg.consistency_reset_every, shadow_mode=cfg.shadow_mode))
-        self.controller.policy_label = self.model_path
+        self.controller.policy_label = str(policy.bundle.path)  # the one record of the active model
         self.rate = RateMeter(1.0 / cfg.control_rate_hz)
         self._published_disabled_hold = True  # nothing to stop before the first enable
         self._last_predicted = None
@@ -92,7 +91,7 @@ class PolicyNode(Node):
         self.controller.enable(cfg.autostart)
         self.control_loop.start()
         self.get_logger().info(
-            f"model {self.model_path} on {policy.bundle.generator_provider}; {cfg.command_interface} -> "
+            f"model {self.controller.policy_label} on {policy.bundle.generator_provider}; {cfg.command_interface} -> "
             f"{cfg.command_topic} at {cfg.control_rate_hz:g} Hz; " + ("enabled" if cfg.autostart else
                                                                       "disabled: call ~/enable to move the arm"))
 

@@ -6,9 +6,9 @@ camera) logs one line saying why and what to do, and the process exits 1 without
 commanding anything.
 
 One SingleThreadedExecutor per node, each in its own thread, instead of one
-MultiThreadedExecutor: rclpy's MultiThreadedExecutor (Jazzy) busy-loops at 100% CPU and
-delays callbacks by up to seconds at these rates (control/periodic_loop.py has the
-numbers); separate executors keep one node's slow callback (a model load) from delaying
+MultiThreadedExecutor: rclpy's MultiThreadedExecutor (Jazzy) busy-loops and delays a
+control thread beside it by up to half a second at these rates (bench/bench_executors.py,
+numbers in control/periodic_loop.py); separate executors keep one node's slow callback (a model load) from delaying
 another's (the camera input).
 
 SIGINT/SIGTERM (Ctrl-C, launch stopping a node) only set an event here; the main thread

@@ -3,7 +3,7 @@
 Used by the end-to-end tests, the loopback benchmark and the soak run. Each run takes
 its own ROS_DOMAIN_ID, so parallel runs on one machine (or a developer's own nodes) do
 not see each other. The probe subscribes to what a user would watch (commands, joint
-states, diagnostics, predicted chunks, the simulator's status) and calls services and
+diagnostics, predicted chunks, the simulator's status) and calls services and
 parameter services as `ros2 service call` / `ros2 param set` do.
 """
 from __future__ import annotations
@@ -24,8 +24,6 @@ from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
 from rclpy.parameter_client import AsyncParameterClient
-from rclpy.qos import qos_profile_sensor_data
-from sensor_msgs.msg import JointState
 from std_msgs.msg import String
 from trajectory_msgs.msg import JointTrajectory
 
@@ -74,13 +72,11 @@ class Probe:
         self.diagnostics: dict[str, dict] = {}
         self.commands: list[tuple[float, np.ndarray]] = []  # (receive time, first point)
         self.predictions: list[tuple[float, float]] = []  # (receive wall time, observation stamp)
-        self.joints: np.ndarray | None = None
         n = self.node
         n.create_subscription(String, "/sim_robot/status", self._on_status, 10)
         n.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 10)
         n.create_subscription(JointTrajectory, command_topic, self._on_command, 100)
         n.create_subscription(JointTrajectory, "/imle_policy/predicted_trajectory", self._on_prediction, 10)
-        n.create_subscription(JointState, "/joint_states", self._on_joints, qos_profile_sensor_data)
         self.executor = SingleThreadedExecutor(context=self.context)
         self.executor.add_node(n)
         self._thread = threading.Thread(target=self._spin, daemon=True)
@@ -111,10 +107,6 @@ class Probe:
     def _on_prediction(self, msg):
         with self.lock:
             self.predictions.append((time.time(), msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9))
-
-    def _on_joints(self, msg):
-        with self.lock:
-            self.joints = np.array(msg.position)
 
     # ---- queries ------------------------------------------------------------------------
     def policy_diagnostics(self) -> dict:
