@@ -63,6 +63,7 @@ setup(
             "policy_node = imle_policy_ros.ros.entry_points:policy_node",
             "realsense_node = imle_policy_ros.ros.entry_points:realsense_node",
             "sim_robot_node = imle_policy_ros.ros.entry_points:sim_robot_node",
+            "sim_teleop_node = imle_policy_ros.ros.entry_points:sim_teleop_node",
         ],
     },
 )

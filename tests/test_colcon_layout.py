@@ -27,7 +27,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = "imle_policy_ros"
-EXECUTABLES = ("policy_node", "realsense_node", "sim_robot_node", "imle-policy-ros")
+EXECUTABLES = ("policy_node", "realsense_node", "sim_robot_node", "sim_teleop_node", "imle-policy-ros")
 SHARE_TREES = ("launch", "config", "models")
 # What the package needs when git cannot list the files (not a checkout).
 PACKAGE_ENTRIES = ("package.xml", "setup.py", "setup.cfg", "resource", PACKAGE,

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from imle_policy_ros.ros.launch_plan import REALSENSE_TOPIC, DeployArgs, PlanError, plan_deploy
+from imle_policy_ros.ros.launch_plan import HARDWARE_ARGUMENTS, REALSENSE_TOPIC, DeployArgs, PlanError, plan_deploy
 from imle_policy_ros.ros.policy_parameters import BY_NAME, PolicyNodeConfig
 
 REPO = Path(__file__).resolve().parents[1]
@@ -120,9 +120,20 @@ def test_deploy_launch_file_takes_its_decisions_from_the_plan():
     assert "plan_deploy(" in source
     # every DeployArgs field is a launch argument
     tree = ast.parse(source)
+    assert declared_arguments(tree) == set(DeployArgs.__dataclass_fields__) - {"ros_distro"}
+
+
+def declared_arguments(tree) -> set:
+    """The launch arguments a launch file's ARGUMENTS dict declares (with the shared ones)."""
     arguments = next(n for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "ARGUMENTS")
-    declared = {k.value for k in arguments.value.keys}
-    assert declared == set(DeployArgs.__dataclass_fields__) - {"ros_distro"}
+    declared = set()
+    for key, value in zip(arguments.value.keys, arguments.value.values):
+        if key is None:  # **HARDWARE_ARGUMENTS
+            assert isinstance(value, ast.Name) and value.id == "HARDWARE_ARGUMENTS"
+            declared |= set(HARDWARE_ARGUMENTS)
+        else:
+            declared.add(key.value)
+    return declared
 
 
 @pytest.mark.parametrize("config", sorted((REPO / "config").glob("*.yaml")), ids=lambda p: p.name)

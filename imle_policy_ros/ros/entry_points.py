@@ -41,3 +41,11 @@ def sim_robot_node() -> int:
     from imle_policy_ros.ros.sim_robot_node import main
 
     return main()
+
+
+def sim_teleop_node() -> int:
+    if not _rclpy_available("sim_teleop_node"):
+        return 1
+    from imle_policy_ros.ros.sim_teleop_node import main
+
+    return main()

@@ -1,5 +1,7 @@
 """What `deploy.launch.py` starts for each `robot:=` choice, as plain data.
 
+(`record_demos.launch.py` plans the same hardware: ros/record_plan.py.)
+
 The decisions (which driver launch file with which arguments, which camera, which nodes
 with which parameter files and overrides) are made here, by a function tests call for
 every choice; the launch file only translates the plan into launch_ros actions. No
@@ -13,6 +15,16 @@ ROBOTS = ("sim", "ur", "franka", "custom")
 CAMERAS = ("auto", "sim", "realsense", "none")
 PACKAGE = "imle_policy_ros"
 REALSENSE_TOPIC = "/camera/camera/color/image_raw"  # realsense2_camera >= 4.55 (namespace/name camera)
+
+HARDWARE_ARGUMENTS = {  # name: (default, description); both launch files take these
+    "robot": ("sim", "sim | ur | franka | custom"),
+    "camera": ("auto", "auto | sim | realsense | none (auto: sim for robot:=sim, else realsense)"),
+    "config": ("", "parameters file (default: config/<robot>.yaml)"),
+    "ur_type": ("ur5e", "robot:=ur: ur3e, ur5e, ur10e, ..."),
+    "robot_ip": ("", "robot:=ur|franka: the arm's address"),
+    "use_mock_hardware": ("false", "robot:=ur|franka: ros2_control mock hardware instead of the arm"),
+    "robot_launch": ("", "robot:=custom: your arm's launch file"),
+}
 
 
 class PlanError(ValueError):
@@ -64,9 +76,18 @@ class DeployPlan:
         raise KeyError(name)
 
 
-def plan_deploy(args: DeployArgs, package_installed=lambda name: False) -> DeployPlan:
-    """package_installed(name): whether a ROS package is in the ament index (the launch file
-    asks the index; tests pass what they want)."""
+@dataclass(frozen=True)
+class HardwarePlan:
+    """The arm driver and camera for a robot choice, and the topics they change."""
+    includes: tuple
+    nodes: tuple
+    topic_overrides: dict  # policy parameters (command_topic, image_topics) the hardware fixes
+
+
+def plan_hardware(args: DeployArgs, package_installed=lambda name: False) -> HardwarePlan:
+    """What both launch files start for `robot:=` and `camera:=`: the arm's driver (or the
+    simulator) and the camera. package_installed(name): whether a ROS package is in the
+    ament index (the launch file asks the index; tests pass what they want)."""
     if args.robot not in ROBOTS:
         raise PlanError(f"robot:={args.robot} is not one of {', '.join(ROBOTS)}")
     if args.camera not in CAMERAS:
@@ -75,30 +96,18 @@ def plan_deploy(args: DeployArgs, package_installed=lambda name: False) -> Deplo
     if camera == "sim" and args.robot != "sim":
         raise PlanError("camera:=sim is the simulator's camera; with a real arm use camera:=realsense or "
                         "camera:=none (your own camera driver)")
-    if args.robot != "sim" and not args.model and not args.config:
-        raise PlanError(f"robot:={args.robot} needs model:=PATH: the bundled model drives the simulator's "
-                        f"2-joint arm, not yours")
-    config = args.config or f"{args.robot}.yaml"
-
     driver = {"ur": ("ur_robot_driver", f"sudo apt install ros-{args.ros_distro}-ur-robot-driver"),
               "franka": ("franka_bringup", "build franka_ros2 in your workspace (github.com/frankaemika/franka_ros2)")}
     if args.robot in driver and not package_installed(driver[args.robot][0]):
         package, how = driver[args.robot]
         raise PlanError(f"robot:={args.robot} includes {package}, which is not installed: {how}, then source it")
-    includes, nodes, policy_overrides = [], [], {}
-    if args.model:
-        policy_overrides["model_path"] = args.model
-    if args.autostart:
-        if args.autostart not in ("true", "false"):
-            raise PlanError(f"autostart:={args.autostart} must be true or false")
-        policy_overrides["autostart"] = args.autostart == "true"
-
+    includes, nodes, topics = [], [], {}
     if args.robot == "sim":
-        nodes.append(NodeSpec("sim_robot_node", "sim_robot", parameter_files=(config,)))
+        nodes.append(NodeSpec("sim_robot_node", "sim_robot", parameter_files=(config_name(args),)))
     elif args.robot == "ur":
         includes.append(_ur_driver(args))
         if args.use_mock_hardware:  # the scaled controller needs the real robot's speed scaling
-            policy_overrides["command_topic"] = "/joint_trajectory_controller/joint_trajectory"
+            topics["command_topic"] = "/joint_trajectory_controller/joint_trajectory"
     elif args.robot == "franka":
         if not args.robot_ip and not args.use_mock_hardware:
             raise PlanError("robot:=franka needs robot_ip:=ADDRESS (or use_mock_hardware:=true)")
@@ -119,9 +128,30 @@ def plan_deploy(args: DeployArgs, package_installed=lambda name: False) -> Deplo
                 "rgb_camera.color_profile": "640,480,30"}))
         else:  # this package's own driver, publishing on the same topic
             nodes.append(NodeSpec("realsense_node", "camera", namespace="camera"))
-        policy_overrides.setdefault("image_topics", [REALSENSE_TOPIC])
-    nodes.append(NodeSpec("policy_node", "imle_policy", parameter_files=(config,), overrides=policy_overrides))
-    return DeployPlan(tuple(includes), tuple(nodes))
+        topics["image_topics"] = [REALSENSE_TOPIC]
+    return HardwarePlan(tuple(includes), tuple(nodes), topics)
+
+
+def config_name(args: DeployArgs) -> str:
+    """The parameters file: the one given, else config/<robot>.yaml."""
+    return args.config or f"{args.robot}.yaml"
+
+
+def plan_deploy(args: DeployArgs, package_installed=lambda name: False) -> DeployPlan:
+    """The hardware, then the policy node with the config and the launch arguments on top."""
+    if args.robot in ROBOTS and args.robot != "sim" and not args.model and not args.config:
+        raise PlanError(f"robot:={args.robot} needs model:=PATH: the bundled model drives the simulator's "
+                        f"2-joint arm, not yours")
+    hardware = plan_hardware(args, package_installed)
+    policy_overrides = dict(hardware.topic_overrides)
+    if args.model:
+        policy_overrides["model_path"] = args.model
+    if args.autostart:
+        if args.autostart not in ("true", "false"):
+            raise PlanError(f"autostart:={args.autostart} must be true or false")
+        policy_overrides["autostart"] = args.autostart == "true"
+    policy = NodeSpec("policy_node", "imle_policy", parameter_files=(config_name(args),), overrides=policy_overrides)
+    return DeployPlan(hardware.includes, hardware.nodes + (policy,))
 
 
 def _ur_driver(args: DeployArgs) -> IncludeSpec:

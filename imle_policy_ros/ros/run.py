@@ -16,6 +16,7 @@ from ..resources import resolve_config_path
 NODE_FACTORIES = {
     "imle_policy": ("imle_policy_ros.ros.policy_node", "PolicyNode"),
     "sim_robot": ("imle_policy_ros.ros.sim_robot_node", "SimRobotNode"),
+    "sim_teleop": ("imle_policy_ros.ros.sim_teleop_node", "SimTeleopNode"),
     "realsense_camera": ("imle_policy_ros.ros.realsense_node", "RealSenseNode"),
 }
 

@@ -162,7 +162,7 @@ class SimRobotNode(Node):
     def _publish_status(self) -> None:
         status = self.env.status()
         self._status_pub.publish(String(data=json.dumps({
-            "episode": self.episode, "success": status.success, "collision": status.collision,
+            "episode": self.episode, "scene_seed": self.seed + self.episode, "success": status.success, "collision": status.collision,
             "timeout": status.timeout, "side": status.side, "switches": status.switches,
             "time": round(status.time, 3), "distance_to_target": round(status.distance_to_target, 4),
             "joint_positions": [round(float(q), 4) for q in self.env.joint_positions],

@@ -11,6 +11,9 @@ control thread beside it by up to half a second at these rates (bench/bench_exec
 numbers in control/periodic_loop.py); separate executors keep one node's slow callback (a model load) from delaying
 another's (the camera input).
 
+A node may end the process itself: one with a `done` event (sim_teleop_node, when its
+demonstration is over) stops everything, in the same order, once the event is set.
+
 SIGINT/SIGTERM (Ctrl-C, launch stopping a node) only set an event here; the main thread
 then shuts down in order: context, executors, their threads, nodes. Letting rclpy's
 handler and Python's KeyboardInterrupt interrupt that sequence left executor threads
@@ -67,7 +70,8 @@ def spin_nodes(make_nodes: Callable[[], list], args=None, duration: float | None
             thread.start()
         if duration is not None:
             threading.Timer(duration, stop.set).start()
-        while not stop.wait(0.2) and rclpy.ok():
+        finished = [node.done for node in nodes if isinstance(getattr(node, "done", None), threading.Event)]
+        while not stop.wait(0.2) and rclpy.ok() and not any(event.is_set() for event in finished):
             pass
         if failures:
             rclpy.logging.get_logger("imle_policy_ros").error(f"stopped: {failures[0]!r}")

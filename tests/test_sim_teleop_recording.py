@@ -1,0 +1,69 @@
+"""record_demos with robot:=sim, live: sim_robot_node and sim_teleop_node as separate
+processes, recorded as ros2 bag would (tests/bag_recorder.py), then converted by `dataset`.
+The teleoperator's demonstration must succeed, end its process by itself, and the bag must
+turn into a training episode whose actions are the commands it sent."""
+import threading
+
+import numpy as np
+import pytest
+
+pytest.importorskip("rclpy")
+
+import rclpy  # noqa: E402
+from rclpy.executors import SingleThreadedExecutor  # noqa: E402
+from rosbags.highlevel import AnyReader  # noqa: E402
+
+from bag_recorder import BagRecorder  # noqa: E402
+from imle_policy_ros.ros.stack_probe import SIM_CONFIG, NodeProcess, new_domain_id  # noqa: E402
+
+TOPICS = ["/camera/top/image_raw", "/joint_states", "/joint_trajectory_controller/joint_trajectory"]
+
+
+@pytest.fixture(scope="module")
+def recorded_bag(tmp_path_factory):
+    work = tmp_path_factory.mktemp("record")
+    domain = new_domain_id()
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=domain)
+    recorder = BagRecorder(str(work / "episode_000000"), TOPICS, context=context)
+    executor = SingleThreadedExecutor(context=context)
+    executor.add_node(recorder.node)
+    spinner = threading.Thread(target=executor.spin, daemon=True)
+    spinner.start()
+    sim = NodeProcess("imle_policy_ros.ros.sim_robot_node",
+                      ["--params-file", str(SIM_CONFIG), "-p", "reset_on_done:=false", "-p", "seed:=5"],
+                      domain, work / "sim.log")
+    teleop = NodeProcess("imle_policy_ros.ros.sim_teleop_node",
+                         ["-p", "side:=left", "-p", "start_delay:=1.5"], domain, work / "teleop.log")
+    try:
+        code = teleop.proc.wait(timeout=60)  # it ends by itself when the demonstration is done
+    finally:
+        teleop_code = teleop.stop()
+        sim.stop()
+        rclpy.try_shutdown(context=context)
+        executor.shutdown(timeout_sec=1.0)
+        spinner.join(timeout=5.0)
+        recorder.close()
+    yield work / "episode_000000", code, teleop.log(), recorder.counts
+    assert teleop_code == code
+
+
+def test_the_teleoperator_demonstrates_successfully_and_exits_by_itself(recorded_bag):
+    bag, code, log, counts = recorded_bag
+    assert code == 0, log
+    assert "going left" in log and "success (left)" in log, log
+    assert all(counts[t] > 0 for t in TOPICS), counts
+
+
+def test_the_bag_holds_the_streams_at_their_rates(recorded_bag):
+    bag, _, _, counts = recorded_bag
+    with AnyReader([bag]) as reader:
+        stamps = {t: [] for t in TOPICS}
+        for connection, t_ns, _ in reader.messages():
+            stamps[connection.topic].append(t_ns * 1e-9)
+        types = {c.topic: c.msgtype for c in reader.connections}
+    assert types == {TOPICS[0]: "sensor_msgs/msg/Image", TOPICS[1]: "sensor_msgs/msg/JointState",
+                     TOPICS[2]: "trajectory_msgs/msg/JointTrajectory"}
+    rates = {t: (len(s) - 1) / (s[-1] - s[0]) for t, s in stamps.items()}
+    assert 20 < rates[TOPICS[0]] < 35 and 60 < rates[TOPICS[1]] < 110 and 8 < rates[TOPICS[2]] < 11, rates
+    assert np.all(np.diff(stamps[TOPICS[2]]) > 0)
