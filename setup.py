@@ -43,6 +43,7 @@ setup(
         "onnxruntime>=1.16",
         "opencv-python-headless>=4.7",
         "pyyaml",
+        "rosbags>=0.10",  # rosbag2 bags without ROS: sim-demos --format bag, dataset, replay
         "tqdm",
     ],
     extras_require={

@@ -91,26 +91,110 @@ def _run_export(args) -> int:
 def _add_sim_demos(sub) -> None:
     p = sub.add_parser("sim-demos", help="generate demonstrations in the built-in simulator",
                        description="Run the scripted expert (reach around an obstacle, left or right at "
-                                   "random) and write the episodes as a dataset for train.")
+                                   "random) and write the episodes as a dataset for train, or with --format bag "
+                                   "as rosbag2 bags (one per episode, as a teleoperated recording of "
+                                   "sim_robot_node would be) for `dataset` to convert.")
     p.add_argument("-n", "--episodes", type=int, required=True, help="number of demonstrations")
-    p.add_argument("-o", "--output-dir", required=True, help="dataset directory to create")
+    p.add_argument("-o", "--output-dir", required=True, help="dataset directory (or directory of bags) to create")
     p.add_argument("--seed", type=int, default=0, help="episode i depends only on (seed, i)")
-    p.add_argument("--rate", type=float, default=10.0, metavar="HZ", help="dataset rate")
+    p.add_argument("--rate", type=float, default=10.0, metavar="HZ", help="dataset rate (bags: command rate)")
     p.add_argument("--image-size", type=int, default=96, metavar="PX", help="square camera image size")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing dataset")
+    p.add_argument("--format", choices=["store", "bag"], default="store",
+                   help="store: the dataset train reads (default); bag: rosbag2 bags + demos.json")
+    p.add_argument("--storage", choices=["mcap", "sqlite3"], default="mcap", help="bag storage (--format bag)")
+    p.add_argument("--distro", choices=["jazzy", "humble"], default="jazzy",
+                   help="bag layout and message definitions (--format bag): jazzy = metadata v9, "
+                        "humble = metadata v8 that Humble reads")
+    p.add_argument("--camera-rate", type=float, default=30.0, metavar="HZ", help="camera frame rate (--format bag)")
+    p.add_argument("--joint-state-rate", type=float, default=100.0, metavar="HZ",
+                   help="joint_states rate (--format bag)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing dataset (or earlier bag demos)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(run=_run_sim_demos)
 
 
 def _run_sim_demos(args) -> int:
-    from .sim.demos import demo_summary, generate_demos
+    if args.format == "bag":
+        from .sim.bag_demos import BagDemoSettings, bag_demo_summary, generate_bag_demos
 
-    store = generate_demos(args.episodes, args.output_dir, seed=args.seed, rate_hz=args.rate,
-                           image_size=args.image_size, overwrite=args.overwrite, progress=not args.no_progress)
-    s = demo_summary(store)
+        settings = BagDemoSettings(rate_hz=args.rate, camera_rate_hz=args.camera_rate,
+                                   joint_state_rate_hz=args.joint_state_rate, image_size=args.image_size,
+                                   storage=args.storage, distro=args.distro)
+        s = bag_demo_summary(generate_bag_demos(args.episodes, args.output_dir, seed=args.seed, settings=settings,
+                                                overwrite=args.overwrite, progress=not args.no_progress))
+        where = f"bags ({args.storage}, {args.distro}): {args.output_dir}"
+    else:
+        from .sim.demos import demo_summary, generate_demos
+
+        store = generate_demos(args.episodes, args.output_dir, seed=args.seed, rate_hz=args.rate,
+                               image_size=args.image_size, overwrite=args.overwrite, progress=not args.no_progress)
+        s = demo_summary(store)
+        where = f"dataset: {store.root}"
     shares = ", ".join(f"{side} {share:.0%}" for side, share in s["side_shares"].items())
     print(f"{s['episodes']} demos ({shares}); steps per episode min {s['steps_min']}, "
           f"mean {s['steps_mean']:.1f}, max {s['steps_max']} at {args.rate:g} Hz")
+    print(where)
+    return 0
+
+
+def _add_dataset(sub) -> None:
+    p = sub.add_parser("dataset", help="convert rosbag2 bags (one per episode) into a dataset for train",
+                       description="Resample each bag to --rate by timestamp (header stamps; log time for "
+                                   "header-less messages or zero stamps), pair the newest frame of each camera "
+                                   "and joint state at or before every step with the commanded joint positions "
+                                   "(or the next joint state), and write the dataset, all or nothing. Depth "
+                                   "images (16UC1 mm, 32FC1 m) become grey RGB: 0 m black, --depth-max white.")
+    p.add_argument("bags", nargs="+", metavar="BAG",
+                   help="bag directory, .mcap/.db3 file, or a directory of bags (e.g. sim-demos --format bag)")
+    p.add_argument("-o", "--output-dir", required=True, help="dataset directory to create")
+    p.add_argument("--image-topic", action="append", required=True, metavar="TOPIC", dest="image_topics",
+                   help="camera topic (Image or CompressedImage); repeat for more cameras, in the order the "
+                        "policy node's image_topics will list them")
+    p.add_argument("--camera-name", action="append", default=None, metavar="NAME", dest="camera_names",
+                   help="dataset name of each camera, one per --image-topic (default: from the topic, "
+                        "/camera/top/image_raw -> top)")
+    p.add_argument("--joint-state-topic", default="/joint_states", metavar="TOPIC",
+                   help="sensor_msgs/JointState (default /joint_states)")
+    p.add_argument("--action-topic", default=None, metavar="TOPIC",
+                   help="JointTrajectory or Float64MultiArray commands (needed with --action-from command)")
+    p.add_argument("--action-from", choices=["command", "next_state"], default="command",
+                   help="action = the commanded positions (default) or the joint state one step later")
+    p.add_argument("--rate", type=float, default=10.0, metavar="HZ", help="dataset rate (default 10)")
+    p.add_argument("--image-size", type=int, nargs=2, default=[96, 96], metavar=("H", "W"),
+                   help="frames are resized to this (default 96 96)")
+    p.add_argument("--max-age", type=float, default=None, metavar="S",
+                   help="drop a step whose newest frame or joint state is older (default: two steps)")
+    p.add_argument("--depth-max", type=float, default=2.0, metavar="M", help="depth shown as white, metres (default 2)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing dataset")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(run=_run_dataset)
+
+
+def _run_dataset(args) -> int:
+    try:
+        from .data.bag_dataset import BagRejected, ConversionSettings, convert_bags
+    except ImportError as exc:
+        print(f"dataset: {exc}; install the bag reader: pip install rosbags", file=sys.stderr)
+        return 1
+    try:
+        settings = ConversionSettings(
+            image_topics=tuple(args.image_topics), joint_state_topic=args.joint_state_topic,
+            action_topic=args.action_topic, camera_names=tuple(args.camera_names) if args.camera_names else None,
+            rate_hz=args.rate, action_from=args.action_from, image_size=tuple(args.image_size),
+            max_age=args.max_age, depth_max=args.depth_max)
+        store, reports = convert_bags(args.bags, args.output_dir, settings, overwrite=args.overwrite,
+                                      progress=not args.no_progress)
+    except BagRejected as exc:
+        print(f"dataset: bag refused, no dataset written: {exc}", file=sys.stderr)
+        return 1
+    except (FileExistsError, ValueError) as exc:
+        print(f"dataset: {exc}", file=sys.stderr)
+        return 1
+    for name, report in zip(store.episode_names, reports):
+        print(f"{name} <- {report.line()}")
+    lengths = store.episode_lengths
+    print(f"{len(store)} episodes, {sum(lengths)} steps at {args.rate:g} Hz (min {min(lengths)}, max {max(lengths)}); "
+          f"cameras {', '.join(store.meta.camera_names)}; joints {', '.join(store.meta.joint_names)}")
     print(f"dataset: {store.root}")
     return 0
 
@@ -181,13 +265,70 @@ def _run_eval(args) -> int:
     return 0
 
 
+def _add_replay(sub) -> None:
+    p = sub.add_parser("replay", help="run a model offline over recorded demonstrations, as the node would",
+                       description="Feeds a recorded bag (or a dataset episode) to the same controller the node "
+                                   "runs, on simulated time with simulated inference latency, and compares each "
+                                   "chunk the model chose with the demonstrator's commands: errors per joint and a "
+                                   "picture. Check a model on held-out demos before it touches the arm.")
+    p.add_argument("recording", help="a bag (directory or .mcap/.db3 file), or a dataset directory (meta.json)")
+    p.add_argument("--model", required=True, help="bundle directory")
+    p.add_argument("--episode", type=int, default=0, help="with a dataset: which episode")
+    p.add_argument("--config", default="sim.yaml",
+                   help="with a bag: the deploy config whose image_topics, joint_state_topic and command_topic "
+                        "to read (the node's own topics), and whose control_rate_hz to tick at")
+    p.add_argument("--image-topic", action="append", default=None, help="override the config's image topics")
+    p.add_argument("--joint-state-topic", default=None)
+    p.add_argument("--action-topic", default=None, help="override the config's command_topic")
+    p.add_argument("--rate", type=float, default=30.0, help="with a bag: feed the recording at this rate (Hz)")
+    p.add_argument("--latency", type=float, default=None, metavar="MS",
+                   help="simulated inference latency; default: the measured inference time")
+    p.add_argument("--num-samples", type=int, default=32)
+    p.add_argument("--no-temporal-consistency", action="store_true")
+    p.add_argument("-o", "--output", default="replay.png", help="the picture (PNG)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the text report")
+    p.set_defaults(run=_run_replay)
+
+
+def _run_replay(args) -> int:
+    import json
+
+    from .evaluation.replay import ReplayConfig, replay_episode
+    from .evaluation.replay_picture import draw_replay
+    from .evaluation.replay_sources import RecordingError, load_recording
+    from .runtime import BundleError, load_bundle
+
+    try:
+        bundle = load_bundle(args.model)
+        recording, control_hz = load_recording(args, bundle)
+        report = replay_episode(bundle, recording, ReplayConfig(
+            num_samples=args.num_samples, temporal_consistency=not args.no_temporal_consistency,
+            control_hz=control_hz, latency_ms=args.latency))
+    except (BundleError, RecordingError, ValueError, FileNotFoundError) as exc:
+        print(f"replay: {exc}", file=sys.stderr)
+        return 1
+    summary = {**report.summary(), "picture": str(draw_replay(report, args.output))}
+    if args.json:
+        print(json.dumps(summary))
+        return 0
+    print(f"{summary['episode']}: {summary['inferences']} inferences of {args.model}")
+    for name in report.action_names:
+        print(f"  {name}: MAE executed {summary['mae_executed'][name]:.4f} (best of N "
+              f"{summary['mae_executed_best_of_n'][name]:.4f}, holding still "
+              f"{summary['mae_executed_holding_still'][name]:.4f}); whole chunk {summary['mae_chunk'][name]:.4f}")
+    print(f"  picture: {summary['picture']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="imle-policy-ros", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_sim_demos(sub)
+    _add_dataset(sub)
     _add_train(sub)
     _add_export(sub)
     _add_eval(sub)
+    _add_replay(sub)
     _add_run(sub)
     return parser
 

@@ -36,15 +36,44 @@ def draw_episodes(n: int, seed: int) -> list[tuple[TaskScene, str]]:
     return episodes
 
 
+def episode_steps(plan_duration: float, dt: float, hold_steps: int) -> int:
+    """Steps of an episode: step k commands the plan at (k+1)*dt, so the step that reaches
+    the end is ceil(duration/dt) - 1; the hold steps then keep commanding the final position."""
+    return math.ceil(plan_duration / dt - 1e-9) + hold_steps
+
+
+def check_expert_outcome(env: ReachEnv, scene: TaskScene, side: str, name: str) -> None:
+    """RuntimeError unless the episode in `env` reached the target on `side` (else a bug)."""
+    status = env.status()
+    if not status.success or status.collision or status.side != side:
+        raise RuntimeError(f"{name}: expert failed (target {scene.target_xy}, side {side}): {status}")
+
+
+def demo_provenance(drawn: list[tuple[TaskScene, str]], seed: int, physics_dt: float, hold_steps: int,
+                    settings: ExpertSettings) -> dict:
+    """What produced a set of demos: seed, expert settings, per episode its target and side,
+    and the side counts (so the share of each mode is known without reading the episodes)."""
+    sides = [side for _, side in drawn]
+    return {
+        "generator": GENERATOR_NAME,
+        "task": TASK_NAME,
+        "seed": seed,
+        "physics_dt": physics_dt,
+        "hold_steps": hold_steps,
+        "expert": asdict(settings),
+        "side_counts": {s: sides.count(s) for s in SIDES},
+        "episode_sides": sides,
+        "episode_targets": [[round(v, 6) for v in scene.target_xy] for scene, _ in drawn],
+    }
+
+
 def record_episode(env: ReachEnv, expert: ScriptedExpert, scene: TaskScene, side: str, rate_hz: float,
                    hold_steps: int = 3, name: str = "episode") -> Episode:
     """Run the expert through one episode in `env`; RuntimeError if it fails (a bug)."""
     dt = 1.0 / rate_hz
     env.reset(scene=scene)
     plan = expert.reset(scene, rng=None, side=side)
-    # Step k commands the plan at (k+1)*dt, so the step that reaches the end is
-    # ceil(duration/dt) - 1; the hold steps then keep commanding the final position.
-    steps = math.ceil(plan.duration / dt - 1e-9) + hold_steps
+    steps = episode_steps(plan.duration, dt, hold_steps)
     images, joints, actions, stamps = [], [], [], []
     for k in range(steps):
         t = k * dt
@@ -55,9 +84,7 @@ def record_episode(env: ReachEnv, expert: ScriptedExpert, scene: TaskScene, side
         stamps.append(t)  # from the step count, not summed substeps: exact spacing
         env.command(action)
         env.advance(dt)
-    status = env.status()
-    if not status.success or status.collision or status.side != side:
-        raise RuntimeError(f"{name}: expert failed (target {scene.target_xy}, side {side}): {status}")
+    check_expert_outcome(env, scene, side, name)
     return Episode(images={CAMERA_NAME: np.stack(images)}, joint_positions=np.stack(joints),
                    actions=np.stack(actions), stamps=np.asarray(stamps), name=name)
 
@@ -75,24 +102,13 @@ def generate_demos(n: int, output_dir, seed: int = 0, rate_hz: float = 10.0, ima
     if not rate_hz > 0:
         raise ValueError(f"rate_hz must be > 0, got {rate_hz}")
     drawn = draw_episodes(n, seed)
-    sides = [side for _, side in drawn]
     meta = DatasetMeta(
         rate_hz=rate_hz,
         cameras=(CameraMeta(CAMERA_NAME, image_size, image_size),),
         joint_names=ReachEnv.joint_names,
         action_names=ReachEnv.joint_names,
         action_kind="joint_position",
-        source={
-            "generator": GENERATOR_NAME,
-            "task": TASK_NAME,
-            "seed": seed,
-            "physics_dt": physics_dt,
-            "hold_steps": hold_steps,
-            "expert": asdict(settings),
-            "side_counts": {s: sides.count(s) for s in SIDES},
-            "episode_sides": sides,
-            "episode_targets": [[round(v, 6) for v in scene.target_xy] for scene, _ in drawn],
-        },
+        source=demo_provenance(drawn, seed, physics_dt, hold_steps, settings),
     )
     env = ReachEnv(physics_dt=physics_dt, image_size=image_size)
     expert = ScriptedExpert(settings)

@@ -1,0 +1,199 @@
+"""Replay: a model run offline over a recorded demonstration, as the policy node would run it.
+
+The recording's frames and joint states are fed to the same PolicyController at their
+stamps, on simulated time, with the inference latency simulated (measured, or fixed); the
+controller ticks at control rate and decides when to infer, exactly as on the robot. The
+arm does not follow the model here (open loop): what is compared is each chunk the model
+chose against what the demonstrator commanded at the same moments.
+
+Waypoint k of a chunk is due at `times[k]`, one step after it is commanded
+(ControllerConfig.action_delay_steps); the recorded action it is compared with is the one
+commanded at `times[k] - delay`. Two errors per inference:
+- chosen: the chunk the controller would execute (temporal consistency included);
+- best of N: the closest of all N sampled chunks. A multimodal demo set makes "chosen" large
+  when the model picks the other valid way (left instead of right), while best of N stays
+  small if that demonstrator's way is among the samples: the two together tell a wrong
+  model from a model that chose differently.
+Both over the executed part (action_horizon waypoints from the observation on) and over the
+whole chunk. Held out demos are the check before a model touches the arm.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..control.chunk_executor import JointLimits
+from ..control.clock import SimulatedClock
+from ..control.inference_runner import SimulatedLatencyRunner
+from ..control.policy_controller import ControllerConfig, PolicyController
+from ..runtime import OnnxPolicy, PolicyBundle
+
+
+@dataclass
+class RecordedEpisode:
+    """What replay needs of a recording: per-camera frames and joint states at stamps, and
+    the commanded actions (columns named by action_names)."""
+    stamps: np.ndarray  # [T] s
+    frames: dict  # camera name -> uint8 [T, H, W, 3]
+    joint_names: list
+    joint_positions: np.ndarray  # [T, S]
+    action_names: list
+    actions: np.ndarray  # [T, A]
+    name: str = "episode"
+
+
+@dataclass
+class ReplayConfig:
+    num_samples: int = 32
+    temporal_consistency: bool = True
+    consistency_reset_every: int = 5
+    control_hz: float = 50.0
+    latency_ms: float | None = None  # None: the measured inference time
+    stale_timeout: float = 0.5
+    seed: int = 0
+
+
+@dataclass
+class ReplayedChunk:
+    t_obs: float
+    times: np.ndarray  # [P] when each waypoint is due
+    chosen: np.ndarray  # [P, A] the chunk the controller chose
+    samples: np.ndarray  # [N, P, A] every sampled chunk (unnormalized)
+    recorded: np.ndarray  # [P, A] the demonstrator's commands at the same moments (NaN outside the recording)
+
+
+@dataclass
+class ReplayReport:
+    episode: str
+    action_names: list
+    action_horizon: int
+    obs_horizon: int
+    chunks: list = field(default_factory=list)
+    recorded_times: np.ndarray | None = None  # [T] command times
+    recorded_actions: np.ndarray | None = None  # [T, A]
+
+    def _errors(self, executed_only: bool) -> dict:
+        """Mean absolute error per joint: of the chosen chunks, of the best of N, and of
+        holding still at the command in force at the observation (the scale to read them on)."""
+        start = self.obs_horizon - 1
+        stop = start + self.action_horizon if executed_only else None
+        errors = {"chosen": [], "best_of_n": [], "hold": []}
+        for c in self.chunks:
+            recorded = c.recorded[start:stop]
+            valid = np.all(np.isfinite(recorded), axis=1)
+            if not valid.any():
+                continue
+            recorded = recorded[valid]
+            errors["chosen"].append(np.abs(c.chosen[start:stop][valid] - recorded).mean(axis=0))
+            per_sample = np.abs(c.samples[:, start:stop][:, valid] - recorded).mean(axis=1)  # [N, A]
+            errors["best_of_n"].append(per_sample[np.argmin(per_sample.mean(axis=1))])
+            held = recorded_at(self.recorded_times, self.recorded_actions, np.array([c.t_obs]))[0]
+            errors["hold"].append(np.abs(recorded - held).mean(axis=0))
+        nan = np.full(len(self.action_names), np.nan)
+        return {k: np.mean(v, axis=0) if v else nan for k, v in errors.items()}
+
+    def summary(self) -> dict:
+        per_joint = lambda values: {n: float(v) for n, v in zip(self.action_names, values)}
+        out = {"episode": self.episode, "inferences": len(self.chunks)}
+        for part, executed_only in (("executed", True), ("chunk", False)):
+            errors = self._errors(executed_only)
+            out[f"mae_{part}"] = per_joint(errors["chosen"])
+            out[f"mae_{part}_best_of_n"] = per_joint(errors["best_of_n"])
+            out[f"mae_{part}_holding_still"] = per_joint(errors["hold"])
+        return out
+
+
+class _RecordingRunner:
+    """The controller's runner, keeping every finished inference for the report."""
+
+    def __init__(self, runner):
+        self.runner = runner
+        self.results = []
+
+    @property
+    def busy(self) -> bool:
+        return self.runner.busy
+
+    def submit(self, job, tag=None) -> bool:
+        return self.runner.submit(job, tag)
+
+    def poll(self):
+        result = self.runner.poll()
+        if result is not None and result.error is None:
+            self.results.append(result)
+        return result
+
+    def discard(self) -> None:
+        self.runner.discard()
+
+    def stop(self) -> None:
+        self.runner.stop()
+
+
+def _camera_order(bundle: PolicyBundle, episode: RecordedEpisode) -> list[str]:
+    """The episode's camera for each of the bundle's cameras: by name when the names match,
+    else by position, as the node feeds image_topics[i] to the bundle's camera i."""
+    wanted = [c.name for c in bundle.spec.cameras]
+    recorded = list(episode.frames)
+    if all(name in recorded for name in wanted):
+        return wanted
+    if len(wanted) == len(recorded):
+        return recorded
+    raise ValueError(f"{episode.name}: the model wants cameras {wanted}, the recording has {recorded}")
+
+
+def replay_episode(bundle: PolicyBundle, episode: RecordedEpisode, cfg: ReplayConfig = ReplayConfig()) -> ReplayReport:
+    spec = bundle.spec
+    cameras = _camera_order(bundle, episode)
+    missing = [a for a in spec.action_names if a not in episode.action_names]
+    if missing:
+        raise ValueError(f"{episode.name}: the model commands {missing}; the recording's actions are "
+                         f"{list(episode.action_names)}")
+    action_columns = [list(episode.action_names).index(a) for a in spec.action_names]
+    recorded_actions = np.asarray(episode.actions, dtype=np.float64)[:, action_columns]
+    stamps = np.asarray(episode.stamps, dtype=np.float64)
+
+    clock = SimulatedClock(float(stamps[0]))
+    latency = (lambda r: r.value.inference_ms / 1e3 if r.value is not None else 0.0) \
+        if cfg.latency_ms is None else cfg.latency_ms / 1e3
+    runner = _RecordingRunner(SimulatedLatencyRunner(clock, latency))
+    policy = OnnxPolicy(bundle, num_samples=cfg.num_samples, temporal_consistency=False, seed=cfg.seed)
+    # Open loop: the commands go nowhere, so limits only must not refuse the model's chunks.
+    limits = JointLimits.create(len(spec.action_names), velocity=1e6)
+    controller = PolicyController(policy, limits, clock, runner, ControllerConfig(
+        stale_timeout=cfg.stale_timeout, temporal_consistency=cfg.temporal_consistency,
+        consistency_reset_every=cfg.consistency_reset_every))
+    controller.enable(True)
+
+    period, fed = 1.0 / cfg.control_hz, 0
+    while clock.now() <= stamps[-1] + 1e-9:
+        while fed < len(stamps) and stamps[fed] <= clock.now() + 1e-9:
+            for i, camera in enumerate(cameras):
+                controller.on_frame(i, float(stamps[fed]), episode.frames[camera][fed])
+            controller.on_joint_state(float(stamps[fed]), episode.joint_names, episode.joint_positions[fed])
+            fed += 1
+        controller.tick()
+        clock.advance(period)
+
+    delay = controller.config.action_delay_steps * spec.dt
+    report = ReplayReport(episode.name, list(spec.action_names), spec.action_horizon, spec.obs_horizon,
+                          recorded_times=stamps, recorded_actions=recorded_actions)
+    for result in runner.results:
+        observation, times = result.tag
+        output = result.value
+        samples = np.stack([spec.action_stats.unnormalize(s) for s in output.samples_normalized])
+        report.chunks.append(ReplayedChunk(observation.t_obs, times, np.asarray(output.actions, np.float64),
+                                           samples, recorded_at(stamps, recorded_actions, times - delay)))
+    return report
+
+
+def recorded_at(stamps: np.ndarray, actions: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """The recorded command in force at each time (the latest at or before it, as a
+    controller holds it); NaN before the first or after the last."""
+    index = np.searchsorted(stamps, times + 1e-9, side="right") - 1
+    out = np.full((len(times), actions.shape[1]), np.nan)
+    inside = (index >= 0) & (times <= stamps[-1] + 1e-9)
+    out[inside] = actions[index[inside]]
+    return out
+
