@@ -167,6 +167,7 @@ def _add_dataset(sub) -> None:
     p.add_argument("--depth-max", type=float, default=2.0, metavar="M", help="depth shown as white, metres (default 2)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing dataset")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--verbose", action="store_true", help="one report line per bag, not only the flagged ones")
     p.set_defaults(run=_run_dataset)
 
 
@@ -190,8 +191,15 @@ def _run_dataset(args) -> int:
     except (FileExistsError, ValueError) as exc:
         print(f"dataset: {exc}", file=sys.stderr)
         return 1
-    for name, report in zip(store.episode_names, reports):
+    # Every bag's line when asked; otherwise only the bags that lost or shifted steps.
+    flagged = [(n, r) for n, r in zip(store.episode_names, reports)
+               if args.verbose or r.steps < r.grid_steps or r.misaligned]
+    for name, report in flagged:
         print(f"{name} <- {report.line()}")
+    dropped = sum(r.grid_steps - r.steps for r in reports)
+    misaligned = sum(r.misaligned for r in reports)
+    print(f"steps dropped (stale input): {dropped}; misaligned (an input over half a step old): {misaligned}"
+          + ("" if args.verbose else "; --verbose lists every bag"))
     lengths = store.episode_lengths
     print(f"{len(store)} episodes, {sum(lengths)} steps at {args.rate:g} Hz (min {min(lengths)}, max {max(lengths)}); "
           f"cameras {', '.join(store.meta.camera_names)}; joints {', '.join(store.meta.joint_names)}")

@@ -133,9 +133,10 @@ def test_dataset_cli_writes_meta_and_prints_a_report(tmp_path, capsys):
     bags = [write_recording(tmp_path / f"bag{i}") for i in range(2)]
     out = tmp_path / "dataset"
     assert main(["dataset", *map(str, bags), "-o", str(out), "--image-topic", TOP, "--action-topic", COMMANDS,
-                 "--image-size", "6", "4", "--rate", "5", "--no-progress"]) == 0
+                 "--image-size", "6", "4", "--rate", "5", "--no-progress", "--verbose"]) == 0
     printed = capsys.readouterr().out
     assert f"episode_000001 <- {bags[1]}: 5 steps, 0 dropped" in printed
+    assert "steps dropped (stale input): 0; misaligned (an input over half a step old): 0" in printed
     store = EpisodeStore.open(out)
     assert store.episode_lengths == [5, 5] and store.meta.rate_hz == 5.0
     assert store.meta.cameras[0].height == 6 and store.meta.cameras[0].width == 4
