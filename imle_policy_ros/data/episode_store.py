@@ -400,23 +400,29 @@ class EpisodeStore:
         return index
 
 
-def _install_dir(tmp: Path, root: Path, overwrite: bool) -> None:
-    """Move a finished dataset from `tmp` to `root` (checked again: time has passed)."""
-    if _refuse_unless_replaceable(root, overwrite):
-        # Move the old one aside first so a failed rename of the new one can be undone.
-        old = Path(tempfile.mkdtemp(prefix=f"{root.name}.old-", dir=root.parent))
-        os.rename(root, old / "data")
+def install_directory(tmp: Path, dest: Path, replace: bool) -> None:
+    """Move the finished directory `tmp` to `dest`. replace: `dest` exists and may go; it
+    is moved aside first, so a failed rename of the new one can be undone. Otherwise `dest`
+    must be absent or an empty directory. Shared by every all-or-nothing writer."""
+    if replace:
+        old = Path(tempfile.mkdtemp(prefix=f"{dest.name}.old-", dir=dest.parent))
+        os.rename(dest, old / "previous")
         try:
-            os.rename(tmp, root)
+            os.rename(tmp, dest)
         except BaseException:
-            os.rename(old / "data", root)
+            os.rename(old / "previous", dest)
             shutil.rmtree(old, ignore_errors=True)
             raise
         shutil.rmtree(old, ignore_errors=True)
     else:
-        if root.exists():
-            root.rmdir()  # empty directory
-        os.rename(tmp, root)
+        if dest.exists():
+            dest.rmdir()  # empty directory
+        os.rename(tmp, dest)
+
+
+def _install_dir(tmp: Path, root: Path, overwrite: bool) -> None:
+    """Move a finished dataset from `tmp` to `root` (checked again: time has passed)."""
+    install_directory(tmp, root, _refuse_unless_replaceable(root, overwrite))
     _fsync_dir(root.parent)
 
 

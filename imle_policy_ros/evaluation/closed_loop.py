@@ -14,11 +14,10 @@ import numpy as np
 
 from ..control.chunk_executor import JointLimits
 from ..control.clock import SimulatedClock
-from ..control.inference_runner import SimulatedLatencyRunner
-from ..control.policy_controller import ControllerConfig, PolicyController
-from ..runtime import OnnxPolicy, PolicyBundle
+from ..runtime import PolicyBundle
 from ..sim.planar_arm import ArmGeometry
 from ..sim.reach_env import ReachEnv
+from .simulated_controller import simulated_controller
 
 EVAL_SEED_BASE = 1_000_000  # far from the seeds sim-demos draws training scenes from
 
@@ -86,16 +85,7 @@ def run_episode(bundle: PolicyBundle, cfg: EvalConfig, seed: int, frames: list |
     env = ReachEnv(seed=seed, time_limit=cfg.time_limit, image_size=image_size)
     env.reset(seed=seed)
     clock = SimulatedClock(0.0)
-    latency = (lambda r: r.value.inference_ms / 1e3 if r.value is not None else 0.0) \
-        if cfg.latency_ms is None else cfg.latency_ms / 1e3
-    runner = SimulatedLatencyRunner(clock, latency)
-    # The controller applies temporal consistency in time; the policy only samples.
-    policy = OnnxPolicy(bundle, num_samples=cfg.num_samples, temporal_consistency=False, seed=seed)
-    controller = PolicyController(
-        policy, arm_limits(), clock, runner,
-        ControllerConfig(stale_timeout=cfg.stale_timeout, temporal_consistency=cfg.temporal_consistency,
-                         consistency_reset_every=cfg.consistency_reset_every))
-    controller.enable(True)
+    controller = simulated_controller(bundle, arm_limits(), clock, cfg, seed)
     control_period, camera_period = 1.0 / cfg.control_hz, 1.0 / cfg.camera_hz
     next_frame, inference_ms = 0.0, []
     while not env.status().done:

@@ -25,9 +25,8 @@ import numpy as np
 
 from ..control.chunk_executor import JointLimits
 from ..control.clock import SimulatedClock
-from ..control.inference_runner import SimulatedLatencyRunner
-from ..control.policy_controller import ControllerConfig, PolicyController
-from ..runtime import OnnxPolicy, PolicyBundle
+from ..runtime import PolicyBundle
+from .simulated_controller import simulated_controller
 
 
 @dataclass
@@ -107,9 +106,13 @@ class ReplayReport:
 class _RecordingRunner:
     """The controller's runner, keeping every finished inference for the report."""
 
-    def __init__(self, runner):
-        self.runner = runner
+    def __init__(self):
+        self.runner = None
         self.results = []
+
+    def wrap(self, runner) -> "_RecordingRunner":
+        self.runner = runner
+        return self
 
     @property
     def busy(self) -> bool:
@@ -155,16 +158,10 @@ def replay_episode(bundle: PolicyBundle, episode: RecordedEpisode, cfg: ReplayCo
     stamps = np.asarray(episode.stamps, dtype=np.float64)
 
     clock = SimulatedClock(float(stamps[0]))
-    latency = (lambda r: r.value.inference_ms / 1e3 if r.value is not None else 0.0) \
-        if cfg.latency_ms is None else cfg.latency_ms / 1e3
-    runner = _RecordingRunner(SimulatedLatencyRunner(clock, latency))
-    policy = OnnxPolicy(bundle, num_samples=cfg.num_samples, temporal_consistency=False, seed=cfg.seed)
+    runner = _RecordingRunner()
     # Open loop: the commands go nowhere, so limits only must not refuse the model's chunks.
     limits = JointLimits.create(len(spec.action_names), velocity=1e6)
-    controller = PolicyController(policy, limits, clock, runner, ControllerConfig(
-        stale_timeout=cfg.stale_timeout, temporal_consistency=cfg.temporal_consistency,
-        consistency_reset_every=cfg.consistency_reset_every))
-    controller.enable(True)
+    controller = simulated_controller(bundle, limits, clock, cfg, cfg.seed, wrap_runner=runner.wrap)
 
     period, fed = 1.0 / cfg.control_hz, 0
     while clock.now() <= stamps[-1] + 1e-9:

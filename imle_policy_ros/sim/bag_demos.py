@@ -25,7 +25,6 @@ Episode i depends only on (seed, i), as in sim/demos.py, whose helpers this reus
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ import numpy as np
 from ..data.bag_messages import IMAGE, JOINT_STATE, JOINT_TRAJECTORY, image_message, joint_state_message, \
     joint_trajectory_message
 from ..data.bag_writer import DISTROS, RELIABLE_QOS, SENSOR_DATA_QOS, STORAGES, BagWriter
-from ..data.episode_store import episode_dir_name
+from ..data.episode_store import episode_dir_name, install_directory
 from .command_follower import CommandFollower
 from .demos import check_expert_outcome, demo_provenance, draw_episodes, episode_steps
 from .expert import ExpertSettings, ScriptedExpert
@@ -144,23 +143,6 @@ def _replaceable(out: Path, overwrite: bool) -> bool:
     return True
 
 
-def _install(tmp: Path, out: Path, overwrite: bool) -> None:
-    if _replaceable(out, overwrite):
-        old = Path(tempfile.mkdtemp(prefix=f"{out.name}.old-", dir=out.parent))
-        os.rename(out, old / "bags")  # aside first, so a failed rename below can be undone
-        try:
-            os.rename(tmp, out)
-        except BaseException:
-            os.rename(old / "bags", out)
-            shutil.rmtree(old, ignore_errors=True)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        if out.exists():
-            out.rmdir()
-        os.rename(tmp, out)
-
-
 def generate_bag_demos(n: int, output_dir, seed: int = 0, settings: BagDemoSettings = BagDemoSettings(),
                        overwrite: bool = False, progress: bool = True) -> dict:
     """Record n expert demonstrations as bags under `output_dir`, all or nothing (they are
@@ -195,7 +177,7 @@ def generate_bag_demos(n: int, output_dir, seed: int = 0, settings: BagDemoSetti
                                        name=f"demo {i}")
             info["bags"].append({"name": episode_dir_name(i), "steps": steps, "side": side})
         (tmp / DEMOS_FILE).write_text(json.dumps(info, indent=2) + "\n")
-        _install(tmp, out, overwrite)
+        install_directory(tmp, out, _replaceable(out, overwrite))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
