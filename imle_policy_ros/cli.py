@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .ros.soak_cli import add_soak_parser
+
 
 def _add_train(sub) -> None:
     p = sub.add_parser("train", help="train an IMLE Policy (or the MSE baseline) on a dataset",
@@ -338,6 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_eval(sub)
     _add_replay(sub)
     _add_run(sub)
+    add_soak_parser(sub)
     return parser
 
 

@@ -105,6 +105,7 @@ def make_spec(cameras=(CAMERA,), feature_dim=FEATURE_DIM, joint_names=JOINT_NAME
 
 def make_tiny_bundle(tmp_path: Path, name: str = "bundle", *,
                      cameras=(CAMERA,), objective: str = "rs_imle",
+                     joint_names=JOINT_NAMES, action_names=ACTION_NAMES,
                      # model deviations from the spec (the spec keeps the defaults)
                      model_feature_dim: int | None = None, model_action_dim: int | None = None,
                      model_pred_horizon: int | None = None, fixed_generator_batch: bool = False,
@@ -126,7 +127,8 @@ def make_tiny_bundle(tmp_path: Path, name: str = "bundle", *,
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
-    spec = make_spec(cameras=cameras, objective=objective, opset=spec_opset or export_opset)
+    spec = make_spec(cameras=cameras, objective=objective, opset=spec_opset or export_opset,
+                     joint_names=joint_names, action_names=action_names)
     h, w = cameras[0].model_input_hw
     feature_dim = model_feature_dim or spec.feature_dim
     action_dim = model_action_dim or spec.action_dim
@@ -162,7 +164,7 @@ def make_tiny_bundle(tmp_path: Path, name: str = "bundle", *,
             (directory / file).write_bytes(data + (b"\0" if file in tamper else b""))
 
     spec = make_spec(cameras=cameras, objective=objective, opset=spec_opset or export_opset,
-                     file_sha256=hashes)
+                     joint_names=joint_names, action_names=action_names, file_sha256=hashes)
     if format_version is not None:
         spec = dataclasses.replace(spec, format_version=format_version)
     if spec_text is not None:

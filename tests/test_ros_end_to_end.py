@@ -1,7 +1,8 @@
 """policy_node and sim_robot_node as separate processes on loopback, the bundled model
 closing the loop, driven the way a user drives them: services, `ros2 param set`-style
-parameter calls, a camera that stops. One stack for the module (starting it costs
-seconds); each test puts it in the state it needs first.
+parameter calls. Faults (a camera that stops, bad inputs, refused models) are in
+test_ros_faults.py. One stack for the module (starting it costs seconds); each test puts
+it in the state it needs first.
 """
 import shutil
 import time
@@ -105,41 +106,11 @@ def test_disable_stops_the_arm_where_it_is(stack):
     assert len(probe.commands_since(t_off + 0.05)) <= 1  # at most the one stop command
 
 
-def test_camera_loss_holds_within_the_timeout_and_resumes(stack):
-    probe, _, _ = stack
-    new_episode(probe)
-    enable(probe, True)
-    probe.wait_for(lambda p: p.status["distance_to_target"] < 0.42, 10, "the arm to start moving")
-    assert probe.set_parameters("/sim_robot", {"camera_enabled": False})[0].successful
-    t_off = time.monotonic()
-    try:
-        probe.wait_for(lambda p: "camera" in p.policy_diagnostics().get("stale_inputs", ""), 5,
-                       "diagnostics to report the stale camera")
-        timeout = 0.5  # stale_observation_timeout in config/sim.yaml
-        time.sleep(max(0.0, t_off + timeout + 0.8 - time.monotonic()))
-        late = probe.commands_since(t_off + timeout + 0.15)
-        assert len(late) > 10
-        positions = np.stack([c[1] for c in late])
-        assert np.ptp(positions, axis=0).max() < 1e-9  # every command is the same hold
-    finally:  # the next tests need the camera
-        assert probe.set_parameters("/sim_robot", {"camera_enabled": True})[0].successful
-    held = np.array(probe.status["joint_positions"])
-    probe.wait_for(lambda p: np.abs(np.array(p.status["joint_positions"]) - held).max() > 0.02, 10,
-                   "the arm to move again once frames are back")
-    assert_commands_safe(probe.commands_since(t_off))
-
-
 def test_model_switch_through_parameters(stack, tmp_path):
     probe, _, _ = stack
+    """A good switch while the arm moves (the refused ones are in test_ros_faults.py)."""
     good = tmp_path / "good_model"
     shutil.copytree(REPO / "models" / "reach_default", good)
-    bad = tmp_path / "bad_model"
-    shutil.copytree(good, bad)
-    with open(bad / "generator.onnx", "r+b") as f:  # one flipped byte: the sha256 no longer matches
-        f.seek(200)
-        byte = f.read(1)
-        f.seek(200)
-        f.write(bytes([byte[0] ^ 0xFF]))
 
     new_episode(probe)
     t0 = time.monotonic()
@@ -148,12 +119,8 @@ def test_model_switch_through_parameters(stack, tmp_path):
     assert result.successful, result.reason
     probe.wait_for(lambda p: p.policy_diagnostics().get("active_model") == str(good), 10,
                    "the new model to take over")
-    refused = probe.set_parameters("/imle_policy", {"model_path": str(bad)})[0]
-    assert not refused.successful and "sha256" in refused.reason, refused.reason
-    missing = probe.set_parameters("/imle_policy", {"model_path": str(tmp_path / "nothing")})[0]
-    assert not missing.successful and "does not exist" in missing.reason
     status = probe.wait_for(lambda p: (p.status["success"] or p.status["collision"]) and p.status, 20,
-                            "the arm to reach the target across the switches")
+                            "the arm to reach the target across the switch")
     assert status["success"], status
     diagnostics = probe.policy_diagnostics()
     assert diagnostics["active_model"] == str(good) and diagnostics["switch_pending"] == "False"

@@ -36,15 +36,21 @@ class _StampedBuffer:
         self.stamps: deque[float] = deque()
         self.values: deque[np.ndarray] = deque()
 
-    def require_newer(self, stamp: float, what: str) -> None:
+    def require_newer(self, stamp: float, what: str, not_after: float = np.inf) -> None:
         if not np.isfinite(stamp):
             raise InputRejected(f"{what}: stamp {stamp} is not finite; ignored")
+        if stamp > not_after:
+            # From another time base (a clock that jumped back while the message was in
+            # flight, a camera clock set wrong): kept, it would look fresh until the clock
+            # caught up with it and block every correctly stamped input until then.
+            raise InputRejected(f"{what}: stamp {stamp:.6f} is in the future (accepted up to {not_after:.6f}); "
+                                f"ignored")
         if self.stamps and stamp <= self.stamps[-1]:
             kind = "duplicate" if stamp == self.stamps[-1] else "out-of-order"
             raise InputRejected(f"{what}: {kind} stamp {stamp:.6f} (latest {self.stamps[-1]:.6f}); ignored")
 
-    def add(self, stamp: float, value: np.ndarray, what: str) -> None:
-        self.require_newer(stamp, what)
+    def add(self, stamp: float, value: np.ndarray, what: str, not_after: float = np.inf) -> None:
+        self.require_newer(stamp, what, not_after)
         self.stamps.append(stamp)
         self.values.append(value)
         # keep one entry older than the window so the oldest step always has a value
@@ -85,17 +91,23 @@ class ObservationHistory:
         self._lock = threading.Lock()
 
     # ---- inputs -----------------------------------------------------------------------
-    def add_frame(self, camera: int, stamp: float, frame: np.ndarray) -> None:
-        what = f"camera {self.camera_names[camera]!r}"
+    def source_name(self, camera: int | None) -> str:
+        """How an input is named in refusals, stale lists and diagnostics (None: joint states)."""
+        return "joint_states" if camera is None else f"camera {self.camera_names[camera]!r}"
+
+    def add_frame(self, camera: int, stamp: float, frame: np.ndarray, not_after: float = np.inf) -> None:
+        """not_after: the newest acceptable stamp (the clock's now plus a tolerance)."""
+        what = self.source_name(camera)
         with self._lock:
-            self._frames[camera].require_newer(stamp, what)  # before paying for the encoder
+            self._frames[camera].require_newer(stamp, what, not_after)  # before paying for the encoder
         features = np.asarray(self._encode(camera, frame), dtype=np.float32)
         if not np.all(np.isfinite(features)):
             raise InputRejected(f"{what}: encoder features are not finite; frame ignored")
         with self._lock:
-            self._frames[camera].add(stamp, features, what)
+            self._frames[camera].add(stamp, features, what, not_after)
 
-    def add_joint_state(self, stamp: float, names: Sequence[str], positions: Sequence[float]) -> None:
+    def add_joint_state(self, stamp: float, names: Sequence[str], positions: Sequence[float],
+                        not_after: float = np.inf) -> None:
         """Reorders to the bundle's joint order; extra joints are ignored, missing ones refused."""
         positions = np.asarray(positions, dtype=np.float64)
         if len(names) != len(positions):
@@ -109,7 +121,7 @@ class ObservationHistory:
             bad = [n for n, v in zip(self.joint_names, ordered) if not np.isfinite(v)]
             raise InputRejected(f"joint_states: non-finite position for {bad}")
         with self._lock:
-            self._joints.add(stamp, ordered.astype(np.float32), "joint_states")
+            self._joints.add(stamp, ordered.astype(np.float32), "joint_states", not_after)
 
     def copy_joint_states_from(self, other: "ObservationHistory") -> None:
         """Start with another history's joint states (they do not depend on the model)."""
@@ -130,10 +142,13 @@ class ObservationHistory:
         stamps["joint_states"] = self._joints.latest
         return stamps
 
+    def input_ages(self, now: float) -> dict[str, float]:
+        """Age at `now` of each input's newest value (inf: never received)."""
+        return {name: np.inf if stamp is None else now - stamp for name, stamp in self.latest_stamps().items()}
+
     def stale_inputs(self, now: float, timeout: float) -> list[str]:
         """Inputs never received or older than `timeout` at `now`."""
-        return [name for name, stamp in self.latest_stamps().items()
-                if stamp is None or now - stamp > timeout]
+        return [name for name, age in self.input_ages(now).items() if age > timeout]
 
     def latest_joint_positions(self) -> np.ndarray | None:
         with self._lock:

@@ -13,6 +13,14 @@ while disabled, while any input is older than `stale_timeout`, or after a refuse
 otherwise the next inference is started early enough that its chunk is ready before the
 executed part of the current one (action_horizon steps) runs out.
 
+Where the arm is, not where it was told to go: a command never continues from a position
+the arm may have left. After a reset, after being re-enabled (the arm may have been moved
+while nothing was commanded) and after a hold, the next command starts at the measured
+position (`Command.from_measured`). While the joint states are stale the arm's state is
+unknown (driver stopped, robot restarting): one hold at the last command stops a running
+trajectory, then nothing is commanded until fresh joint states arrive, so a robot that
+comes back is never sent a position it is no longer at.
+
 Model switch: `stage_policy` checks that a new policy can replace the running one and
 starts encoding frames with it too; once its own history covers the observation window,
 the next inference uses it (the running chunk goes on until then, and the new chunk is
@@ -27,62 +35,16 @@ steps after the previous observation, this is the reference implementation's rul
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import replace
 
 import numpy as np
 
 from .chunk_executor import Chunk, ChunkExecutor, JointLimits
 from .clock import Clock
+from .controller_types import Command, ControllerConfig, ControllerStats
 from .inference_runner import JobResult
 from .model_switch import check_switchable
 from .observation_history import InputRejected, Observation, ObservationHistory
-
-
-@dataclass
-class ControllerConfig:
-    stale_timeout: float = 0.5  # s: an input older than this holds the arm
-    blend_time: float = 0.1  # s: cross-fade at a chunk switch
-    temporal_consistency: bool = True
-    consistency_reset_every: int = 5  # every k-th chunk is chosen without a reference
-    # Waypoint k of a chunk is due at t_obs + (k - (obs_horizon - 1) + action_delay_steps) * dt:
-    # index obs_horizon-1 is the action taken at the observation (as in the training
-    # windows), and a commanded position is reached one step after it is commanded.
-    action_delay_steps: float = 1.0
-    # Start the next inference this long before the executed part of the chunk ends; None:
-    # the recent inference latency (p90-like running max) plus one dataset step.
-    replan_lead: float | None = None
-    # Keep inferring while disabled (fresh inputs), so `predicted_chunk` shows what the
-    # policy would do before it is allowed to move the arm.
-    shadow_mode: bool = True
-
-
-@dataclass(frozen=True)
-class Command:
-    time: float
-    positions: np.ndarray | None  # None: nothing can be commanded yet (no joint state)
-    holding: bool
-    reason: str = ""  # why holding
-    # With tick(waypoints=True), while moving: the rest of the running chunk as (times from
-    # now [K], positions [K, D]), limited like the commands (for trajectory interfaces).
-    waypoints: tuple | None = None
-
-
-@dataclass
-class ControllerStats:
-    inferences: int = 0  # started
-    results: int = 0  # finished (usable or not)
-    chunks_started: int = 0
-    chunks_refused: int = 0
-    late_results: int = 0  # results whose observation was already stale
-    overruns: int = 0  # chunks that ran out before the next one was ready
-    rejected_inputs: int = 0
-    clock_resets: int = 0
-    model_switches: int = 0
-    last_jump: float = 0.0
-    last_inference_ms: float = 0.0
-    last_latency_s: float = 0.0
-    last_error: str = ""
-    recent_latencies: list = field(default_factory=list)
 
 
 class PolicyController:
@@ -111,6 +73,8 @@ class PolicyController:
         self._chunks_since_reset = 0
         self._overrun_counted = False
         self._refused = ""  # why the last chunk was refused, until a usable one arrives
+        self._arm_state_lost = False  # joint states stale: the arm may be anywhere
+        self._stop_sent = False  # the one hold sent after the arm's state was lost
         self.predicted_chunk: Chunk | None = None  # newest usable chunk (executed or, held, shadow)
 
     @staticmethod
@@ -122,12 +86,16 @@ class PolicyController:
     # ---- inputs (any thread) ----------------------------------------------------------
     def on_frame(self, camera: int, stamp: float, frame: np.ndarray) -> str | None:
         """Returns None when accepted, else the reason it was refused (also counted)."""
-        return self._accept(lambda history: history.add_frame(camera, stamp, frame))
+        not_after = self.clock.now() + self.config.max_future_stamp
+        return self._accept(self.history.source_name(camera),
+                            lambda history: history.add_frame(camera, stamp, frame, not_after))
 
     def on_joint_state(self, stamp: float, names, positions) -> str | None:
-        return self._accept(lambda history: history.add_joint_state(stamp, names, positions))
+        not_after = self.clock.now() + self.config.max_future_stamp
+        return self._accept(self.history.source_name(None),
+                            lambda history: history.add_joint_state(stamp, names, positions, not_after))
 
-    def _accept(self, add) -> str | None:
+    def _accept(self, source: str, add) -> str | None:
         with self._inputs_lock:
             histories = [self.history] + ([self._staged[1]] if self._staged else [])
         try:
@@ -135,9 +103,16 @@ class PolicyController:
                 add(history)
             return None
         except (InputRejected, ValueError) as exc:
+            return self.reject_input(source, str(exc))
+
+    def reject_input(self, source: str, reason: str) -> str:
+        """Count an input refused here or before it got here (an image that could not be
+        decoded); returns the reason."""
+        with self._inputs_lock:
             self.stats.rejected_inputs += 1
-            self.stats.last_error = str(exc)
-            return str(exc)
+            self.stats.rejected_by_source[source] = self.stats.rejected_by_source.get(source, 0) + 1
+            self.stats.last_error = reason
+        return reason
 
     # ---- model switch -----------------------------------------------------------------
     def stage_policy(self, policy, label: str = "") -> None:
@@ -167,7 +142,15 @@ class PolicyController:
     # ---- commands from the operator ---------------------------------------------------
     def enable(self, on: bool) -> None:
         with self._tick_lock:
+            if on and not self.enabled:
+                # Nothing was commanded while disabled and the arm may have been moved (jogged,
+                # a new scene): the next command starts where it is, not where it was left.
+                self._forget_commanded_position()
             self.enabled = bool(on)
+
+    def _forget_commanded_position(self) -> None:
+        self.executor.clear()
+        self.executor.last_command = None
 
     def reset(self) -> None:
         with self._tick_lock:
@@ -180,8 +163,7 @@ class PolicyController:
         staged = self._staged
         if staged is not None:
             staged[1].clear()
-        self.executor.clear()
-        self.executor.last_command = None
+        self._forget_commanded_position()
         self.runner.discard()
         self.predicted_chunk = None
         self._refused = ""
@@ -194,9 +176,15 @@ class PolicyController:
         with self._tick_lock:
             command = self._tick()
             if waypoints and not command.holding and command.positions is not None:
-                command = Command(command.time, command.positions, False,
-                                  waypoints=self.executor.remaining_waypoints(command.time))
+                command = replace(command, waypoints=self.executor.remaining_waypoints(command.time))
             return command
+
+    @property
+    def chunk_ran_out(self) -> bool:
+        """Moving, but the active chunk ended before the next one was ready (inference slower
+        than a chunk lasts): the arm holds the chunk's last waypoint, never extrapolates."""
+        return (not self.holding_reason and self._last_tick is not None
+                and self.executor.chunk_finished(self._last_tick))
 
     def _tick(self) -> Command:
         now = self.clock.now()
@@ -206,7 +194,10 @@ class PolicyController:
         self._last_tick = now
         new_chunk = self._take_result(now)
 
-        stale = self.history.stale_inputs(now, self.config.stale_timeout)
+        ages = self.history.input_ages(now)
+        input_age = max(ages.values())
+        stale = [name for name, age in ages.items() if age > self.config.stale_timeout]
+        self._track_arm_state("joint_states" in stale)
         hold_reason = self._hold_reason(stale)
         if hold_reason:
             if not self.holding_reason:
@@ -214,12 +205,15 @@ class PolicyController:
             self.holding_reason = hold_reason
             if not stale and (self.enabled or self.config.shadow_mode):
                 self._maybe_infer(now)  # shadow mode: keep predicting while held, if inputs are fresh
-            return Command(now, self._hold_position(), True, hold_reason)
+            position, from_measured = self._hold_position(now)
+            return Command(now, position, True, hold_reason, input_age=input_age, from_measured=from_measured)
 
+        from_measured = False
         if self.holding_reason:
             # Resume from where the arm is; a chunk predicted during the hold from inputs
             # that are still fresh may start at once.
             self.executor.start_from(self._measured_actions(), now)
+            from_measured = True
             self.holding_reason = ""
             candidate = new_chunk or self.predicted_chunk
             if candidate is not None and now - candidate.t_obs <= self.config.stale_timeout:
@@ -230,7 +224,14 @@ class PolicyController:
         if self.executor.chunk_finished(now) and not self._overrun_counted:
             self.stats.overruns += 1
             self._overrun_counted = True
-        return Command(now, self.executor.command(now), False)
+        return Command(now, self.executor.command(now), False, input_age=input_age, from_measured=from_measured)
+
+    def _track_arm_state(self, joint_states_stale: bool) -> None:
+        if joint_states_stale and not self._arm_state_lost:
+            self._arm_state_lost, self._stop_sent = True, False
+        elif not joint_states_stale and self._arm_state_lost:
+            self._arm_state_lost = False
+            self._forget_commanded_position()  # the arm may be anywhere now (a restarted robot)
 
     def _hold_reason(self, stale: list[str]) -> str:
         if stale:
@@ -241,11 +242,20 @@ class PolicyController:
             return f"refused chunk: {self._refused} (holding until a usable chunk arrives)"
         return ""
 
-    def _hold_position(self) -> np.ndarray | None:
+    def _hold_position(self, now: float) -> tuple[np.ndarray | None, bool]:
+        """(position to hold, whether it is the measured one); None: command nothing."""
+        if self._arm_state_lost:
+            if self._stop_sent:
+                return None, False
+            self._stop_sent = True  # one hold stops a trajectory still running on the arm
+            return self.executor.last_command, False
         if self.executor.last_command is None:
             joints = self._measured_actions()
-            return None if joints is None else self.executor.limits_clip(joints.astype(np.float64))
-        return self.executor.last_command
+            if joints is None:
+                return None, False
+            self.executor.start_from(joints, now)  # latched: the hold stays there
+            return self.executor.last_command, True
+        return self.executor.last_command, False
 
     def _measured_actions(self) -> np.ndarray | None:
         """The latest measured joint positions in the action order (the state may list the

@@ -7,6 +7,11 @@ the inputs (camera and joint-state subscriptions, on a companion node `_imle_pol
 with its own executor, so a frame is encoded as it arrives), and this node's executor
 (services, parameters, diagnostics), where a new model is loaded and validated while
 everything else goes on. (ros/spin.py says why not a MultiThreadedExecutor.)
+
+Besides the commands: `~/predicted_trajectory` (the newest usable chunk), `~/command_info`
+(what each published command came from: ros/command_info.py, for checking the command
+stream against the safety invariants) and /diagnostics (control/controller_status.py says
+what its levels mean).
 """
 from __future__ import annotations
 
@@ -25,13 +30,18 @@ from std_srvs.srv import SetBool, Trigger
 from trajectory_msgs.msg import JointTrajectory
 
 from ..cameras.image_codec import ImageRejected
+from ..control.controller_status import ControllerStatus
 from ..control.inference_runner import ThreadedRunner
+from ..control.model_switch import check_switchable
 from ..control.periodic_loop import PeriodicLoop
 from ..control.policy_controller import ControllerConfig, PolicyController
 from ..control.rate_meter import RateMeter
+from ..control.trajectory_command import trajectory_points
 from ..resources import resolve_model_path
 from ..runtime import OnnxPolicy, load_bundle
+from ..runtime.policy_spec import SPEC_FILE, PolicySpec
 from . import messages
+from .command_info import command_info
 from .command_layout import CommandLayout, joint_limits
 from .policy_parameters import BY_NAME, PARAMETERS, PolicyNodeConfig, check_value
 
@@ -66,6 +76,8 @@ class PolicyNode(Node):
         self.rate = RateMeter(1.0 / cfg.control_rate_hz)
         self._published_disabled_hold = True  # nothing to stop before the first enable
         self._last_predicted = None
+        self._ticks = 0
+        self._status = ControllerStatus()
 
         # Leading underscore: hidden from node lists. Without the global arguments, because a
         # `-r __node:=imle_policy` (what launch_ros passes for name=) would rename it too, and
@@ -77,6 +89,7 @@ class PolicyNode(Node):
             JointTrajectory if cfg.command_interface == "joint_trajectory" else Float64MultiArray,
             cfg.command_topic, 10)
         self._predicted_pub = self.create_publisher(JointTrajectory, "~/predicted_trajectory", 10)
+        self._info_pub = self.create_publisher(Float64MultiArray, "~/command_info", 100)  # ros/command_info.py
         self._diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         self.create_service(SetBool, "~/enable", self._on_enable)
         self.create_service(Trigger, "~/reset", self._on_reset)
@@ -161,8 +174,8 @@ class PolicyNode(Node):
         try:
             frame = messages.image_to_rgb(msg)
         except ImageRejected as exc:
-            self.controller.stats.rejected_inputs += 1
-            self.controller.stats.last_error = f"camera {camera}: {exc}"
+            source = self.controller.history.source_name(camera)
+            self.controller.reject_input(source, f"{source}: {exc}")
             self.get_logger().warning(f"image refused on {self.config.image_topics[camera]}: {exc}",
                                       throttle_duration_sec=2.0)
             return
@@ -178,6 +191,7 @@ class PolicyNode(Node):
     # ---- control tick -------------------------------------------------------------------
     def _on_control_tick(self) -> None:
         command = self.controller.tick(waypoints=self.config.command_interface == "joint_trajectory")
+        self._ticks += 1
         self.rate.tick(command.time)
         self._publish_prediction()
         if command.positions is None:
@@ -188,20 +202,17 @@ class PolicyNode(Node):
             self._published_disabled_hold = True  # but stop it where it is first
         else:
             self._published_disabled_hold = False
+        positions = self.layout.to_command_order(command.positions)
         if self.config.command_interface == "forward_position":
-            self._command_pub.publish(messages.float64_array(self.layout.to_command_order(command.positions)))
-            return
-        # JointTrajectoryController: the command now (one control period ahead), then the
-        # rest of the running chunk, so a late message does not stall the arm.
-        period = 1.0 / self.config.control_rate_hz
-        times, points = [period], [command.positions]
-        if command.waypoints is not None:
-            ahead, waypoints = command.waypoints
-            keep = ahead > period + 1e-3
-            times += list(ahead[keep])
-            points += list(waypoints[keep])
-        self._command_pub.publish(messages.joint_trajectory(
-            self.layout.joint_names, times, [self.layout.to_command_order(p) for p in points]))
+            self._command_pub.publish(messages.float64_array(positions))
+        else:
+            self._command_pub.publish(self._trajectory(command))
+        self._info_pub.publish(command_info(self._ticks, command, positions, self.layout.joint_names))
+
+    def _trajectory(self, command) -> JointTrajectory:
+        times, points = trajectory_points(command, 1.0 / self.config.control_rate_hz)
+        return messages.joint_trajectory(self.layout.joint_names, times,
+                                         [self.layout.to_command_order(p) for p in points])
 
     def _on_control_error(self, exc: BaseException) -> None:
         self.get_logger().error(f"control tick failed: {exc!r}", throttle_duration_sec=1.0)
@@ -251,6 +262,11 @@ class PolicyNode(Node):
         goes on in its own; the controller swaps it in between chunks. '' or the reason."""
         self.get_logger().info(f"loading model {model_path} (the running model keeps control)")
         try:
+            spec_file = resolve_model_path(model_path) / SPEC_FILE
+            if spec_file.is_file():
+                # Before paying for ONNX Runtime sessions and a test inference, on the cores the
+                # control loop runs on: a bundle for other joints is refused from its policy.json.
+                check_switchable(self.controller.spec, PolicySpec.read(spec_file.parent))
             policy = self._load_policy(model_path)
             self.controller.stage_policy(policy, label=str(policy.bundle.path))
         except Exception as exc:  # every failure is a refusal: the old model keeps running
@@ -276,35 +292,17 @@ class PolicyNode(Node):
 
     # ---- diagnostics --------------------------------------------------------------------
     def _publish_diagnostics(self) -> None:
-        ctrl, stats = self.controller, self.controller.stats
+        ctrl = self.controller
         stale = ctrl.history.stale_inputs(self.clock.now(), ctrl.config.stale_timeout)
-        if ctrl.holding_reason and ctrl.holding_reason != "disabled":
-            level = "warn"
-        else:
-            level = "ok"
-        message = ("holding: " + ctrl.holding_reason) if ctrl.holding_reason else "running"
-        values = {
-            "enabled": ctrl.enabled,
-            "active_model": ctrl.policy_label,
+        level, message, values = self._status.summarize(ctrl, stale)
+        values.update({
             "provider": ctrl.policy.bundle.generator_provider,
-            "switch_pending": ctrl.switch_pending,
-            "model_switches": stats.model_switches,
             "num_samples": ctrl.policy.num_samples,
-            "inference_ms": stats.last_inference_ms,
-            "inference_latency_ms": stats.last_latency_s * 1e3,
             "control_rate_hz": self.rate.rate_hz(),
             "control_jitter_ms_p99": self.rate.jitter_ms(99),
             "control_longest_gap_ms": self.rate.longest_gap * 1e3,  # since the previous status
-            "stale_inputs": ", ".join(stale) or "none",
-            "chunk_jump": stats.last_jump,
-            "chunks_started": stats.chunks_started,
-            "chunks_refused": stats.chunks_refused,
-            "overruns": stats.overruns,
-            "late_results": stats.late_results,
-            "rejected_inputs": stats.rejected_inputs,
-            "clock_resets": stats.clock_resets,
-            "last_error": stats.last_error or "none",
-        }
+            "missed_deadlines": self.control_loop.skipped_ticks,  # ticks skipped: the loop fell a period behind
+        })
         self.rate.reset_gap()
         self._diagnostics_pub.publish(messages.diagnostic_array(
             self.get_clock().now().to_msg(), f"{self.get_name()}: controller", self.get_name(), level, message,

@@ -7,24 +7,29 @@ topic (sim.CommandFollower). Physics follows the node's clock. When an episode e
 `reset_delay`: the arm is put back home, commands are ignored for `settle_time`, and the
 policy's `~/reset` service (if named) is called so it does not continue the old plan.
 `camera_enabled` / `joint_states_enabled` switch the outputs off at run time, as an
-unplugged camera or a stopped driver would (fault tests, demos).
+unplugged camera or a stopped driver would (fault tests, demos). A second camera, the same
+view as JPEG CompressedImage, is published on `compressed_camera_topic` when that is set.
+`image_fault`, `joint_state_fault` and `stamp_fault` break the outputs the ways
+ros/input_faults.py lists, while they are set (fault tests and `imle-policy-ros soak`).
 """
 from __future__ import annotations
 
+import array
 import json
 
-from rcl_interfaces.msg import ParameterDescriptor
+from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
-from sensor_msgs.msg import Image, JointState
+from sensor_msgs.msg import CompressedImage, Image, JointState
 from std_msgs.msg import Float64MultiArray, String
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
+from ..cameras.image_codec import encode_compressed
 from ..sim.command_follower import CommandFollower, CommandRefused
 from ..sim.reach_env import ReachEnv
-from . import messages
+from . import input_faults, messages
 
 PARAMETERS = {  # name: (default, description, live)
     "seed": (0, "seed of the first scene; each new episode takes the next one", False),
@@ -43,6 +48,13 @@ PARAMETERS = {  # name: (default, description, live)
     "policy_reset_service": ("", "Trigger service called after each reset (e.g. /imle_policy/reset)", False),
     "camera_enabled": (True, "publish camera frames (false: as if unplugged)", True),
     "joint_states_enabled": (True, "publish joint states (false: as if the driver stopped)", True),
+    "compressed_camera_topic": ("", "also publish each frame as a JPEG sensor_msgs/CompressedImage here "
+                                "(a second camera; empty: not)", False),
+    "compressed_camera_enabled": (True, "publish the compressed camera (false: as if unplugged)", True),
+    "image_fault": ("none", "break the images: " + " | ".join(input_faults.IMAGE_FAULTS), True),
+    "joint_state_fault": ("none", "break the joint states: " + " | ".join(input_faults.JOINT_STATE_FAULTS), True),
+    "stamp_fault": ("none", "break the frames' stamps: " + " | ".join(input_faults.STAMP_FAULTS), True),
+    "stamp_fault_delay": (1.0, "s by which stamp_fault late stamps frames before they were taken", True),
 }
 
 
@@ -64,6 +76,10 @@ class SimRobotNode(Node):
         self.rejected_commands = 0
 
         self._image_pub = self.create_publisher(Image, p["camera_topic"], qos_profile_sensor_data)
+        self._compressed_pub = (self.create_publisher(CompressedImage, p["compressed_camera_topic"],
+                                                      qos_profile_sensor_data)
+                                if p["compressed_camera_topic"] else None)
+        self._stamper = input_faults.FrameStamper()
         self._joint_pub = self.create_publisher(JointState, p["joint_state_topic"], qos_profile_sensor_data)
         self._status_pub = self.create_publisher(String, "~/status", 10)
         self.create_subscription(JointTrajectory, p["trajectory_topic"], self._on_trajectory, 10)
@@ -74,6 +90,7 @@ class SimRobotNode(Node):
         self.create_timer(1.0 / p["joint_state_rate_hz"], self._on_state_tick)
         self.create_timer(1.0 / p["camera_rate_hz"], self._publish_image, callback_group=MutuallyExclusiveCallbackGroup())
         self.create_timer(0.1, self._publish_status)
+        self.add_on_set_parameters_callback(self._on_set_parameters)
         self.get_logger().info(f"simulated arm {list(self.env.joint_names)}; camera on {p['camera_topic']}")
 
     def _now(self) -> float:
@@ -81,6 +98,14 @@ class SimRobotNode(Node):
 
     def _live(self, name: str):
         return self.get_parameter(name).value
+
+    def _on_set_parameters(self, params) -> SetParametersResult:
+        for param in params:
+            problem = (input_faults.check_fault(param.name, param.value)
+                       if param.name in input_faults.FAULT_PARAMETERS else None)
+            if problem:
+                return SetParametersResult(successful=False, reason=problem)
+        return SetParametersResult(successful=True)
 
     # ---- commands -----------------------------------------------------------------------
     def _accepting(self, now: float) -> bool:
@@ -150,14 +175,29 @@ class SimRobotNode(Node):
     # ---- outputs ------------------------------------------------------------------------
     def _publish_joint_state(self) -> None:
         if self._live("joint_states_enabled"):
-            self._joint_pub.publish(messages.joint_state(self.env.joint_names, self.env.joint_positions,
-                                                         self.env.joint_velocities, self.get_clock().now().to_msg()))
+            msg = messages.joint_state(self.env.joint_names, self.env.joint_positions, self.env.joint_velocities,
+                                       self.get_clock().now().to_msg())
+            self._joint_pub.publish(input_faults.break_joint_state(msg, self._live("joint_state_fault")))
 
     def _publish_image(self) -> None:
-        if self._live("camera_enabled"):
-            stamp = self.get_clock().now().to_msg()  # the moment the scene is rendered
-            self._image_pub.publish(messages.rgb_to_image(self.env.camera_frame(), stamp,
-                                                          self.params["camera_frame_id"]))
+        raw_on = self._live("camera_enabled")
+        compressed_on = self._compressed_pub is not None and self._live("compressed_camera_enabled")
+        if not (raw_on or compressed_on):
+            return
+        frame = self.env.camera_frame()
+        taken = self._now()  # the moment the scene is rendered
+        stamp = messages.seconds_to_stamp(self._stamper.stamp(taken, self._live("stamp_fault"),
+                                                              self._live("stamp_fault_delay")))
+        fault = self._live("image_fault")
+        if raw_on:
+            msg = messages.rgb_to_image(frame, stamp, self.params["camera_frame_id"])
+            self._image_pub.publish(input_faults.break_image(msg, fault))
+        if compressed_on:
+            fmt, data = encode_compressed(frame)
+            msg = CompressedImage(format=fmt, data=array.array("B", data))
+            msg.header.stamp = stamp
+            msg.header.frame_id = self.params["camera_frame_id"]
+            self._compressed_pub.publish(input_faults.break_compressed(msg, fault))
 
     def _publish_status(self) -> None:
         status = self.env.status()

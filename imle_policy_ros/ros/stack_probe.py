@@ -47,8 +47,20 @@ class NodeProcess:
         self.proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", module, *argv_prefix, "--ros-args", *ros_args],
                                      env=env, stdout=self._log, stderr=subprocess.STDOUT)
 
+    @property
+    def pid(self) -> int:
+        return self.proc.pid  # the same process after the ROS wheels' re-exec (os.execve)
+
     def log(self) -> str:
         return self.log_path.read_text()
+
+    def kill(self) -> int:
+        """SIGKILL, as a crash or the OOM killer would: no shutdown of any kind."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()
+        return self.proc.returncode
 
     def stop(self, timeout: float = 10.0) -> int:
         if self.proc.poll() is None:
@@ -72,6 +84,7 @@ class Probe:
         self.diagnostics: dict[str, dict] = {}
         self.commands: list[tuple[float, np.ndarray]] = []  # (receive time, first point)
         self.predictions: list[tuple[float, float]] = []  # (receive wall time, observation stamp)
+        self._parameter_clients: dict[str, AsyncParameterClient] = {}
         n = self.node
         n.create_subscription(String, "/sim_robot/status", self._on_status, 10)
         n.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 10)
@@ -98,6 +111,9 @@ class Probe:
             for status in msg.status:
                 values = {kv.key: kv.value for kv in status.values}
                 values["_message"] = status.message
+                level = status.level
+                values["_level"] = {0: "ok", 1: "warn", 2: "error", 3: "stale"}.get(
+                    int.from_bytes(level, "little") if isinstance(level, bytes) else int(level), "?")
                 self.diagnostics[status.name] = values
 
     def _on_command(self, msg):
@@ -147,8 +163,14 @@ class Probe:
             self.node.destroy_client(client)
 
     def set_parameters(self, node_name: str, values: dict, timeout: float = 30.0):
-        """As `ros2 param set` does: through the node's parameter services."""
-        client = AsyncParameterClient(self.node, node_name)
+        """As `ros2 param set` does: through the node's parameter services. One client per
+        node, kept: rclpy's AsyncParameterClient cannot be destroyed, and every new one adds
+        six service clients whose endpoints every participant of the domain discovers and
+        keeps (the policy node's memory grew by 50-70 kB per call in a soak before this)."""
+        with self.lock:
+            client = self._parameter_clients.get(node_name)
+            if client is None:
+                client = self._parameter_clients[node_name] = AsyncParameterClient(self.node, node_name)
         if not client.wait_for_services(timeout_sec=timeout):
             raise AssertionError(f"parameter services of {node_name} not available")
         future = client.set_parameters([Parameter(k, value=v) for k, v in values.items()])
