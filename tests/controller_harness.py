@@ -35,6 +35,7 @@ class ScriptedPolicy:
     def __init__(self, spec: PolicySpec, samples_fn):
         self.spec = spec
         self.samples_fn = samples_fn
+        self.num_samples = 1  # as OnnxPolicy: the controller sets it; samples_fn decides here
         self.calls = []  # (joints, reference (normalized) or None, offset, chosen chunk in action units)
 
     def encode(self, camera: int, frame: np.ndarray) -> np.ndarray:

@@ -101,3 +101,21 @@ def test_state_in_another_joint_order_than_the_actions_holds_and_resumes_at_the_
         rig.step()
     held = rig.commands[-1]
     assert held.holding and np.allclose(held.positions, [0.3, -0.2])  # (a, b), not (b, extra)
+
+
+def test_num_samples_set_during_a_pending_switch_reaches_the_new_policy():
+    old = constant_velocity_policy([0.1, 0.0])
+    old.num_samples = 32
+    rig = Rig(old, latency=0.03)
+    rig.controller.enable(True)
+    rig.run(0.5)
+    new = constant_velocity_policy([0.0, 0.1])
+    new.num_samples = 4  # what the bundle was loaded with
+    rig.controller.stage_policy(new)
+    assert new.num_samples == 32  # takes the running N
+    rig.controller.set_num_samples(8)  # the operator changes N while the switch waits
+    assert old.num_samples == 8 and new.num_samples == 8
+    rig.run(1.5)
+    assert rig.controller.policy is new and rig.controller.policy.num_samples == 8
+    with pytest.raises(ValueError, match="num_samples"):
+        rig.controller.set_num_samples(0)

@@ -122,7 +122,19 @@ class PolicyController:
         history = self._history_for(policy)
         history.copy_joint_states_from(self.history)
         with self._inputs_lock:
+            # N belongs to the controller, not to a bundle: the new policy samples as many
+            # chunks as the running one (set_num_samples reaches a staged policy too).
+            policy.num_samples = self.policy.num_samples
             self._staged = (policy, history, label)
+
+    def set_num_samples(self, n: int) -> None:
+        """N chunks per inference, for the running policy and for one waiting to take over."""
+        if n < 1:
+            raise ValueError(f"num_samples must be >= 1, got {n}")
+        with self._inputs_lock:
+            self.policy.num_samples = int(n)
+            if self._staged is not None:
+                self._staged[0].num_samples = int(n)
 
     @property
     def switch_pending(self) -> bool:

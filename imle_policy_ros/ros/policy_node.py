@@ -280,7 +280,7 @@ class PolicyNode(Node):
         ctrl = self.controller
         self.config = PolicyNodeConfig(**{**self.config.__dict__, name: value}) if name in BY_NAME else self.config
         if name == "num_samples":
-            ctrl.policy.num_samples = int(value)
+            ctrl.set_num_samples(int(value))
         elif name == "temporal_consistency":
             ctrl.config.temporal_consistency = bool(value)
         elif name == "consistency_reset_every":
