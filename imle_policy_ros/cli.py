@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .benchmarks.cli import add_bench_parser
 from .ros.soak_cli import add_soak_parser
 
 
@@ -340,6 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_eval(sub)
     _add_replay(sub)
     _add_run(sub)
+    add_bench_parser(sub)
     add_soak_parser(sub)
     return parser
 

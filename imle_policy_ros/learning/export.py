@@ -4,6 +4,11 @@ The bundle is written into a temporary folder next to the destination and moved 
 place only after ONNX Runtime reproduces torch on fresh random inputs (max abs difference
 at most `tolerance`) and the runtime's own loader accepts it: a failed export leaves the
 destination as it was.
+
+The generator is exported through `export_rewrites.rewrite_for_onnx` (Conv1d folded over
+the batch, Mish with one Exp): same math, about 3x faster in ONNX Runtime at N = 32.
+`write_bundle` is the export without checkpoint or staging, for networks built in code
+(benchmarks, tests).
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from ..runtime.sessions import create_session
 from ..runtime.normalization import MinMaxStats
 from ..runtime.policy_spec import (ENCODER_FILE, GENERATOR_FILE, CameraSpec, PolicySpec,
                                    TrainingInfo)
+from .export_rewrites import rewrite_for_onnx
 from .policy_network import ImlePolicyNetwork, NetworkConfig
 
 OPSET = 17
@@ -91,10 +97,23 @@ def _export_both(net: ImlePolicyNetwork, directory: Path) -> None:
                       opset_version=OPSET, dynamo=False)
     condition = torch.zeros(2, cfg.condition_dim)
     noise = torch.zeros(2, cfg.pred_horizon, cfg.action_dim)
-    torch.onnx.export(net.generator, (condition, noise), str(directory / GENERATOR_FILE),
+    torch.onnx.export(rewrite_for_onnx(net.generator), (condition, noise), str(directory / GENERATOR_FILE),
                       input_names=["condition", "noise"], output_names=["actions"],
                       dynamic_axes={"condition": {0: "batch"}, "noise": {0: "batch"}, "actions": {0: "batch"}},
                       opset_version=OPSET, dynamo=False)
+
+
+def write_bundle(net: ImlePolicyNetwork, spec: PolicySpec, directory: str | Path) -> Path:
+    """Export `net` into `directory` and write policy.json (`spec` plus the files' sha256).
+
+    No parity gate and no staging: callers that need them use export_bundle, or call
+    check_parity themselves (the benchmarks do, on the inputs they time)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    export_onnx(net, directory)
+    hashes = {name: file_sha256(directory / name) for name in (ENCODER_FILE, GENERATOR_FILE)}
+    replace(spec, file_sha256=hashes).write(directory)
+    return directory
 
 
 def check_parity(net: ImlePolicyNetwork, directory: Path, seed: int = 1234) -> ParityReport:
@@ -124,15 +143,12 @@ def export_bundle(checkpoint: str | Path, output: str | Path, use_ema: bool = Tr
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.export-", dir=output.parent))
     try:
-        export_onnx(net, staging)
+        write_bundle(net, spec, staging)
         report = check_parity(net, staging)
         if report.worst() > tolerance:
             raise ExportError(
                 f"ONNX Runtime differs from torch by {report.worst():.2e} (> {tolerance:.0e}): "
                 f"encoder {report.encoder_max_abs_diff:.2e}, generator {report.generator_max_abs_diff:.2e}")
-        hashes = {name: file_sha256(staging / name) for name in (ENCODER_FILE, GENERATOR_FILE)}
-        spec = replace(spec, file_sha256=hashes)
-        spec.write(staging)
         load_bundle(staging)  # the runtime's full validation, test inference included
         if output.exists():
             shutil.rmtree(output)
