@@ -3,6 +3,7 @@
 Each imports its node only when run, so `imle-policy-ros` and the package import work on
 a host without rclpy; without it, an executable says how to get it instead of a traceback.
 """
+import importlib
 import sys
 
 _NO_RCLPY = ("{name}: rclpy is not importable. On a ROS 2 machine, source it first "
@@ -10,42 +11,27 @@ _NO_RCLPY = ("{name}: rclpy is not importable. On a ROS 2 machine, source it fir
              "pip install 'imle_policy_ros[ros]' (Python 3.11, x86_64).")
 
 
-def _rclpy_available(name: str) -> bool:
+def _run_node_main(name: str) -> int:
+    """The `main()` of imle_policy_ros.ros.<name>, or 1 with a hint when rclpy is missing."""
     try:
         import rclpy  # noqa: F401
-        return True
     except ImportError:
         print(_NO_RCLPY.format(name=name), file=sys.stderr)
-        return False
+        return 1
+    return importlib.import_module(f"imle_policy_ros.ros.{name}").main()
 
 
 def policy_node() -> int:
-    if not _rclpy_available("policy_node"):
-        return 1
-    from imle_policy_ros.ros.policy_node import main
-
-    return main()
+    return _run_node_main("policy_node")
 
 
 def realsense_node() -> int:
-    if not _rclpy_available("realsense_node"):
-        return 1
-    from imle_policy_ros.ros.realsense_node import main
-
-    return main()
+    return _run_node_main("realsense_node")
 
 
 def sim_robot_node() -> int:
-    if not _rclpy_available("sim_robot_node"):
-        return 1
-    from imle_policy_ros.ros.sim_robot_node import main
-
-    return main()
+    return _run_node_main("sim_robot_node")
 
 
 def sim_teleop_node() -> int:
-    if not _rclpy_available("sim_teleop_node"):
-        return 1
-    from imle_policy_ros.ros.sim_teleop_node import main
-
-    return main()
+    return _run_node_main("sim_teleop_node")
