@@ -3,6 +3,7 @@ import numpy as np
 
 from imle_policy_ros.control.chunk_executor import JointLimits
 from imle_policy_ros.control.safety_invariants import (CommandRecord, check_command_stream, check_input_freshness,
+                                                       check_measured_starts,
                                                        check_trajectory)
 
 LIMITS = JointLimits.create(2, lower=-1.0, upper=1.0, velocity=1.0)
@@ -62,3 +63,16 @@ def test_freshness_is_judged_from_the_published_stamps_not_the_controllers_word(
     assert len(report.violations) == 1 and "camera 'top' published by then was 0.800 s old" in report.violations[0]
     held = stream([[0, 0], [0, 0]], holding=[0, 1], times=[1.0, 2.0])
     assert check_input_freshness(held, stamps, TIMEOUT, tolerance=0.1).ok  # holding on old inputs is fine
+
+
+def test_a_start_away_from_where_the_arm_was_seen_is_caught():
+    # joint states seen at t = 0.0 (arm at 0.5, 0) and 1.0 (arm at 0.8, 0)
+    stamps, seen = [0.0, 1.0], [[0.5, 0.0], [0.8, 0.0]]
+    records = stream([[0.5, 0.0], [0.2, 0.0], [0.8, 0.0], [0.9, 0.0]], from_measured=[1, 1, 1, 0],
+                     times=[0.5, 0.6, 1.2, 1.3])
+    report = check_measured_starts(records, stamps, seen, LIMITS, tolerance=0.05)
+    assert len(report.violations) == 1  # command 1 started from an old position, not the arm's
+    assert "command 1" in report.violations[0] and "0.3 apart" in report.violations[0].replace("0.300", "0.3")
+    # a start the observer has no joint state for cannot be judged, and is not flagged
+    early = stream([[0.3, 0.0]], from_measured=[1], times=[-0.1])
+    assert check_measured_starts(early, stamps, seen, LIMITS, tolerance=0.05).violations == []

@@ -53,7 +53,9 @@ class PolicyController:
         self.spec = policy.spec
         if self.spec.action_kind != "joint_position":
             raise ValueError(f"PolicyController executes joint_position actions; bundle has {self.spec.action_kind!r}")
-        _measured_action_index(self.spec)  # every commanded joint must also be measured
+        # where each action's joint is in the state (raises unless every commanded joint is measured);
+        # recomputed at a switch: a new bundle may list its state joints in another order
+        self._action_index = _measured_action_index(self.spec)
         self.config = config or ControllerConfig()
         self.clock = clock
         self.runner = runner
@@ -148,6 +150,7 @@ class PolicyController:
         with self._inputs_lock:
             self.policy, self.history, self.policy_label = staged
             self.spec = self.policy.spec
+            self._action_index = _measured_action_index(self.spec)
             self._staged = None
         self.stats.model_switches += 1
 
@@ -273,7 +276,7 @@ class PolicyController:
         """The latest measured joint positions in the action order (the state may list the
         joints in another order, or more of them)."""
         joints = self.history.latest_joint_positions()
-        return None if joints is None else joints[_measured_action_index(self.spec)]
+        return None if joints is None else joints[self._action_index]
 
     def _start_chunk(self, chunk: Chunk, now: float) -> None:
         self.stats.last_jump = self.executor.switch_to(chunk, now)

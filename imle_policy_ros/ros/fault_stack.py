@@ -46,7 +46,7 @@ class FaultStack:
         self.limits = JointLimits.create(len(self.joint_names), cfg["position_lower_limits"],
                                          cfg["position_upper_limits"], cfg["velocity_limits"])
         self.stale_timeout = float(cfg["stale_observation_timeout"])
-        self.probe = Probe(self.domain, cfg["command_topic"])
+        self.probe = Probe(self.domain, command_topic=None)  # the recorder judges commands, keeping none
         self.refusal_bundles: dict = {}  # fault_injector: kind -> a bundle the node must refuse
         self.last_refusal = ""
         self.recorder = SafetyRecorder(self.probe.node, self.limits, self.stale_timeout, self.joint_names,

@@ -109,12 +109,22 @@ def _text(value) -> str:
     return str(value)
 
 
+def status_values(status) -> dict[str, str | int]:
+    """One DiagnosticStatus's key/values, plus its message (`_message`) and level (`_level`, an int)."""
+    values = {kv.key: kv.value for kv in status.values}
+    values["_message"] = status.message
+    level = status.level  # bytes in rclpy's generated message, int elsewhere
+    values["_level"] = int.from_bytes(level, "little") if isinstance(level, bytes) else int(level)
+    return values
+
+
 def diagnostic_values(msg: DiagnosticArray) -> dict[str, str]:
     """All key/values of every status in the array (what tests and tools read)."""
     values = {}
     for status in msg.status:
-        values.update({kv.key: kv.value for kv in status.values})
-        values.setdefault("_message", status.message)
-        values.setdefault("_level", int.from_bytes(status.level, "little") if isinstance(status.level, bytes)
-                          else int(status.level))
+        for key, value in status_values(status).items():
+            if key.startswith("_"):
+                values.setdefault(key, value)
+            else:
+                values[key] = value
     return values

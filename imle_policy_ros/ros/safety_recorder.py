@@ -72,11 +72,20 @@ class SafetyRecorder:
             self.records.append(record)
 
     def _on_trajectory(self, msg: JointTrajectory):
-        index = [list(msg.joint_names).index(n) for n in self.joint_names]
-        names, times, points = messages.trajectory_positions_at_start(msg)
-        problems = check_trajectory(times, points[:, index], self.limits,
-                                    where=f"trajectory {self.command_messages}")
-        self._count_command(problems)
+        where = f"trajectory {self.command_messages}"
+        # A malformed command is a violation to count, never an exception: one raised here
+        # would stop the probe's executor and every later command would go unjudged.
+        try:
+            names, times, points = messages.trajectory_positions_at_start(msg)
+        except ValueError as exc:
+            self._count_command([f"{where}: {exc}"])
+            return
+        missing = [n for n in self.joint_names if n not in names]
+        if missing:
+            self._count_command([f"{where}: joints {missing} missing from {names}"])
+            return
+        index = [names.index(n) for n in self.joint_names]
+        self._count_command(check_trajectory(times, points[:, index], self.limits, where=where))
 
     def _on_positions(self, msg: Float64MultiArray):
         self._count_command(check_trajectory([1.0], [list(msg.data)], self.limits,

@@ -28,9 +28,11 @@ from std_msgs.msg import String
 from trajectory_msgs.msg import JointTrajectory
 
 from ..resources import resolve_config_path
+from . import messages
 
 SIM_CONFIG = resolve_config_path("sim.yaml")
 COMMAND_TOPIC = "/joint_trajectory_controller/joint_trajectory"
+LEVEL_NAMES = {0: "ok", 1: "warn", 2: "error", 3: "stale"}  # diagnostic_msgs/DiagnosticStatus
 
 
 def new_domain_id() -> int:
@@ -75,7 +77,7 @@ class NodeProcess:
 
 
 class Probe:
-    def __init__(self, domain: int, command_topic: str = COMMAND_TOPIC):
+    def __init__(self, domain: int, command_topic: str | None = COMMAND_TOPIC):
         self.context = rclpy.Context()
         rclpy.init(context=self.context, domain_id=domain)
         self.node = rclpy.create_node("e2e_probe", context=self.context)
@@ -88,7 +90,8 @@ class Probe:
         n = self.node
         n.create_subscription(String, "/sim_robot/status", self._on_status, 10)
         n.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 10)
-        n.create_subscription(JointTrajectory, command_topic, self._on_command, 100)
+        if command_topic:  # None: commands are judged elsewhere (the soak's SafetyRecorder), not kept
+            n.create_subscription(JointTrajectory, command_topic, self._on_command, 100)
         n.create_subscription(JointTrajectory, "/imle_policy/predicted_trajectory", self._on_prediction, 10)
         self.executor = SingleThreadedExecutor(context=self.context)
         self.executor.add_node(n)
@@ -109,11 +112,8 @@ class Probe:
     def _on_diagnostics(self, msg):
         with self.lock:
             for status in msg.status:
-                values = {kv.key: kv.value for kv in status.values}
-                values["_message"] = status.message
-                level = status.level
-                values["_level"] = {0: "ok", 1: "warn", 2: "error", 3: "stale"}.get(
-                    int.from_bytes(level, "little") if isinstance(level, bytes) else int(level), "?")
+                values = messages.status_values(status)
+                values["_level"] = LEVEL_NAMES.get(values["_level"], "?")
                 self.diagnostics[status.name] = values
 
     def _on_command(self, msg):
@@ -122,7 +122,7 @@ class Probe:
 
     def _on_prediction(self, msg):
         with self.lock:
-            self.predictions.append((time.time(), msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9))
+            self.predictions.append((time.time(), messages.stamp_seconds(msg.header.stamp)))
 
     # ---- queries ------------------------------------------------------------------------
     def policy_diagnostics(self) -> dict:
