@@ -38,10 +38,6 @@ class Alignment:
     misaligned: int  # kept steps with some input older than half a step
     max_input_age_ns: int  # over the kept steps
 
-    @property
-    def dropped_total(self) -> int:
-        return self.grid_steps - len(self.step_times_ns)
-
 
 def step_period_ns(rate_hz: float) -> float:
     if not (np.isfinite(rate_hz) and rate_hz > 0):

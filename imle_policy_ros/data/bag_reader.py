@@ -27,8 +27,9 @@ from rosbags.rosbag2 import Reader, ReaderError
 from rosbags.typesys import Stores, get_typestore
 
 from .bag_messages import header_stamp_ns
+from .bag_writer import STORAGE_SUFFIXES as WRITER_SUFFIXES
 
-STORAGE_SUFFIXES = (".mcap", ".db3")
+STORAGE_SUFFIXES = tuple(WRITER_SUFFIXES.values())  # the files `find_bags` takes for bags
 METADATA_FILE = "metadata.yaml"
 
 

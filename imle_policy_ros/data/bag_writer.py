@@ -72,10 +72,6 @@ class BagWriter:
         self._last_log_time = -1
         self._open = False
 
-    @property
-    def storage_file(self) -> Path:
-        return self.path / f"{self.path.name}{STORAGE_SUFFIXES[self.storage]}"
-
     def open(self) -> "BagWriter":
         self._writer.open()  # refuses an existing path: a bag is never written over
         self._open = True

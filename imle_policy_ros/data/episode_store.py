@@ -231,15 +231,16 @@ def _save_array(path: Path, arr: np.ndarray) -> None:
         os.fsync(f.fileno())
 
 
-def _refuse_unless_replaceable(root: Path, overwrite: bool) -> bool:
-    """True if `root` holds a dataset that `overwrite` allows replacing, False if it is absent
-    or empty; raises otherwise. Only a dataset is ever deleted, never an arbitrary tree."""
+def replaceable_directory(root: Path, overwrite: bool, marker: str = META_FILE, what: str = "a dataset") -> bool:
+    """True if `root` holds `what` (recognised by its `marker` file) and `overwrite` allows
+    replacing it, False if it is absent or empty; FileExistsError otherwise. Only such a
+    directory is ever deleted, never an arbitrary tree."""
     if not root.exists() or (root.is_dir() and not any(root.iterdir())):
         return False
     if not overwrite:
-        raise FileExistsError(f"{root}: exists and is not empty; pass overwrite=True to replace a dataset")
-    if not (root / META_FILE).is_file():
-        raise FileExistsError(f"{root}: exists but is not a dataset (no {META_FILE}); refusing to replace it")
+        raise FileExistsError(f"{root}: exists and is not empty; pass overwrite=True (--overwrite) to replace {what}")
+    if not (root / marker).is_file():
+        raise FileExistsError(f"{root}: exists but is not {what} (no {marker}); refusing to replace it")
     return True
 
 
@@ -255,7 +256,7 @@ class EpisodeStore:
     @classmethod
     def create(cls, root, meta: DatasetMeta, overwrite: bool = False) -> "EpisodeStore":
         root = Path(root)
-        if _refuse_unless_replaceable(root, overwrite):
+        if replaceable_directory(root, overwrite):
             shutil.rmtree(root)
         (root / EPISODES_DIR).mkdir(parents=True, exist_ok=True)
         store = cls(root, meta, [])
@@ -422,7 +423,7 @@ def install_directory(tmp: Path, dest: Path, replace: bool) -> None:
 
 def _install_dir(tmp: Path, root: Path, overwrite: bool) -> None:
     """Move a finished dataset from `tmp` to `root` (checked again: time has passed)."""
-    install_directory(tmp, root, _refuse_unless_replaceable(root, overwrite))
+    install_directory(tmp, root, replaceable_directory(root, overwrite))
     _fsync_dir(root.parent)
 
 
@@ -434,7 +435,7 @@ def atomic_dataset(root, meta: DatasetMeta, overwrite: bool = False) -> Iterator
     dataset at `root` or (for a new root) nothing at all.
     """
     root = Path(root)
-    _refuse_unless_replaceable(root, overwrite)
+    replaceable_directory(root, overwrite)
     root.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f"{root.name}.tmp-", dir=root.parent))
     try:

@@ -35,7 +35,7 @@ import numpy as np
 from ..data.bag_messages import IMAGE, JOINT_STATE, JOINT_TRAJECTORY, image_message, joint_state_message, \
     joint_trajectory_message
 from ..data.bag_writer import DISTROS, RELIABLE_QOS, SENSOR_DATA_QOS, STORAGES, BagWriter
-from ..data.episode_store import episode_dir_name, install_directory
+from ..data.episode_store import episode_dir_name, install_directory, replaceable_directory
 from .command_follower import CommandFollower
 from .demos import check_expert_outcome, demo_provenance, draw_episodes, episode_steps
 from .expert import ExpertSettings, ScriptedExpert
@@ -130,17 +130,7 @@ def record_bag_episode(path, env: ReachEnv, expert: ScriptedExpert, scene: TaskS
 
 
 def _replaceable(out: Path, overwrite: bool) -> bool:
-    """True if `out` holds earlier bag demos that `overwrite` allows replacing; False if it is
-    absent or empty; FileExistsError otherwise (never deletes anything else)."""
-    if not out.exists() or (out.is_dir() and not any(out.iterdir())):
-        return False
-    if not overwrite:
-        raise FileExistsError(f"{out}: exists and is not empty; pass overwrite=True (--overwrite) to replace "
-                              "earlier bag demos")
-    if not (out / DEMOS_FILE).is_file():
-        raise FileExistsError(f"{out}: exists but holds no {DEMOS_FILE}, so it is not bag demos; refusing to "
-                              "replace it")
-    return True
+    return replaceable_directory(out, overwrite, marker=DEMOS_FILE, what="bag demos")
 
 
 def generate_bag_demos(n: int, output_dir, seed: int = 0, settings: BagDemoSettings = BagDemoSettings(),
