@@ -12,7 +12,7 @@ from imle_policy_ros.cli import main
 from imle_policy_ros.data import EpisodeStore
 from imle_policy_ros.data.camera_names import camera_names_for_topics
 from imle_policy_ros.sim import CAMERA_NAME, ScriptedExpert, draw_episodes, generate_demos
-from imle_policy_ros.sim.bag_demos import CAMERA_TOPIC, JOINT_STATE_TOPIC, TRAJECTORY_TOPIC
+from imle_policy_ros.sim.sim_topics import CAMERA_TOPIC, JOINT_STATE_TOPIC, TRAJECTORY_TOPIC
 
 SEED, EPISODES, SIZE = 5, 2, 32
 TOPIC_ARGS = ["--image-topic", CAMERA_TOPIC, "--joint-state-topic", JOINT_STATE_TOPIC,

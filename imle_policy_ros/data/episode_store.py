@@ -45,6 +45,7 @@ from typing import Iterable, Iterator, Mapping
 
 import numpy as np
 
+from .durable_files import fsync_dir, install_directory, replaceable_directory, save_array
 FORMAT_VERSION = 1
 SUPPORTED_FORMAT_VERSIONS = (1,)
 # Mirrors runtime.policy_spec.ACTION_KINDS (a test keeps them equal); data/ sits below
@@ -210,40 +211,6 @@ class Episode:
                              f"the dataset has {len(meta.action_names)} action_names")
 
 
-def _fsync_dir(path: Path) -> None:
-    # Makes a rename durable across power loss; best effort (not every OS can open a dir).
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _save_array(path: Path, arr: np.ndarray) -> None:
-    with open(path, "wb") as f:
-        np.save(f, arr)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def replaceable_directory(root: Path, overwrite: bool, marker: str = META_FILE, what: str = "a dataset") -> bool:
-    """True if `root` holds `what` (recognised by its `marker` file) and `overwrite` allows
-    replacing it, False if it is absent or empty; FileExistsError otherwise. Only such a
-    directory is ever deleted, never an arbitrary tree."""
-    if not root.exists() or (root.is_dir() and not any(root.iterdir())):
-        return False
-    if not overwrite:
-        raise FileExistsError(f"{root}: exists and is not empty; pass overwrite=True (--overwrite) to replace {what}")
-    if not (root / marker).is_file():
-        raise FileExistsError(f"{root}: exists but is not {what} (no {marker}); refusing to replace it")
-    return True
-
-
 class EpisodeStore:
     """A dataset directory. Use `create` or `open`; `append` adds episodes atomically."""
 
@@ -256,7 +223,7 @@ class EpisodeStore:
     @classmethod
     def create(cls, root, meta: DatasetMeta, overwrite: bool = False) -> "EpisodeStore":
         root = Path(root)
-        if replaceable_directory(root, overwrite):
+        if replaceable_directory(root, overwrite, META_FILE, "a dataset"):
             shutil.rmtree(root)
         (root / EPISODES_DIR).mkdir(parents=True, exist_ok=True)
         store = cls(root, meta, [])
@@ -364,7 +331,7 @@ class EpisodeStore:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self._root / META_FILE)
-        _fsync_dir(self._root)
+        fsync_dir(self._root)
 
     def append(self, episode: Episode) -> int:
         """Write `episode` as the next one; returns its index. All or nothing."""
@@ -378,10 +345,10 @@ class EpisodeStore:
         tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=episodes_dir))
         try:
             for cam in self._meta.camera_names:
-                _save_array(tmp / image_file_name(cam), episode.images[cam])
-            _save_array(tmp / JOINT_POSITIONS_FILE, episode.joint_positions)
-            _save_array(tmp / ACTIONS_FILE, episode.actions)
-            _save_array(tmp / STAMPS_FILE, episode.stamps)
+                save_array(tmp / image_file_name(cam), episode.images[cam])
+            save_array(tmp / JOINT_POSITIONS_FILE, episode.joint_positions)
+            save_array(tmp / ACTIONS_FILE, episode.actions)
+            save_array(tmp / STAMPS_FILE, episode.stamps)
             final = episodes_dir / name
             if final.exists():
                 # Not listed in meta.json (we count from it), so a crash left it: replace it.
@@ -390,7 +357,7 @@ class EpisodeStore:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        _fsync_dir(episodes_dir)
+        fsync_dir(episodes_dir)
         # The episode becomes part of the dataset only now, with the meta.json replace.
         self._episodes.append((name, len(episode)))
         try:
@@ -401,30 +368,10 @@ class EpisodeStore:
         return index
 
 
-def install_directory(tmp: Path, dest: Path, replace: bool) -> None:
-    """Move the finished directory `tmp` to `dest`. replace: `dest` exists and may go; it
-    is moved aside first, so a failed rename of the new one can be undone. Otherwise `dest`
-    must be absent or an empty directory. Shared by every all-or-nothing writer."""
-    if replace:
-        old = Path(tempfile.mkdtemp(prefix=f"{dest.name}.old-", dir=dest.parent))
-        os.rename(dest, old / "previous")
-        try:
-            os.rename(tmp, dest)
-        except BaseException:
-            os.rename(old / "previous", dest)
-            shutil.rmtree(old, ignore_errors=True)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        if dest.exists():
-            dest.rmdir()  # empty directory
-        os.rename(tmp, dest)
-
-
 def _install_dir(tmp: Path, root: Path, overwrite: bool) -> None:
     """Move a finished dataset from `tmp` to `root` (checked again: time has passed)."""
-    install_directory(tmp, root, replaceable_directory(root, overwrite))
-    _fsync_dir(root.parent)
+    install_directory(tmp, root, replaceable_directory(root, overwrite, META_FILE, "a dataset"))
+    fsync_dir(root.parent)
 
 
 @contextlib.contextmanager
@@ -435,7 +382,7 @@ def atomic_dataset(root, meta: DatasetMeta, overwrite: bool = False) -> Iterator
     dataset at `root` or (for a new root) nothing at all.
     """
     root = Path(root)
-    replaceable_directory(root, overwrite)
+    replaceable_directory(root, overwrite, META_FILE, "a dataset")
     root.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f"{root.name}.tmp-", dir=root.parent))
     try:

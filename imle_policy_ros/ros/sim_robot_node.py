@@ -28,6 +28,7 @@ from trajectory_msgs.msg import JointTrajectory
 
 from ..cameras.image_codec import encode_compressed
 from ..sim.command_follower import CommandFollower, CommandRefused
+from ..sim import sim_topics
 from ..sim.reach_env import ReachEnv
 from . import input_faults, messages
 
@@ -37,11 +38,11 @@ PARAMETERS = {  # name: (default, description, live)
     "camera_rate_hz": (30.0, "camera frame rate", False),
     "joint_state_rate_hz": (100.0, "joint_states rate; physics advances at each (in steps of 10 ms at most)",
                             False),
-    "camera_topic": ("/camera/top/image_raw", "sensor_msgs/Image output", False),
-    "camera_frame_id": ("camera_top_optical_frame", "frame id of the images", False),
-    "joint_state_topic": ("/joint_states", "sensor_msgs/JointState output", False),
-    "trajectory_topic": ("/joint_trajectory_controller/joint_trajectory", "JointTrajectory input", False),
-    "position_command_topic": ("/forward_position_controller/commands", "Float64MultiArray input", False),
+    "camera_topic": (sim_topics.CAMERA_TOPIC, "sensor_msgs/Image output", False),
+    "camera_frame_id": (sim_topics.CAMERA_FRAME_ID, "frame id of the images", False),
+    "joint_state_topic": (sim_topics.JOINT_STATE_TOPIC, "sensor_msgs/JointState output", False),
+    "trajectory_topic": (sim_topics.TRAJECTORY_TOPIC, "JointTrajectory input", False),
+    "position_command_topic": (sim_topics.POSITION_COMMAND_TOPIC, "Float64MultiArray input", False),
     "reset_on_done": (True, "start a new scene when an episode ends", True),
     "reset_delay": (2.0, "s between the end of an episode and the next scene", True),
     "settle_time": (0.3, "s after a reset during which commands are ignored", True),

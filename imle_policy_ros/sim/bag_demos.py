@@ -35,18 +35,15 @@ import numpy as np
 from ..data.bag_messages import IMAGE, JOINT_STATE, JOINT_TRAJECTORY, image_message, joint_state_message, \
     joint_trajectory_message
 from ..data.bag_writer import DISTROS, RELIABLE_QOS, SENSOR_DATA_QOS, STORAGES, BagWriter
-from ..data.episode_store import episode_dir_name, install_directory, replaceable_directory
+from ..data.durable_files import install_directory, replaceable_directory
+from ..data.episode_store import episode_dir_name
 from .command_follower import CommandFollower
 from .demos import check_expert_outcome, demo_provenance, draw_episodes, episode_steps
 from .expert import ExpertSettings, ScriptedExpert
 from .reach_env import ReachEnv
 from .reach_task import SIDES, TaskScene
+from .sim_topics import CAMERA_FRAME_ID, CAMERA_TOPIC, JOINT_STATE_TOPIC, TRAJECTORY_TOPIC
 
-# ros/sim_robot_node.py's defaults (config/sim.yaml); a test keeps them equal.
-CAMERA_TOPIC = "/camera/top/image_raw"
-CAMERA_FRAME_ID = "camera_top_optical_frame"
-JOINT_STATE_TOPIC = "/joint_states"
-TRAJECTORY_TOPIC = "/joint_trajectory_controller/joint_trajectory"
 
 SIM_EPOCH_NS = 1_700_000_000 * 1_000_000_000  # the simulated clock's zero (2023-11-14)
 RECEIVE_LATENCY_NS = 1_000_000  # publish -> recorder
