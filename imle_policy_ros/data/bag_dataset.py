@@ -38,7 +38,7 @@ class ConversionSettings:
     image_topics: tuple[str, ...]
     joint_state_topic: str = "/joint_states"
     action_topic: str | None = None  # required for action_from="command"
-    camera_names: tuple[str, ...] | None = None  # default: from the topics (data/camera_names.py)
+    camera_names: tuple[str, ...] | None = None  # None: from the topics (data/camera_names.py), set on init
     rate_hz: float = 10.0
     action_from: str = "command"
     image_size: tuple[int, int] = (96, 96)  # height, width
@@ -60,7 +60,7 @@ class ConversionSettings:
                 problems.append(f"{len(self.camera_names)} camera names for {len(self.image_topics)} image topics")
         else:
             try:
-                camera_names_for_topics(self.image_topics)
+                object.__setattr__(self, "camera_names", camera_names_for_topics(self.image_topics))
             except ValueError as exc:
                 problems.append(str(exc))
         if self.action_from not in ACTION_FROM:
@@ -79,10 +79,6 @@ class ConversionSettings:
             problems.append(str(exc))
         if problems:
             raise ValueError("dataset conversion: " + "; ".join(problems))
-
-    @property
-    def cameras(self) -> tuple[str, ...]:
-        return self.camera_names or camera_names_for_topics(self.image_topics)
 
     @property
     def max_age_ns(self) -> int:
@@ -218,7 +214,7 @@ def bag_to_episode(bag, settings: ConversionSettings, name: str | None = None) -
     bag = Path(bag)
     series = read_topics(bag, _requests(settings))
     joint_names, states = _joint_states(bag, series[settings.joint_state_topic])
-    cameras = settings.cameras
+    cameras = settings.camera_names
     camera_keys = {cam: f"camera {cam}" for cam in cameras}
     observations = {camera_keys[cam]: series[topic].stamps_ns for cam, topic in zip(cameras, settings.image_topics)}
     observations["joint states"] = series[settings.joint_state_topic].stamps_ns

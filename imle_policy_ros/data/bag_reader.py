@@ -75,7 +75,6 @@ class TopicSeries:
     topic: str
     msgtype: str
     stamps_ns: np.ndarray  # int64
-    log_times_ns: np.ndarray  # int64
     payloads: list = field(default_factory=list)
     header_stamped: bool = True  # False when any message fell back to its log time
 
@@ -145,7 +144,6 @@ def read_topics(bag, wanted: Mapping[str, TopicRequest]) -> dict[str, TopicSerie
             connections = _select(bag, reader, wanted)
             described = _describe_topics(reader)
             stamps: dict[str, list[int]] = {t: [] for t in wanted}
-            logs: dict[str, list[int]] = {t: [] for t in wanted}
             payloads: dict[str, list] = {t: [] for t in wanted}
             header_stamped = {t: True for t in wanted}
             typestore = _typestore()
@@ -166,7 +164,6 @@ def read_topics(bag, wanted: Mapping[str, TopicRequest]) -> dict[str, TopicSerie
                 except ValueError as exc:
                     raise BagRejected(bag, f"{topic} message {len(stamps[topic])}: {exc}") from exc
                 stamps[topic].append(stamp)
-                logs[topic].append(int(log_time))
     except BagRejected:
         raise
     except FileNotFoundError as exc:
@@ -179,8 +176,7 @@ def read_topics(bag, wanted: Mapping[str, TopicRequest]) -> dict[str, TopicSerie
             raise BagRejected(bag, f"topic {topic} has no messages in the bag; it has: {described}. "
                                    "Record it, or pass the topic that carries it")
         series[topic] = TopicSeries(topic, next(c.msgtype for c in connections if c.topic == topic),
-                                    np.asarray(stamps[topic], dtype=np.int64),
-                                    np.asarray(logs[topic], dtype=np.int64), payloads[topic],
+                                    np.asarray(stamps[topic], dtype=np.int64), payloads[topic],
                                     header_stamped[topic])
     return series
 
