@@ -29,7 +29,7 @@ def test_sim_records_the_policy_s_topics_into_the_first_episode_and_ends_with_th
     assert [n.executable for n in plan.nodes] == ["sim_robot_node", "sim_teleop_node"]
     assert plan.end_with == "sim_teleop"
     sim = plan.node("sim_robot")
-    assert sim.overrides == {"seed": 0, "reset_on_done": False, "policy_reset_service": ""}
+    assert sim.overrides == {"seed": 0, "reset_on_done": False, "time_limit": 0.0, "policy_reset_service": ""}
     teleop = plan.node("sim_teleop")
     assert teleop.overrides["command_topic"] == "/joint_trajectory_controller/joint_trajectory"
     assert teleop.overrides["side"] == "random" and teleop.overrides["seed"] == 0

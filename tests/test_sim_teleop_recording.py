@@ -3,6 +3,7 @@ processes, recorded as ros2 bag would (tests/bag_recorder.py), then converted by
 The teleoperator's demonstration must succeed, end its process by itself, and the bag must
 turn into a training episode whose actions are the commands it sent."""
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -31,10 +32,18 @@ def recorded_bag(tmp_path_factory):
     spinner = threading.Thread(target=executor.spin, daemon=True)
     spinner.start()
     sim = NodeProcess("imle_policy_ros.ros.sim_robot_node",
-                      ["--params-file", str(SIM_CONFIG), "-p", "reset_on_done:=false", "-p", "seed:=5"],
+                      ["--params-file", str(SIM_CONFIG), "-p", "reset_on_done:=false", "-p", "time_limit:=0.0",
+                       "-p", "seed:=5"],
                       domain, work / "sim.log")
+    # The recorder subscribes to topics as it discovers them, which on a loaded machine can
+    # take seconds; the teleoperator starts once the simulator's streams are being recorded
+    # (a person would wait for `ros2 bag record` to show them too), and its start_delay
+    # covers the discovery of its own command topic.
+    deadline = time.monotonic() + 30
+    while not all(recorder.counts[t] > 0 for t in TOPICS[:2]) and time.monotonic() < deadline:
+        time.sleep(0.05)
     teleop = NodeProcess("imle_policy_ros.ros.sim_teleop_node",
-                         ["-p", "side:=left", "-p", "start_delay:=1.5"], domain, work / "teleop.log")
+                         ["-p", "side:=left", "-p", "start_delay:=2.0"], domain, work / "teleop.log")
     try:
         code = teleop.proc.wait(timeout=60)  # it ends by itself when the demonstration is done
     finally:
@@ -82,7 +91,14 @@ def test_the_live_recording_converts_into_an_episode_that_follows_its_commands(r
     assert episode.images[converted.camera_names[0]].shape[1:] == (64, 64, 3)
     moved = np.abs(episode.actions[-1] - episode.actions[0]).max()
     assert moved > 0.5, "the teleoperator's commands should take the arm across the table"
-    # each command is one step ahead of the plan and the arm reaches it within the step,
-    # so the state a step later is close to it (transport jitter shifts the sampling a little)
+    # every action is a command the teleoperator sent, taken in the order it sent them
+    with AnyReader([bag]) as reader:
+        connections = [c for c in reader.connections if c.topic == TOPICS[2]]
+        sent = np.array([reader.deserialize(raw, c.msgtype).points[0].positions
+                         for c, _, raw in reader.messages(connections=connections)], np.float32)
+    which = [int(np.flatnonzero(np.all(sent == action, axis=1))[0]) for action in episode.actions]
+    assert np.all(np.diff(which) >= 0), which
+    # each command is one step ahead of the plan and the arm reaches it within the step, so
+    # the state a step later is close to it (loose: on a loaded machine the arm trails a little)
     lag = np.abs(episode.joint_positions[1:] - episode.actions[:-1]).max(axis=1)
-    assert np.median(lag) < 0.03, lag
+    assert np.median(lag) < 0.06, lag

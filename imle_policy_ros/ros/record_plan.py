@@ -100,9 +100,11 @@ def plan_record(args: RecordArgs, policy_parameters: dict, existing: list[str],
             raise PlanError(f"robot:=sim records the scripted teleoperator's JointTrajectory commands; the config "
                             f"has command_interface {command_interface}")
         seed = index if args.seed is None else args.seed
-        # One scene per bag: no reset at the end of the episode, and nothing to reset.
+        # One scene per bag: no reset at the end of the episode, and nothing to reset; no time
+        # limit either, so a slow start or a slow demonstration is not cut short.
         nodes = [NodeSpec(n.executable, n.name, n.namespace, n.package, n.parameter_files,
-                          {**n.overrides, "seed": seed, "reset_on_done": False, "policy_reset_service": ""})
+                          {**n.overrides, "seed": seed, "reset_on_done": False, "time_limit": 0.0,
+                           "policy_reset_service": ""})
                  if n.name == "sim_robot" else n for n in nodes]
         nodes.append(NodeSpec("sim_teleop_node", "sim_teleop", overrides={
             "side": args.side, "seed": seed, "command_topic": policy_parameters.get(

@@ -30,6 +30,7 @@ from ..cameras.image_codec import encode_compressed
 from ..sim.command_follower import CommandFollower, CommandRefused
 from ..sim import sim_topics
 from ..sim.reach_env import ReachEnv
+from ..sim.reach_task import TIME_LIMIT_S
 from . import input_faults, messages
 
 PARAMETERS = {  # name: (default, description, live)
@@ -43,6 +44,8 @@ PARAMETERS = {  # name: (default, description, live)
     "joint_state_topic": (sim_topics.JOINT_STATE_TOPIC, "sensor_msgs/JointState output", False),
     "trajectory_topic": (sim_topics.TRAJECTORY_TOPIC, "JointTrajectory input", False),
     "position_command_topic": (sim_topics.POSITION_COMMAND_TOPIC, "Float64MultiArray input", False),
+    "time_limit": (TIME_LIMIT_S, "s after which an episode ends as a timeout (0: never, as when recording "
+                   "a demonstration)", False),
     "reset_on_done": (True, "start a new scene when an episode ends", True),
     "reset_delay": (2.0, "s between the end of an episode and the next scene", True),
     "settle_time": (0.3, "s after a reset during which commands are ignored", True),
@@ -67,7 +70,8 @@ class SimRobotNode(Node):
         p = {name: self.get_parameter(name).value for name in PARAMETERS}
         self.params = p
         self.seed = int(p["seed"])
-        self.env = ReachEnv(seed=self.seed, image_size=int(p["image_size"]))
+        time_limit = float(p["time_limit"]) if p["time_limit"] > 0 else float("inf")
+        self.env = ReachEnv(seed=self.seed, image_size=int(p["image_size"]), time_limit=time_limit)
         self.env.reset(seed=self.seed)
         self.episode = 0
         self.follower = CommandFollower(self.env.joint_names, self.env.joint_positions)

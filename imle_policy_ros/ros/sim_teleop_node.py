@@ -4,7 +4,8 @@
 It learns the scene from the simulator's `~/status` (`scene_seed`), plans a path around
 the obstacle on a side (left, right, or a coin flip from `seed`), and streams what a
 teleop device would: one JointTrajectory point per command period, the plan one period
-ahead. Once the plan is done and held for `hold_time`, it logs the outcome and sets
+ahead. Once the plan is done and held for `hold_time` (and up to `settle_timeout` more
+until the simulator reports success or a collision), it logs the outcome and sets
 `done`; the process then exits, which ends the recording (one bag per episode).
 
 It waits `start_delay` after first hearing the simulator before moving, so a recorder
@@ -34,6 +35,7 @@ PARAMETERS = {  # name: (default, description)
     "seed": (0, "seed of the coin flip for side:=random"),
     "start_delay": (2.0, "s between first hearing the simulator and moving"),
     "hold_time": (0.3, "s to keep commanding the final position after the plan ends"),
+    "settle_timeout": (2.0, "s to hold longer while the simulator reports neither success nor collision"),
     "home_tolerance": (0.05, "rad: the arm must be this close to home before the demo starts"),
 }
 
@@ -77,7 +79,11 @@ class SimTeleopNode(Node):
             return
         t = now - self._started_at
         plan = self.expert.plan
-        if t > plan.duration + self.params["hold_time"]:
+        held = t - plan.duration - self.params["hold_time"]
+        # On a loaded machine the arm trails the plan a little: hold the final command until
+        # the simulator reports the outcome, as a person would, rather than end on a stale status.
+        settled = self._status.get("success") or self._status.get("collision")
+        if held > 0 and (settled or held > self.params["settle_timeout"]):
             self._finish(t)
             return
         # The command sent at t is where the plan is one period later (as in sim-demos).
