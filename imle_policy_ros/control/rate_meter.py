@@ -11,7 +11,8 @@ import numpy as np
 
 
 class RateMeter:
-    def __init__(self, nominal_period: float, window: int = 500):
+    def __init__(self, nominal_period: float, window: int | None = 500):
+        """window: the periods kept (None: all of them, for a whole run's figures)."""
         self.nominal_period = float(nominal_period)
         self._periods: deque[float] = deque(maxlen=window)
         self._last: float | None = None
@@ -23,6 +24,10 @@ class RateMeter:
             self._periods.append(period)
             self.longest_gap = max(self.longest_gap, period)
         self._last = now
+
+    def skip(self) -> None:
+        """The next tick starts a new run: no period is measured across a known gap."""
+        self._last = None
 
     def reset_gap(self) -> None:
         self.longest_gap = 0.0

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..control.rate_meter import RateMeter
 from .fault_injector import FAULTS, faults_for
 from .fault_stack import FaultStack
 
@@ -86,12 +87,19 @@ def rss_growth_mb(samples: list[tuple[float, float]], duration_s: float) -> floa
 
 
 def tick_jitter_ms(records, period: float) -> tuple[float, float]:
-    """(p99, max) of |period between consecutive published ticks - the control period|."""
-    records = sorted(records, key=lambda r: r.seq)
-    deviations = [abs((b.time - a.time) - period) * 1e3 for a, b in zip(records, records[1:]) if b.seq == a.seq + 1]
-    if not deviations:
+    """(p99, max) of |period between consecutive published ticks - the control period|, as
+    the node's diagnostics measure it, over the whole run. A gap in the sequence numbers (a
+    command the recorder lost) is not a period."""
+    meter = RateMeter(period, window=None)
+    previous = None
+    for record in sorted(records, key=lambda r: r.seq):
+        if previous is not None and record.seq != previous.seq + 1:
+            meter.skip()
+        meter.tick(record.time)
+        previous = record
+    if meter.count == 0:
         return float("nan"), float("nan")
-    return float(np.percentile(deviations, 99)), float(max(deviations))
+    return meter.jitter_ms(99), meter.jitter_ms(100)
 
 
 def rss_per_minute(samples: list[tuple[float, float]]) -> list[float]:
