@@ -52,8 +52,7 @@ def add_floors(report: dict) -> None:
             row["floor_ms"], row["x_floor"] = floor["floor_ms"], row["p50_ms"] / floor["floor_ms"]
     training = report.get("training")
     if training and training["device"].startswith("cpu"):
-        # backward is about two forwards' worth of matmuls (input and weight gradients)
-        floor_s = 3 * training["forward_macs_per_step"] / (report["rates"]["cpu"]["gemm_gmacs_per_s"] * 1e9)
+        floor_s = training["macs_per_step"] / (report["rates"]["cpu"]["gemm_gmacs_per_s"] * 1e9)
         training["floor_step_s"] = floor_s
         training["x_floor"] = (1.0 / training["steps_per_s"]) / floor_s
 

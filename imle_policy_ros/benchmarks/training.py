@@ -1,11 +1,12 @@
 """Training throughput: RS-IMLE optimizer steps per second at the paper's batch and m.
 
 One step is what learning/train.py does per step after collation: the loss of
-train.compute_loss (encoder over B x obs_horizon frames, generator over B x m noises,
-rs_imle_loss), backward, gradient clipping, AdamW, the EMA update. The batch is random
-data made once up front, so data loading is not timed (on a real dataset it runs on the
-same cores; see ChunkWindows). The floor is 3 x the forward MACs (forward + two matmuls
-per layer in backward) at the measured matmul rate.
+train.compute_loss (without a graph: the encoder over B x obs_horizon frames and the
+generator over B x m noises, to choose; with one: both again over the B chosen noises),
+backward, gradient clipping, AdamW, the EMA update. The batch is random data made once up
+front, so data loading is not timed (on a real dataset it runs on the same cores; see
+ChunkWindows). The floor is the step's MACs at the measured matmul rate, counting backward
+as two forwards (the input and the weight gradients).
 """
 from __future__ import annotations
 
@@ -20,19 +21,22 @@ from .flops import count_macs
 from .models import BenchConfig, build_network
 
 
-def forward_macs(net, batch: int, m: int) -> int:
+def step_macs(net, batch: int, m: int) -> int:
+    """Multiply-accumulates of one training step: the choosing forward over m samples per
+    example, then forward and backward (2x) over the one chosen sample per example."""
     c = net.config
     h, w = c.image_hw
     enc = count_macs(net.encoder, torch.zeros(1, h, w, 3, dtype=torch.uint8)).total
     gen = count_macs(net.generator, torch.zeros(1, c.condition_dim),
                      torch.zeros(1, c.pred_horizon, c.action_dim)).total
-    return batch * c.obs_horizon * enc + batch * m * gen
+    encode = batch * c.obs_horizon * enc
+    return (encode + batch * m * gen) + 3 * (encode + batch * gen)
 
 
 def run_training(cfg: BenchConfig, device: str, batch: int, m: int, steps: int, warmup: int,
                  torch_device: str = "cpu") -> dict:
     net = build_network(cfg)
-    macs = forward_macs(net, batch, m)  # on the CPU copy, before it moves
+    macs = step_macs(net, batch, m)  # on the CPU copy, before it moves
     net = net.to(torch_device).train()
     tc = TrainConfig(dataset="", output_dir="", batch_size=batch, samples_per_example=m)
     ema = EmaWeights(net, tc.ema_decay)
@@ -63,5 +67,5 @@ def run_training(cfg: BenchConfig, device: str, batch: int, m: int, steps: int, 
     mean = sum(times) / len(times)
     return {"device": device, "batch": batch, "m": m, "timed_steps": steps, "warmup_steps": warmup,
             "step_s": times, "steps_per_s": 1.0 / mean, "samples_per_s": batch / mean,
-            "forward_macs_per_step": macs,
+            "macs_per_step": macs,
             "peak_rss_mib_process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}

@@ -45,18 +45,40 @@ def _nearest_kept(distances: torch.Tensor, epsilon: float) -> tuple[torch.Tensor
     return nearest, kept.any(dim=1)
 
 
+@torch.no_grad()
+def select_nearest_kept(target: torch.Tensor, samples: torch.Tensor,
+                        epsilon: float = 0.03) -> tuple[torch.Tensor, torch.Tensor]:
+    """target [B, T, D], samples [B, m, T, D] -> (index of each example's nearest kept
+    sample [B] long (0 where none is kept), valid [B] bool: some sample was kept).
+
+    The choice needs no gradient, so training makes its m samples without a graph, picks
+    here, and regenerates only the picked ones with one (train.compute_loss)."""
+    distances = _distances(target, samples)
+    kept = distances > epsilon
+    index = distances.masked_fill(~kept, float("inf")).argmin(dim=1)
+    return index, kept.any(dim=1)
+
+
+def chosen_sample_loss(target: torch.Tensor, chosen: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """target, chosen [B, T, D], valid [B] -> the mean L2 distance over the valid examples.
+
+    No host sync: the valid examples are selected with masks, not with Python control flow.
+    With no valid example the result is a graph-attached 0 (its gradient is zero everywhere).
+    """
+    distance = (chosen - target).flatten(start_dim=1).norm(dim=-1)
+    # where() rather than multiplying by the mask: an unselected row may hold anything.
+    total = torch.where(valid, distance, torch.zeros_like(distance)).sum()
+    count = valid.sum().clamp(min=1).to(total.dtype)
+    return total / count
+
+
 def rs_imle_loss(target: torch.Tensor, samples: torch.Tensor, epsilon: float = 0.03) -> torch.Tensor:
     """target [B, T, D], samples [B, m, T, D] -> scalar loss (see the module docstring).
 
-    The gradient reaches only the selected sample of each valid example. No host sync:
-    the valid examples are selected with masks, not with Python control flow.
-    """
-    nearest, valid = _nearest_kept(_distances(target, samples), epsilon)
-    # where() rather than multiplying by the mask: 0 * inf would be nan for rejected rows.
-    total = torch.where(valid, nearest, torch.zeros_like(nearest)).sum()
-    count = valid.sum().clamp(min=1).to(total.dtype)
-    # With no valid example total is a graph-attached 0 (its gradient is zero everywhere).
-    return total / count
+    The gradient reaches only the selected sample of each valid example."""
+    index, valid = select_nearest_kept(target, samples, epsilon)
+    chosen = samples[torch.arange(samples.shape[0], device=samples.device), index]
+    return chosen_sample_loss(target, chosen, valid)
 
 
 @torch.no_grad()

@@ -24,7 +24,7 @@ from torch import nn
 
 from ..data.episode_store import EpisodeStore
 from .policy_network import ImlePolicyNetwork, NetworkConfig
-from .rs_imle_loss import rs_imle_loss
+from .rs_imle_loss import chosen_sample_loss, select_nearest_kept
 from .augment import random_crop
 from .windows import ChunkWindows
 
@@ -130,9 +130,18 @@ def compute_loss(net: nn.Module, cfg: TrainConfig, images, state, actions, noise
         noise = torch.zeros(batch, 1, *actions.shape[1:], device=actions.device)
         pred = net(images, state, noise)[:, 0]
         return nn.functional.mse_loss(pred, actions)
+    # RS-IMLE's gradient reaches only the nearest kept sample of each example, so the m
+    # samples are made without a graph, and only the chosen noise is run again with one:
+    # the same gradient as backpropagating through all m (GroupNorm and the encoder see each
+    # example alone), for about a third of the work and a fraction of the memory at m = 20.
     noise = torch.randn(batch, cfg.samples_per_example, *actions.shape[1:], generator=noise_gen)
-    samples = net(images, state, noise.to(actions.device))
-    return rs_imle_loss(actions, samples, cfg.epsilon)
+    noise = noise.to(actions.device)
+    with torch.no_grad():
+        samples = net(images, state, noise)
+    index, valid = select_nearest_kept(actions, samples, cfg.epsilon)
+    chosen_noise = noise[torch.arange(batch, device=noise.device), index].unsqueeze(1)
+    chosen = net(images, state, chosen_noise)[:, 0]
+    return chosen_sample_loss(actions, chosen, valid)
 
 
 def _distributed() -> tuple[int, int, int]:
