@@ -22,16 +22,16 @@ FRAME = np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)
 def test_broken_images_are_refused_with_the_reason(fault, reason):
     msg = input_faults.break_image(messages.rgb_to_image(FRAME, Time(sec=1), "cam"), fault)
     with pytest.raises(ImageRejected, match=reason):
-        messages.image_to_rgb(msg)
+        messages.image_to_frame(msg)
 
 
 def test_a_truncated_jpeg_is_refused_and_an_intact_one_decodes():
     fmt, data = encode_compressed(FRAME)
     intact = CompressedImage(format=fmt, data=list(data))
-    assert messages.image_to_rgb(intact).shape == (64, 64, 3)
+    assert messages.image_to_frame(intact).shape == (64, 64, 3)
     broken = input_faults.break_compressed(CompressedImage(format=fmt, data=list(data)), "corrupt_compressed")
     with pytest.raises(ImageRejected, match="could not be decoded"):
-        messages.image_to_rgb(broken)
+        messages.image_to_frame(broken)
 
 
 def joint_state(fault):

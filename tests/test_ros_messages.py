@@ -113,19 +113,21 @@ def test_image_round_trip(encoding):
     msg = messages.rgb_to_image(frame, messages.seconds_to_stamp(1.5), "cam", encoding=encoding)
     assert (msg.height, msg.width, msg.encoding, msg.step) == (6, 9, encoding, 27)
     assert msg.header.frame_id == "cam"
-    back = messages.image_to_rgb(msg)
+    back = messages.image_to_frame(msg)
     assert back.dtype == np.uint8
     np.testing.assert_array_equal(back, frame)
     # and after the wire
-    np.testing.assert_array_equal(messages.image_to_rgb(deserialize_message(serialize_message(msg), Image)), frame)
+    np.testing.assert_array_equal(messages.image_to_frame(deserialize_message(serialize_message(msg), Image)), frame)
 
 
-def test_depth_image_refused_with_the_reason():
-    depth = np.arange(12, dtype=np.uint16).reshape(3, 4)
-    msg = messages.rgb_to_image(depth, Time(), "depth", encoding="16UC1")
-    with pytest.raises(ImageRejected, match="colour") as info:
-        messages.image_to_rgb(msg)
-    assert "16UC1" in str(info.value)
+def test_depth_images_become_metres_for_a_depth_camera_to_use():
+    mm = np.array([[0, 500, 1000], [1500, 2000, 65535]], dtype=np.uint16)
+    frame = messages.image_to_frame(messages.rgb_to_image(mm, Time(), "depth", encoding="16UC1"))
+    assert frame.dtype == np.float32 and frame.shape == (2, 3)
+    np.testing.assert_allclose(frame, mm / 1000.0, rtol=1e-6)
+    metres = np.array([[0.25, np.nan]], dtype=np.float32)
+    same = messages.image_to_frame(messages.rgb_to_image(metres, Time(), "depth", encoding="32FC1"))
+    np.testing.assert_array_equal(same, metres)
 
 
 # ---- diagnostics ----------------------------------------------------------------------

@@ -83,6 +83,20 @@ def decode_image(encoding: str, height: int, width: int, step: int, data,
     return np.array(pixels[:, :, :3], dtype=np.uint8, order="C", copy=True)
 
 
+def decode_camera_frame(encoding: str, height: int, width: int, step: int, data,
+                        is_bigendian: int = 0) -> np.ndarray:
+    """Image fields -> what a camera shows the policy: uint8 RGB [H, W, 3], or for a depth
+    encoding float32 [H, W] depth in metres (16UC1 is millimetres, 32FC1 metres, per
+    REP 118; 0 and NaN stay invalid). mono16 is a 16-bit grey image, not depth: it keeps its
+    top 8 bits as grey."""
+    pixels = decode_image(encoding, height, width, step, data, is_bigendian)
+    if encoding == "16UC1":
+        return pixels.astype(np.float32) / np.float32(1000.0)
+    if encoding == "mono16":
+        return np.repeat((pixels >> 8).astype(np.uint8)[:, :, None], 3, axis=2)
+    return pixels  # colour RGB, or 32FC1 metres as they are
+
+
 def _compressed_codec(fmt: str) -> str:
     # image_transport writes "rgb8; jpeg compressed bgr8"; other publishers write just
     # "jpeg" or "png". compressedDepth prefixes its PNG with a header cv2 cannot read.

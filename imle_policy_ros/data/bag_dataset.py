@@ -113,6 +113,7 @@ class BagEpisode:
     joint_names: tuple[str, ...]  # the columns of joint_positions and of actions
     start_time_ns: int  # bag time of step 0; episode.stamps are seconds after it
     report: EpisodeReport
+    depth_cameras: tuple[bool, ...] = ()  # per camera: its topic carries depth (shown as grey)
 
 
 # ---- per-message payloads (kept in memory while a bag is read) -------------------------
@@ -156,6 +157,14 @@ def _joint_states(bag: Path, series: TopicSeries) -> tuple[tuple[str, ...], np.n
     if not names:
         raise BagRejected(bag, f"{series.topic} carries JointStates without joint names")
     return names, np.stack([p for _, p in series.payloads])
+
+
+def _is_depth(bag: Path, series: TopicSeries) -> bool:
+    kinds = {is_depth for _, is_depth in series.payloads}
+    if len(kinds) > 1:
+        raise BagRejected(bag, f"{series.topic} carries both depth and colour images; record one kind of "
+                               "image per topic")
+    return kinds.pop()
 
 
 def _commands(bag: Path, series: TopicSeries, joint_names: tuple[str, ...]) -> np.ndarray:
@@ -227,8 +236,9 @@ def bag_to_episode(bag, settings: ConversionSettings, name: str | None = None) -
                       settings.max_age_ns)
     if len(alignment.step_times_ns) == 0:
         raise _empty_episode(bag, settings, series, alignment)
-    images = {cam: np.stack([series[topic].payloads[i] for i in alignment.observation_indices[camera_keys[cam]]])
+    images = {cam: np.stack([series[topic].payloads[i][0] for i in alignment.observation_indices[camera_keys[cam]]])
               for cam, topic in zip(cameras, settings.image_topics)}
+    depth = tuple(_is_depth(bag, series[topic]) for topic in settings.image_topics)
     start = int(alignment.step_times_ns[0])
     try:
         episode = Episode(images=images,
@@ -238,7 +248,7 @@ def bag_to_episode(bag, settings: ConversionSettings, name: str | None = None) -
                           name=name or str(bag))
     except ValueError as exc:  # NaN positions, most likely
         raise BagRejected(bag, f"cannot make an episode: {exc}") from exc
-    return BagEpisode(episode, cameras, joint_names, start, _report(bag, alignment, series))
+    return BagEpisode(episode, cameras, joint_names, start, _report(bag, alignment, series), depth)
 
 
 def _in_order(bag: Path, item: BagEpisode, joint_names: tuple[str, ...], first_bag: Path) -> Episode:
@@ -251,6 +261,11 @@ def _in_order(bag: Path, item: BagEpisode, joint_names: tuple[str, ...], first_b
     order = [item.joint_names.index(n) for n in joint_names]
     e = item.episode
     return Episode(e.images, e.joint_positions[:, order], e.actions[:, order], e.stamps, e.name)
+
+
+def _kinds(item: BagEpisode) -> str:
+    return ", ".join(f"{cam} {'depth' if depth else 'colour'}" for cam, depth in zip(item.camera_names,
+                                                                                      item.depth_cameras))
 
 
 def convert_bags(paths: Sequence, output_dir, settings: ConversionSettings, overwrite: bool = False,
@@ -273,7 +288,8 @@ def convert_bags(paths: Sequence, output_dir, settings: ConversionSettings, over
         height, width = settings.image_size
         meta = DatasetMeta(
             rate_hz=settings.rate_hz,
-            cameras=tuple(CameraMeta(c, height, width) for c in first.camera_names),
+            cameras=tuple(CameraMeta(c, height, width, settings.depth_max if depth else None)
+                          for c, depth in zip(first.camera_names, first.depth_cameras)),
             joint_names=first.joint_names, action_names=first.joint_names, action_kind="joint_position",
             source={
                 "generator": GENERATOR_NAME,
@@ -292,6 +308,10 @@ def convert_bags(paths: Sequence, output_dir, settings: ConversionSettings, over
             yield first.episode
             for bag in bags[1:]:
                 item = bag_to_episode(bag, settings)
+                if item.depth_cameras != first.depth_cameras:
+                    raise BagRejected(bag, f"its image topics carry {_kinds(item)} where the first bag "
+                                           f"{bags[0]} has {_kinds(first)}; a camera must be one kind in "
+                                           "every bag")
                 episode = _in_order(bag, item, first.joint_names, bags[0])
                 reports.append(item.report)
                 bar.update()

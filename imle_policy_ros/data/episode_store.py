@@ -13,8 +13,9 @@ Layout (format_version 1)::
         episode_000001/
         ...
 
-meta.json holds format_version, rate_hz, cameras (name, height, width), joint_names,
-action_names, action_kind ("joint_position" | "ee_pose"), a free-form `source` dict
+meta.json holds format_version, rate_hz, cameras (name, height, width, depth_max_m: null
+for colour, else the depth shown as white), joint_names, action_names, action_kind
+("joint_position" | "ee_pose"), a free-form `source` dict
 (provenance: bag paths, simulator seed, ...) and `episodes`: [{"name", "length"}] in order.
 
 Why this and not Zarr / HDF5:
@@ -74,6 +75,7 @@ class CameraMeta:
     name: str
     height: int
     width: int
+    depth_max_m: float | None = None  # a depth camera: its frames are grey, white at this distance
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,8 @@ class DatasetMeta:
 
     def __post_init__(self) -> None:
         # Accept lists / dicts from callers; store tuples so the meta is hashable-ish and fixed.
-        cams = tuple(c if isinstance(c, CameraMeta) else CameraMeta(str(c["name"]), int(c["height"]), int(c["width"]))
+        cams = tuple(c if isinstance(c, CameraMeta) else
+                     CameraMeta(str(c["name"]), int(c["height"]), int(c["width"]), c.get("depth_max_m"))
                      for c in self.cameras)
         object.__setattr__(self, "cameras", cams)
         object.__setattr__(self, "joint_names", tuple(str(n) for n in self.joint_names))
@@ -110,6 +113,8 @@ class DatasetMeta:
                 problems.append(f"camera name {c.name!r} must match {_CAMERA_NAME.pattern}")
             if c.height <= 0 or c.width <= 0:
                 problems.append(f"camera {c.name!r}: size {c.height}x{c.width} must be positive")
+            if c.depth_max_m is not None and not c.depth_max_m > 0:
+                problems.append(f"camera {c.name!r}: depth_max_m {c.depth_max_m} must be > 0 m")
         if not self.joint_names:
             problems.append("joint_names is empty")
         if not self.action_names:
@@ -127,7 +132,8 @@ class DatasetMeta:
         return {
             "format_version": self.format_version,
             "rate_hz": self.rate_hz,
-            "cameras": [{"name": c.name, "height": c.height, "width": c.width} for c in self.cameras],
+            "cameras": [{"name": c.name, "height": c.height, "width": c.width, "depth_max_m": c.depth_max_m}
+                        for c in self.cameras],
             "joint_names": list(self.joint_names),
             "action_names": list(self.action_names),
             "action_kind": self.action_kind,

@@ -19,6 +19,7 @@ whole chunk. Held out demos are the check before a model touches the arm.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -147,6 +148,8 @@ def _camera_order(bundle: PolicyBundle, episode: RecordedEpisode) -> list[str]:
 
 
 def replay_episode(bundle: PolicyBundle, episode: RecordedEpisode, cfg: ReplayConfig = ReplayConfig()) -> ReplayReport:
+    # recorded frames are the dataset's, where depth is already grey (data/bag_images)
+    bundle = dataclasses.replace(bundle, spec=bundle.spec.taking_dataset_frames())
     spec = bundle.spec
     cameras = _camera_order(bundle, episode)
     missing = [a for a in spec.action_names if a not in episode.action_names]

@@ -57,6 +57,8 @@ def load_recording(args, bundle) -> tuple[RecordedEpisode, float]:
     if not image_topics or not action_topic:
         raise RecordingError("which topics? give --config with the deploy config, or --image-topic and --action-topic")
     camera = bundle.spec.cameras[0]
+    # depth shown as grey exactly as in the model's training data
+    depth_max = next((c.depth_max_m for c in bundle.spec.cameras if c.depth_max_m), ConversionSettings.depth_max)
     settings = ConversionSettings(tuple(image_topics), joint_state_topic, action_topic, rate_hz=args.rate,
-                                  image_size=(camera.height, camera.width))
+                                  image_size=(camera.height, camera.width), depth_max=depth_max)
     return from_bag(path, settings), control_hz

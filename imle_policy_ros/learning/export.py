@@ -57,7 +57,8 @@ def load_checkpoint_network(checkpoint: str | Path, use_ema: bool = True):
 def spec_from_checkpoint(ckpt: dict, net_cfg: NetworkConfig) -> PolicySpec:
     meta, train_cfg = ckpt["dataset_meta"], ckpt["train_config"]
     crop = tuple(train_cfg["crop"]) if train_cfg.get("crop") else None
-    cameras = tuple(CameraSpec(c["name"], int(c["height"]), int(c["width"]), crop) for c in meta["cameras"])
+    cameras = tuple(CameraSpec(c["name"], int(c["height"]), int(c["width"]), crop, c.get("depth_max_m"))
+                    for c in meta["cameras"])
     return PolicySpec(
         cameras=cameras,
         joint_names=tuple(meta["joint_names"]),

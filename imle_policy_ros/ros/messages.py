@@ -14,7 +14,7 @@ from sensor_msgs.msg import CompressedImage, Image, JointState
 from std_msgs.msg import Float64MultiArray
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
-from ..cameras.image_codec import ImageRejected, decode_compressed, decode_image, encode_image
+from ..cameras.image_codec import ImageRejected, decode_camera_frame, decode_compressed, encode_image
 
 
 def stamp_seconds(stamp: Time) -> float:
@@ -36,15 +36,13 @@ def _float64s(values) -> array.array:
 
 
 # ---- images ---------------------------------------------------------------------------
-def image_to_rgb(msg) -> np.ndarray:
-    """sensor_msgs/Image or CompressedImage -> uint8 RGB; ImageRejected says why not."""
+def image_to_frame(msg) -> np.ndarray:
+    """sensor_msgs/Image or CompressedImage -> uint8 RGB [H, W, 3], or float32 [H, W] depth
+    in metres for 16UC1 / 32FC1 (cameras.image_codec.decode_camera_frame); ImageRejected
+    says why not. Whether the model takes that kind of frame is the camera's to say."""
     if isinstance(msg, CompressedImage):
         return decode_compressed(msg.format, msg.data)
-    frame = decode_image(msg.encoding, msg.height, msg.width, msg.step, msg.data, msg.is_bigendian)
-    if frame.ndim != 3:
-        raise ImageRejected(f"image encoding {msg.encoding!r} is a depth image; the policy needs colour "
-                            f"(rgb8, bgr8, rgba8, bgra8 or mono8)")
-    return frame
+    return decode_camera_frame(msg.encoding, msg.height, msg.width, msg.step, msg.data, msg.is_bigendian)
 
 
 def rgb_to_image(frame: np.ndarray, stamp: Time, frame_id: str, encoding: str = "rgb8") -> Image:

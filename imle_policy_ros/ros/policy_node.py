@@ -172,7 +172,7 @@ class PolicyNode(Node):
 
     def _on_image(self, camera: int, msg) -> None:
         try:
-            frame = messages.image_to_rgb(msg)
+            frame = messages.image_to_frame(msg)
         except ImageRejected as exc:
             source = self.controller.history.source_name(camera)
             self.controller.reject_input(source, f"{source}: {exc}")

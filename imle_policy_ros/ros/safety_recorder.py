@@ -98,7 +98,7 @@ class SafetyRecorder:
 
     def _on_image(self, topic: str, msg):
         try:
-            messages.image_to_rgb(msg)
+            messages.image_to_frame(msg)
         except ImageRejected:
             return  # the node must refuse it: not an input it could use
         with self._lock:

@@ -74,7 +74,8 @@ class OnnxPolicy:
         raise ValueError(f"unknown camera {camera!r}; the bundle's cameras are {[c.name for c in cameras]}")
 
     def encode(self, camera: int | str, frame: np.ndarray) -> np.ndarray:
-        """One uint8 RGB frame of `camera` -> features (feature_dim,) float32."""
+        """One frame of `camera` (uint8 RGB, or float depth in metres for a depth camera) ->
+        features (feature_dim,) float32."""
         return self.encode_batch([frame], [camera])[0]
 
     def encode_batch(self, frames: Sequence[np.ndarray],

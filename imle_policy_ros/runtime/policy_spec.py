@@ -16,7 +16,7 @@ the features of every camera (in `cameras` order) followed by the normalized sta
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .normalization import MinMaxStats
@@ -40,6 +40,9 @@ class CameraSpec:
     height: int  # frames are resized to height x width ...
     width: int
     crop: tuple[int, int] | None = None  # ... then center-cropped to this (random crop in training)
+    # A depth camera's frames are depth in metres, shown to the encoder as grey that is white
+    # at this distance (runtime.preprocess); None: a colour camera.
+    depth_max_m: float | None = None
 
     @property
     def model_input_hw(self) -> tuple[int, int]:
@@ -86,13 +89,19 @@ class PolicySpec:
     def condition_dim(self) -> int:
         return self.obs_horizon * (len(self.cameras) * self.feature_dim + self.state_dim)
 
+    def taking_dataset_frames(self) -> "PolicySpec":
+        """This spec with its depth cameras taking frames already mapped to grey, as a
+        dataset stores them (replay feeds recorded dataset frames, not live depth)."""
+        cameras = tuple(replace(c, depth_max_m=None) for c in self.cameras)
+        return replace(self, cameras=cameras)
+
     # ---- json -------------------------------------------------------------------------
     def to_dict(self) -> dict:
         return {
             "format_version": self.format_version,
             "cameras": [
                 {"name": c.name, "height": c.height, "width": c.width,
-                 "crop": list(c.crop) if c.crop else None}
+                 "crop": list(c.crop) if c.crop else None, "depth_max_m": c.depth_max_m}
                 for c in self.cameras
             ],
             "state": {"joint_names": list(self.joint_names)},
@@ -117,7 +126,8 @@ class PolicySpec:
                     f"{list(SUPPORTED_FORMAT_VERSIONS)}); re-export the model with this version")
             cameras = tuple(
                 CameraSpec(str(c["name"]), int(c["height"]), int(c["width"]),
-                           tuple(int(v) for v in c["crop"]) if c.get("crop") else None)
+                           tuple(int(v) for v in c["crop"]) if c.get("crop") else None,
+                           float(c["depth_max_m"]) if c.get("depth_max_m") is not None else None)
                 for c in d["cameras"])
             spec = cls(
                 cameras=cameras,
@@ -156,6 +166,8 @@ class PolicySpec:
                 problems.append(f"camera {c.name!r}: size must be positive")
             if c.crop and (len(c.crop) != 2 or c.crop[0] > c.height or c.crop[1] > c.width or min(c.crop) <= 0):
                 problems.append(f"camera {c.name!r}: crop {c.crop} does not fit in {c.height}x{c.width}")
+            if c.depth_max_m is not None and not c.depth_max_m > 0:
+                problems.append(f"camera {c.name!r}: depth_max_m {c.depth_max_m} must be > 0 m")
         if self.action_kind not in ACTION_KINDS:
             problems.append(f"action kind {self.action_kind!r} is not one of {ACTION_KINDS}")
         if self.training.objective not in OBJECTIVES:
