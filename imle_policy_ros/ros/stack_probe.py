@@ -145,20 +145,31 @@ class Probe:
                              f"policy diagnostics {self.policy_diagnostics()}")
 
     # ---- services and parameters --------------------------------------------------------
-    def _wait_future(self, future, timeout: float, what: str):
+    def _answer(self, send, timeout: float, what: str, resend_every: float = 8.0):
+        """The result of the request that `send()` makes, sending it again when no answer has
+        come within `resend_every`: Fast DDS can drop the response to a client whose response
+        reader the server has not matched yet (seen here as a set_parameters that never
+        answered). The requests made here are harmless to repeat."""
         deadline = time.monotonic() + timeout
-        while not future.done():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no answer from {what} within {timeout} s")
-            time.sleep(0.01)
-        return future.result()
+        while True:
+            future = send()
+            resend_at = min(deadline, time.monotonic() + resend_every)
+            while not future.done():
+                now = time.monotonic()
+                if now >= deadline:
+                    raise AssertionError(f"no answer from {what} within {timeout} s")
+                if now >= resend_at:
+                    break
+                time.sleep(0.01)
+            else:
+                return future.result()
 
-    def call(self, srv_type, name: str, request, timeout: float = 10.0):
+    def call(self, srv_type, name: str, request, timeout: float = 20.0):
         client = self.node.create_client(srv_type, name)
         try:
             if not client.wait_for_service(timeout_sec=timeout):
                 raise AssertionError(f"service {name} not available")
-            return self._wait_future(client.call_async(request), timeout, name)
+            return self._answer(lambda: client.call_async(request), timeout, name)
         finally:
             self.node.destroy_client(client)
 
@@ -173,8 +184,8 @@ class Probe:
                 client = self._parameter_clients[node_name] = AsyncParameterClient(self.node, node_name)
         if not client.wait_for_services(timeout_sec=timeout):
             raise AssertionError(f"parameter services of {node_name} not available")
-        future = client.set_parameters([Parameter(k, value=v) for k, v in values.items()])
-        return self._wait_future(future, timeout, f"{node_name} set_parameters").results
+        parameters = [Parameter(k, value=v) for k, v in values.items()]
+        return self._answer(lambda: client.set_parameters(parameters), timeout, f"{node_name} set_parameters").results
 
     def close(self):
         rclpy.try_shutdown(context=self.context)  # wakes the executor
