@@ -32,19 +32,24 @@ def gradients(net):
     return {name: p.grad.clone() for name, p in net.named_parameters() if p.grad is not None}
 
 
-def test_regenerating_the_chosen_sample_gives_the_full_gradient():
-    net = small_network()
+def training_step(net, epsilon):
+    """compute_loss on the fixed batch and noise seed, backward; the loss and the gradients."""
     images, state, actions = batch()
-    cfg = TrainConfig(dataset="", output_dir="", samples_per_example=M, epsilon=0.03)
-
+    cfg = TrainConfig(dataset="", output_dir="", samples_per_example=M, epsilon=epsilon)
     loss = compute_loss(net, cfg, images, state, actions, torch.Generator().manual_seed(5))
     loss.backward()
-    shortcut = gradients(net)
+    return loss, gradients(net)
+
+
+def test_regenerating_the_chosen_sample_gives_the_full_gradient():
+    net = small_network()
+    loss, shortcut = training_step(net, epsilon=0.03)
     net.zero_grad(set_to_none=True)
 
     # the definition: the same noise (same generator seed), every sample in the graph
+    images, state, actions = batch()
     noise = torch.randn(BATCH, M, 8, 2, generator=torch.Generator().manual_seed(5))
-    full_loss = rs_imle_loss(actions, net(images, state, noise), cfg.epsilon)
+    full_loss = rs_imle_loss(actions, net(images, state, noise), 0.03)
     full_loss.backward()
     full = gradients(net)
 
@@ -57,10 +62,6 @@ def test_regenerating_the_chosen_sample_gives_the_full_gradient():
 
 def test_rejected_examples_add_no_gradient():
     """With epsilon past every distance each example is rejected: a zero loss, zero gradients."""
-    net = small_network()
-    images, state, actions = batch()
-    cfg = TrainConfig(dataset="", output_dir="", samples_per_example=M, epsilon=1e6)
-    loss = compute_loss(net, cfg, images, state, actions, torch.Generator().manual_seed(5))
-    loss.backward()
+    loss, grads = training_step(small_network(), epsilon=1e6)
     assert loss.item() == 0.0
-    assert all(torch.count_nonzero(g) == 0 for g in gradients(net).values())
+    assert all(torch.count_nonzero(g) == 0 for g in grads.values())
