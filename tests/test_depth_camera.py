@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from bag_factory import Camera, Recording, write_recording
-from imle_policy_ros.cameras.image_codec import encode_image
+from imle_policy_ros.cameras.image_codec import decode_image_message, encode_image
 from imle_policy_ros.data.bag_dataset import ConversionSettings, convert_bags
-from imle_policy_ros.data.bag_images import frame_decoder, message_to_frame
+from imle_policy_ros.data.bag_images import frame_decoder
 from imle_policy_ros.data.bag_messages import IMAGE
 from imle_policy_ros.data.bag_reader import BagRejected
 from imle_policy_ros.runtime import CameraSpec, prepare_frame
@@ -51,7 +51,7 @@ def test_the_dataset_marks_the_depth_camera_with_its_scale(dataset):
 def test_a_camera_that_is_depth_in_one_bag_and_colour_in_another_is_refused(tmp_path):
     depth = write_recording(tmp_path / "a", Recording(cameras=[Camera(COLOUR), Camera(DEPTH, encoding="16UC1")]))
     colour = write_recording(tmp_path / "b", Recording(cameras=[Camera(COLOUR), Camera(DEPTH)]))
-    with pytest.raises(BagRejected, match="depth colour.*one kind in every bag|one kind in every bag"):
+    with pytest.raises(BagRejected, match="depth colour.*one kind in every bag"):
         convert_bags([depth, colour], tmp_path / "data", conversion(), progress=False)
     assert not (tmp_path / "data").exists()
 
@@ -65,7 +65,7 @@ def test_live_depth_becomes_the_frame_the_dataset_holds():
     stored, is_depth = frame_decoder(24, 32, DEPTH_MAX)(IMAGE, message)
     assert is_depth and stored.shape == (24, 32, 3)
     camera = CameraSpec("depth", 24, 32, crop=(20, 28), depth_max_m=DEPTH_MAX)
-    live = prepare_frame(message_to_frame(IMAGE, message), camera)
+    live = prepare_frame(decode_image_message(message, compressed=False), camera)
     trained_on = prepare_frame(stored, dataclasses.replace(camera, depth_max_m=None))  # eval's center crop
     np.testing.assert_array_equal(live, trained_on)
     # near is dark, depth_max or farther white, invalid black; nearest resize keeps exact values
@@ -99,7 +99,7 @@ def test_the_exported_bundle_takes_live_depth(dataset, tmp_path):
     depth_mm = np.random.default_rng(4).integers(0, 2000, (16, 16)).astype(np.uint16)
     message = depth_message(depth_mm)
     stored, _ = frame_decoder(8, 8, DEPTH_MAX)(IMAGE, message)
-    live = policy.encode("depth", message_to_frame(IMAGE, message))
+    live = policy.encode("depth", decode_image_message(message, compressed=False))
     colour_view = OnnxPolicy(dataclasses.replace(policy.bundle, spec=policy.bundle.spec.taking_dataset_frames()))
     np.testing.assert_array_equal(live, colour_view.encode("depth", stored))
     with pytest.raises(ValueError, match="depth camera"):

@@ -97,6 +97,14 @@ def decode_camera_frame(encoding: str, height: int, width: int, step: int, data,
     return pixels  # colour RGB, or 32FC1 metres as they are
 
 
+def decode_image_message(msg, compressed: bool) -> np.ndarray:
+    """An Image (compressed=False) or CompressedImage message, rclpy's or rosbags' (only the
+    fields are read) -> decode_camera_frame's or decode_compressed's result."""
+    if compressed:
+        return decode_compressed(msg.format, msg.data)
+    return decode_camera_frame(msg.encoding, msg.height, msg.width, msg.step, msg.data, msg.is_bigendian)
+
+
 def _compressed_codec(fmt: str) -> str:
     # image_transport writes "rgb8; jpeg compressed bgr8"; other publishers write just
     # "jpeg" or "png". compressedDepth prefixes its PNG with a header cv2 cannot read.

@@ -113,7 +113,7 @@ class BagEpisode:
     joint_names: tuple[str, ...]  # the columns of joint_positions and of actions
     start_time_ns: int  # bag time of step 0; episode.stamps are seconds after it
     report: EpisodeReport
-    depth_cameras: tuple[bool, ...] = ()  # per camera: its topic carries depth (shown as grey)
+    depth_cameras: tuple[bool, ...]  # per camera: its topic carries depth (shown as grey)
 
 
 # ---- per-message payloads (kept in memory while a bag is read) -------------------------

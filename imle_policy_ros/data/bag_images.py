@@ -13,19 +13,11 @@ from typing import Callable
 
 import numpy as np
 
-from ..cameras.image_codec import decode_camera_frame, decode_compressed
+from ..cameras.image_codec import decode_image_message
 from ..runtime.preprocess import depth_to_grey, resize_frame
 from .bag_messages import COMPRESSED_IMAGE, IMAGE
 
 IMAGE_TYPES = (IMAGE, COMPRESSED_IMAGE)
-
-
-def message_to_frame(msgtype: str, msg) -> np.ndarray:
-    """uint8 RGB [H, W, 3], or float32 depth in metres [H, W], of an Image or CompressedImage
-    message. Raises ImageRejected (a ValueError) for encodings it cannot read."""
-    if msgtype == COMPRESSED_IMAGE:
-        return decode_compressed(msg.format, msg.data)
-    return decode_camera_frame(msg.encoding, msg.height, msg.width, msg.step, msg.data, msg.is_bigendian)
 
 
 def frame_decoder(height: int, width: int, depth_max: float) -> Callable[[str, object], tuple[np.ndarray, bool]]:
@@ -37,7 +29,7 @@ def frame_decoder(height: int, width: int, depth_max: float) -> Callable[[str, o
         raise ValueError(f"depth_max must be > 0 m, got {depth_max}")
 
     def decode(msgtype: str, msg) -> tuple[np.ndarray, bool]:
-        frame = message_to_frame(msgtype, msg)
+        frame = decode_image_message(msg, compressed=msgtype == COMPRESSED_IMAGE)
         is_depth = frame.ndim == 2
         if is_depth:
             frame = depth_to_grey(frame, depth_max)

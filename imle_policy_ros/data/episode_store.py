@@ -47,6 +47,7 @@ from typing import Iterable, Iterator, Mapping
 import numpy as np
 
 from .durable_files import fsync_dir, install_directory, replaceable_directory, save_array
+
 FORMAT_VERSION = 1
 SUPPORTED_FORMAT_VERSIONS = (1,)
 # Mirrors runtime.policy_spec.ACTION_KINDS (a test keeps them equal); data/ sits below

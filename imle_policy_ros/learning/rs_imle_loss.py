@@ -39,10 +39,9 @@ def _distances(target: torch.Tensor, samples: torch.Tensor) -> torch.Tensor:
 
 
 def _nearest_kept(distances: torch.Tensor, epsilon: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """-> (distance of the nearest kept sample [B] (+inf if none), has_kept [B] bool)."""
+    """distances [B, m] -> (index of the nearest kept sample [B] long (0 if none), has_kept [B] bool)."""
     kept = distances > epsilon
-    nearest = distances.masked_fill(~kept, float("inf")).min(dim=1).values
-    return nearest, kept.any(dim=1)
+    return distances.masked_fill(~kept, float("inf")).argmin(dim=1), kept.any(dim=1)
 
 
 @torch.no_grad()
@@ -53,10 +52,7 @@ def select_nearest_kept(target: torch.Tensor, samples: torch.Tensor,
 
     The choice needs no gradient, so training makes its m samples without a graph, picks
     here, and regenerates only the picked ones with one (train.compute_loss)."""
-    distances = _distances(target, samples)
-    kept = distances > epsilon
-    index = distances.masked_fill(~kept, float("inf")).argmin(dim=1)
-    return index, kept.any(dim=1)
+    return _nearest_kept(_distances(target, samples), epsilon)
 
 
 def chosen_sample_loss(target: torch.Tensor, chosen: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
@@ -92,7 +88,8 @@ def rs_imle_stats(target: torch.Tensor, samples: torch.Tensor, epsilon: float = 
     mean/min/max_distance: over all B*m distances
     """
     distances = _distances(target, samples)
-    nearest, valid = _nearest_kept(distances, epsilon)
+    index, valid = _nearest_kept(distances, epsilon)
+    nearest = distances.gather(1, index.unsqueeze(1)).squeeze(1)
     num_valid = int(valid.sum())
     return {
         "num_valid": num_valid,

@@ -14,7 +14,7 @@ from sensor_msgs.msg import CompressedImage, Image, JointState
 from std_msgs.msg import Float64MultiArray
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
-from ..cameras.image_codec import ImageRejected, decode_camera_frame, decode_compressed, encode_image
+from ..cameras.image_codec import decode_image_message, encode_image
 
 
 def stamp_seconds(stamp: Time) -> float:
@@ -38,11 +38,9 @@ def _float64s(values) -> array.array:
 # ---- images ---------------------------------------------------------------------------
 def image_to_frame(msg) -> np.ndarray:
     """sensor_msgs/Image or CompressedImage -> uint8 RGB [H, W, 3], or float32 [H, W] depth
-    in metres for 16UC1 / 32FC1 (cameras.image_codec.decode_camera_frame); ImageRejected
+    in metres for 16UC1 / 32FC1 (cameras.image_codec.decode_image_message); ImageRejected
     says why not. Whether the model takes that kind of frame is the camera's to say."""
-    if isinstance(msg, CompressedImage):
-        return decode_compressed(msg.format, msg.data)
-    return decode_camera_frame(msg.encoding, msg.height, msg.width, msg.step, msg.data, msg.is_bigendian)
+    return decode_image_message(msg, compressed=isinstance(msg, CompressedImage))
 
 
 def rgb_to_image(frame: np.ndarray, stamp: Time, frame_id: str, encoding: str = "rgb8") -> Image:
