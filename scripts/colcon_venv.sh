@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Puts colcon in its own virtual environment, .colcon-venv/ at the repository root, and
-# prints the path of the colcon executable (tests/test_colcon_layout.py finds it there).
+# prints the path of the colcon executable (test/test_colcon_layout.py finds it there).
 #
 # Why a separate venv: colcon-common-extensions pins setuptools<80 (its --symlink-install
 # breaks with newer setuptools), which must not leak into the project's .venv. colcon needs

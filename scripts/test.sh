@@ -3,7 +3,7 @@
 # benchmarks live behind their own commands (see README).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-python -m pytest -q tests "$@"
+python -m pytest -q test "$@"
 status=$?
 # pytest exits 5 when it collected no test: that is a failure to report, not a pass.
 if [ "$status" -eq 5 ]; then

@@ -1,4 +1,4 @@
-"""Bag -> episode on synthetic recordings whose content at every instant is known (tests/bag_factory.py)."""
+"""Bag -> episode on synthetic recordings whose content at every instant is known (test/bag_factory.py)."""
 from __future__ import annotations
 
 import numpy as np

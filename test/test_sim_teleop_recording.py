@@ -1,5 +1,5 @@
 """record_demos with robot:=sim, live: sim_robot_node and sim_teleop_node as separate
-processes, recorded as ros2 bag would (tests/bag_recorder.py), then converted by `dataset`.
+processes, recorded as ros2 bag would (test/bag_recorder.py), then converted by `dataset`.
 The teleoperator's demonstration must succeed, end its process by itself, and the bag must
 turn into a training episode whose actions are the commands it sent."""
 import threading

@@ -3,7 +3,7 @@ subscribes to topics with serialized (raw) subscriptions and writes the CDR byte
 arrive into a rosbag2 bag with `rosbags`, receive time as log time, as rosbag2 does.
 
 Tests use it to record what the live nodes publish; run as
-`python tests/bag_recorder.py bag record -s mcap -o DIR --topics T ...` it takes the
+`python test/bag_recorder.py bag record -s mcap -o DIR --topics T ...` it takes the
 arguments `record_demos.launch.py` gives `ros2`, so a `ros2` shim on PATH pointing here
 lets that launch file run for real where rosbag2 is missing. SIGINT/SIGTERM finish the bag.
 """
