@@ -1,4 +1,5 @@
-"""Inference benchmark, kept for the old command: now part of `imle-policy-ros bench`.
+"""
+Inference benchmark, kept for the old command: now part of `imle-policy-ros bench`.
 
     python bench/bench_inference.py [--quick] [--json] [--config paper|small] [--threads T]
 
@@ -7,9 +8,10 @@ runs `imle-policy-ros bench --sections inference encoder_cache` with the same op
 caching). The ORT session-option and export-rewrite experiments moved to
 bench/investigate_ort.py.
 """
+
 import sys
 
 from imle_policy_ros.cli import main
 
-if __name__ == "__main__":
-    sys.exit(main(["bench", "--sections", "inference", "encoder_cache", *sys.argv[1:]]))
+if __name__ == '__main__':
+    sys.exit(main(['bench', '--sections', 'inference', 'encoder_cache', *sys.argv[1:]]))

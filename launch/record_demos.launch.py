@@ -1,4 +1,5 @@
-"""Record one demonstration as a rosbag2 bag (MCAP):
+"""
+Record one demonstration as a rosbag2 bag (MCAP):
 `ros2 launch imle_policy_ros record_demos.launch.py robot:=sim output_dir:=demos`.
 
 Starts the arm's driver and camera as deploy.launch.py does, and `ros2 bag record` of the
@@ -8,28 +9,40 @@ teleoperate it and press Ctrl-C to end the episode. With robot:=sim the scripted
 teleoperates, and the recording ends by itself when its demonstration is done.
 Then: `imle-policy-ros dataset output_dir ...` (README). Decisions: ros/record_plan.py.
 """
+
 import os
 
-import yaml
+from imle_policy_ros.resources import resolve_config_path
+from imle_policy_ros.ros.launch_actions import (
+    argument_values,
+    declare_arguments,
+    hardware_args,
+    include_actions,
+    node_action,
+    package_installed,
+)
+from imle_policy_ros.ros.launch_plan import config_name, HARDWARE_ARGUMENTS
+from imle_policy_ros.ros.record_plan import plan_record, policy_section, RecordArgs
 from launch import LaunchDescription
 from launch.actions import EmitEvent, ExecuteProcess, LogInfo, OpaqueFunction, RegisterEventHandler
 from launch.event_handlers import OnProcessExit
 from launch.events import Shutdown
-
-from imle_policy_ros.resources import resolve_config_path
-from imle_policy_ros.ros.launch_actions import (argument_values, declare_arguments, hardware_args,
-                                                include_actions, node_action, package_installed)
-from imle_policy_ros.ros.launch_plan import HARDWARE_ARGUMENTS, config_name
-from imle_policy_ros.ros.record_plan import RecordArgs, plan_record, policy_section
+import yaml
 
 ARGUMENTS = {
     **HARDWARE_ARGUMENTS,
-    "output_dir": ("demos", "folder of the episode bags"),
-    "episode": ("", "this episode's bag name (default: the next free episode_NNNNNN)"),
-    "storage": ("mcap", "mcap | sqlite3"),
-    "topics": ("", "topics to record, space-separated (default: the config's image, joint state and command topics)"),
-    "side": ("random", "robot:=sim: left | right | random, the side the scripted teleoperator takes"),
-    "seed": ("", "robot:=sim: the scene's seed (default: the episode number)"),
+    'output_dir': ('demos', 'folder of the episode bags'),
+    'episode': ('', "this episode's bag name (default: the next free episode_NNNNNN)"),
+    'storage': ('mcap', 'mcap | sqlite3'),
+    'topics': (
+        '',
+        "topics to record, space-separated (default: the config's image, joint state and command topics)",
+    ),
+    'side': (
+        'random',
+        'robot:=sim: left | right | random, the side the scripted teleoperator takes',
+    ),
+    'seed': ('', "robot:=sim: the scene's seed (default: the episode number)"),
 }
 
 
@@ -38,19 +51,44 @@ def _actions(context):
     hardware = hardware_args(value)
     with open(resolve_config_path(config_name(hardware))) as f:
         policy_parameters = policy_section(yaml.safe_load(f))
-    output_dir = os.path.abspath(value["output_dir"])
+    output_dir = os.path.abspath(value['output_dir'])
     os.makedirs(output_dir, exist_ok=True)
-    plan = plan_record(RecordArgs(hardware, output_dir, value["episode"], value["storage"],
-                                  tuple(value["topics"].split()), value["side"],
-                                  int(value["seed"]) if value["seed"] else None),
-                       policy_parameters, sorted(os.listdir(output_dir)), package_installed)
+    plan = plan_record(
+        RecordArgs(
+            hardware,
+            output_dir,
+            value['episode'],
+            value['storage'],
+            tuple(value['topics'].split()),
+            value['side'],
+            int(value['seed']) if value['seed'] else None,
+        ),
+        policy_parameters,
+        sorted(os.listdir(output_dir)),
+        package_installed,
+    )
     nodes = {node.name: node_action(node) for node in plan.nodes}
-    actions = include_actions(plan.includes) + list(nodes.values()) + [
-        LogInfo(msg=f"recording {' '.join(plan.topics)} into {plan.bag_path}"),
-        ExecuteProcess(cmd=list(plan.record_command), output="screen")]
+    actions = (
+        include_actions(plan.includes)
+        + list(nodes.values())
+        + [
+            LogInfo(msg=f'recording {" ".join(plan.topics)} into {plan.bag_path}'),
+            ExecuteProcess(cmd=list(plan.record_command), output='screen'),
+        ]
+    )
     if plan.end_with:
-        actions.append(RegisterEventHandler(OnProcessExit(target_action=nodes[plan.end_with], on_exit=[
-            EmitEvent(event=Shutdown(reason=f"{plan.end_with} finished the demonstration"))])))
+        actions.append(
+            RegisterEventHandler(
+                OnProcessExit(
+                    target_action=nodes[plan.end_with],
+                    on_exit=[
+                        EmitEvent(
+                            event=Shutdown(reason=f'{plan.end_with} finished the demonstration')
+                        )
+                    ],
+                )
+            )
+        )
     return actions
 
 

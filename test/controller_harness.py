@@ -1,12 +1,12 @@
-"""A scripted policy and a simulated-time driver for PolicyController tests.
+"""
+A scripted policy and a simulated-time driver for PolicyController tests.
 
 The policy's N samples come from a function the test chooses, and its selection is the
 runtime's own `select_with_reference`, so the tests exercise the controller's decisions
 (timing, reference, holds) with outputs they can predict.
 """
-from __future__ import annotations
 
-import numpy as np
+from __future__ import annotations
 
 from imle_policy_ros.control.chunk_executor import JointLimits
 from imle_policy_ros.control.clock import SimulatedClock
@@ -16,17 +16,27 @@ from imle_policy_ros.runtime.consistency import select_with_reference
 from imle_policy_ros.runtime.normalization import MinMaxStats
 from imle_policy_ros.runtime.policy import PolicyOutput
 from imle_policy_ros.runtime.policy_spec import CameraSpec, PolicySpec
+import numpy as np
 
-JOINTS = ("a", "b")
+JOINTS = ('a', 'b')
 DT = 0.1
 
 
-def make_spec(obs_horizon=2, pred_horizon=16, action_horizon=8, cameras=("top",)) -> PolicySpec:
+def make_spec(obs_horizon=2, pred_horizon=16, action_horizon=8, cameras=('top',)) -> PolicySpec:
     stats = MinMaxStats(np.full(2, -2.0, np.float32), np.full(2, 2.0, np.float32))
-    return PolicySpec(cameras=tuple(CameraSpec(c, 8, 8) for c in cameras), joint_names=JOINTS,
-                      action_names=JOINTS, action_kind="joint_position", obs_horizon=obs_horizon,
-                      pred_horizon=pred_horizon, action_horizon=action_horizon, dt=DT, feature_dim=4,
-                      state_stats=stats, action_stats=stats)
+    return PolicySpec(
+        cameras=tuple(CameraSpec(c, 8, 8) for c in cameras),
+        joint_names=JOINTS,
+        action_names=JOINTS,
+        action_kind='joint_position',
+        obs_horizon=obs_horizon,
+        pred_horizon=pred_horizon,
+        action_horizon=action_horizon,
+        dt=DT,
+        feature_dim=4,
+        state_stats=stats,
+        action_stats=stats,
+    )
 
 
 class ScriptedPolicy:
@@ -44,14 +54,20 @@ class ScriptedPolicy:
     def act(self, features, joint_positions, reference=None, reference_offset=0) -> PolicyOutput:
         chunks = np.asarray(self.samples_fn(joint_positions, len(self.calls)), dtype=np.float64)
         normalized = self.spec.action_stats.normalize(chunks)
-        index = select_with_reference(normalized, reference, reference_offset) if reference is not None else 0
+        index = (
+            select_with_reference(normalized, reference, reference_offset)
+            if reference is not None
+            else 0
+        )
         self.calls.append((np.array(joint_positions), reference, reference_offset, chunks[index]))
         return PolicyOutput(chunks[index], index, normalized, 1.0, reference is not None)
 
 
 def ramp(start, velocity, spec: PolicySpec):
-    """A chunk that moves from `start` at `velocity` per second (waypoint k is reached at
-    (k - (To-1) + 1) * dt after the observation)."""
+    """
+    A chunk that moves from `start` at `velocity` per second (waypoint k is reached at
+    (k - (To-1) + 1) * dt after the observation).
+    """
     k = np.arange(spec.pred_horizon) - (spec.obs_horizon - 1) + 1
     return np.asarray(start, float)[None] + np.outer(k * spec.dt, velocity)
 
@@ -59,8 +75,16 @@ def ramp(start, velocity, spec: PolicySpec):
 class Rig:
     """Controller + simulated clock + a fake arm that follows commands exactly."""
 
-    def __init__(self, policy, latency=0.0, control_period=0.01, frame_period=DT, limits=None,
-                 config: ControllerConfig | None = None, start=(0.0, 0.0)):
+    def __init__(
+        self,
+        policy,
+        latency=0.0,
+        control_period=0.01,
+        frame_period=DT,
+        limits=None,
+        config: ControllerConfig | None = None,
+        start=(0.0, 0.0),
+    ):
         self.clock = SimulatedClock(0.0)
         self.runner = SimulatedLatencyRunner(self.clock, latency)
         limits = limits or JointLimits.create(2, lower=-1.5, upper=1.5, velocity=2.0)

@@ -1,4 +1,5 @@
-"""A controller rig on simulated time whose inputs can be broken on purpose, and that keeps
+"""
+A controller rig on simulated time whose inputs can be broken on purpose, and that keeps
 what an outside observer needs to judge it: every command, and the stamps of the valid
 inputs it was fed (for the independent freshness check of control.safety_invariants).
 
@@ -6,15 +7,19 @@ Faults are hooks the test replaces while the rig runs:
   frame_stamps(camera, now) -> stamps of the frames sent at `now` ([] : none sent)
   joint_state(now, joints)  -> (names, positions) sent, or None (nothing sent)
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
 
-import numpy as np
-
 from controller_harness import JOINTS, Rig
-from imle_policy_ros.control.safety_invariants import (CommandRecord, InvariantReport, check_command_stream,
-                                                       check_input_freshness)
+from imle_policy_ros.control.safety_invariants import (
+    check_command_stream,
+    check_input_freshness,
+    CommandRecord,
+    InvariantReport,
+)
+import numpy as np
 
 
 def fresh_frames(camera, now):
@@ -43,15 +48,17 @@ class FaultRig(Rig):
             for camera, name in enumerate(self.camera_names):
                 for stamp in self.frame_stamps(camera, now):
                     ctrl.on_frame(camera, stamp, np.full((8, 8, 3), 100, np.uint8))
-                    self.fed[f"camera {name!r}"].append(stamp)
+                    self.fed[f'camera {name!r}'].append(stamp)
             self._next_frame = now + self.frame_period
         sent = self.joint_state(now, self.joints)
         if sent is not None:
             names, positions = sent
             ctrl.on_joint_state(now, names, positions)
             index = {n: i for i, n in enumerate(names)}
-            if all(n in index for n in JOINTS) and np.all(np.isfinite([positions[index[n]] for n in JOINTS])):
-                self.fed["joint_states"].append(now)
+            if all(n in index for n in JOINTS) and np.all(
+                np.isfinite([positions[index[n]] for n in JOINTS])
+            ):
+                self.fed['joint_states'].append(now)
         cmd = ctrl.tick()
         self.commands.append(cmd)
         if cmd.positions is not None:
@@ -63,8 +70,10 @@ class FaultRig(Rig):
         return cmd
 
     def invariants(self) -> InvariantReport:
-        """Every invariant over everything so far; the rig saw every input, so the
-        independent freshness check needs no tolerance."""
+        """
+        Every invariant over everything so far; the rig saw every input, so the
+        independent freshness check needs no tolerance.
+        """
         limits, timeout = self.controller.executor.limits, self.controller.config.stale_timeout
         report = check_command_stream(self.records, limits, timeout)
         return report.extend(check_input_freshness(self.records, self.fed, timeout, tolerance=0.0))

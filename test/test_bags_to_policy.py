@@ -1,42 +1,125 @@
-"""The documented flow, end to end on the simulator: expert demonstrations recorded as
+"""
+The documented flow, end to end on the simulator: expert demonstrations recorded as
 rosbag2 bags -> `dataset` -> a short `train` -> `export` -> closed-loop `eval`. The trained
-policy must succeed far more often than the same networks untrained (a random policy)."""
+policy must succeed far more often than the same networks untrained (a random policy).
+"""
+
 import json
 
+from imle_policy_ros.cli import main as cli
 import pytest
 
-from imle_policy_ros.cli import main as cli
-
-TOPICS = ["--image-topic", "/camera/top/image_raw", "--joint-state-topic", "/joint_states",
-          "--action-topic", "/joint_trajectory_controller/joint_trajectory"]
-SMALL_NETWORK = ["--batch-size", "32", "-m", "8", "--epsilon", "0.01", "--encoder-width", "4",
-                 "--down-dims", "16", "32", "64", "--warmup-steps", "50", "--lr", "1e-3", "--ema-decay", "0.99",
-                 "--threads", "1", "--no-progress", "--log-every", "100"]
+TOPICS = [
+    '--image-topic',
+    '/camera/top/image_raw',
+    '--joint-state-topic',
+    '/joint_states',
+    '--action-topic',
+    '/joint_trajectory_controller/joint_trajectory',
+]
+SMALL_NETWORK = [
+    '--batch-size',
+    '32',
+    '-m',
+    '8',
+    '--epsilon',
+    '0.01',
+    '--encoder-width',
+    '4',
+    '--down-dims',
+    '16',
+    '32',
+    '64',
+    '--warmup-steps',
+    '50',
+    '--lr',
+    '1e-3',
+    '--ema-decay',
+    '0.99',
+    '--threads',
+    '1',
+    '--no-progress',
+    '--log-every',
+    '100',
+]
 
 
 def train_export_eval(tmp_path, capsys, dataset, name: str, steps: int) -> dict:
-    assert cli(["train", str(dataset), "-o", str(tmp_path / name), "--steps", str(steps),
-                "--checkpoint-every", str(steps), *SMALL_NETWORK]) == 0
-    bundle = tmp_path / f"{name}_bundle"
-    assert cli(["export", str(tmp_path / name / "checkpoints" / "latest.pt"), "-o", str(bundle)]) == 0
+    assert (
+        cli(
+            [
+                'train',
+                str(dataset),
+                '-o',
+                str(tmp_path / name),
+                '--steps',
+                str(steps),
+                '--checkpoint-every',
+                str(steps),
+                *SMALL_NETWORK,
+            ]
+        )
+        == 0
+    )
+    bundle = tmp_path / f'{name}_bundle'
+    assert (
+        cli(['export', str(tmp_path / name / 'checkpoints' / 'latest.pt'), '-o', str(bundle)]) == 0
+    )
     capsys.readouterr()
-    assert cli(["eval", "--model", str(bundle), "--episodes", "10", "--latency-ms", "20", "--json"]) == 0
+    assert (
+        cli(['eval', '--model', str(bundle), '--episodes', '10', '--latency-ms', '20', '--json'])
+        == 0
+    )
     return json.loads(capsys.readouterr().out)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope='module')
 def dataset_from_bags(tmp_path_factory):
-    work = tmp_path_factory.mktemp("bags_to_policy")
-    assert cli(["sim-demos", "-n", "40", "-o", str(work / "bags"), "--format", "bag", "--image-size", "32",
-                "--seed", "0", "--no-progress"]) == 0
-    assert cli(["dataset", str(work / "bags"), "-o", str(work / "data"), *TOPICS, "--rate", "10",
-                "--image-size", "32", "32"]) == 0
-    return work / "data"
+    work = tmp_path_factory.mktemp('bags_to_policy')
+    assert (
+        cli(
+            [
+                'sim-demos',
+                '-n',
+                '40',
+                '-o',
+                str(work / 'bags'),
+                '--format',
+                'bag',
+                '--image-size',
+                '32',
+                '--seed',
+                '0',
+                '--no-progress',
+            ]
+        )
+        == 0
+    )
+    assert (
+        cli(
+            [
+                'dataset',
+                str(work / 'bags'),
+                '-o',
+                str(work / 'data'),
+                *TOPICS,
+                '--rate',
+                '10',
+                '--image-size',
+                '32',
+                '32',
+            ]
+        )
+        == 0
+    )
+    return work / 'data'
 
 
-def test_a_policy_trained_from_bags_solves_the_task_and_a_random_one_does_not(dataset_from_bags, tmp_path, capsys):
-    trained = train_export_eval(tmp_path, capsys, dataset_from_bags, "trained", steps=400)
-    untrained = train_export_eval(tmp_path, capsys, dataset_from_bags, "untrained", steps=1)
-    assert untrained["success_rate"] <= 0.2, untrained
-    assert trained["success_rate"] >= 0.7, trained
-    assert trained["success_rate"] >= untrained["success_rate"] + 0.5
+def test_a_policy_trained_from_bags_solves_the_task_and_a_random_one_does_not(
+    dataset_from_bags, tmp_path, capsys
+):
+    trained = train_export_eval(tmp_path, capsys, dataset_from_bags, 'trained', steps=400)
+    untrained = train_export_eval(tmp_path, capsys, dataset_from_bags, 'untrained', steps=1)
+    assert untrained['success_rate'] <= 0.2, untrained
+    assert trained['success_rate'] >= 0.7, trained
+    assert trained['success_rate'] >= untrained['success_rate'] + 0.5

@@ -1,89 +1,130 @@
-"""`imle-policy-ros bench` runs its whole code path (tiny networks) and reports sane numbers.
+"""
+`imle-policy-ros bench` runs its whole code path (tiny networks) and reports sane numbers.
 
 No timing thresholds: only that every figure exists, is positive and finite, and that
 a GPU provider on a CPU-only build is skipped with a reason instead of failing.
 """
+
 import json
 import math
 
+from imle_policy_ros.benchmarks.report import text_report
+from imle_policy_ros.cli import main as cli
 import onnxruntime as ort
 import pytest
 
-from imle_policy_ros.benchmarks.report import text_report
-from imle_policy_ros.cli import main as cli
-
-HEADLINE = ("imle_vs_ddpm100_speedup", "imle_vs_ddim10_speedup", "ort_vs_torch_speedup", "encoder_cache_speedup")
+HEADLINE = (
+    'imle_vs_ddpm100_speedup',
+    'imle_vs_ddim10_speedup',
+    'ort_vs_torch_speedup',
+    'encoder_cache_speedup',
+)
 
 
 def _positive(value) -> bool:
     return isinstance(value, (int, float)) and math.isfinite(value) and value > 0
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope='module')
 def report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("bench") / "report.json"
-    rc = cli(["bench", "--quick", "--config", "tiny", "--json", "--threads", "1", "--providers", "cuda", "tensorrt",
-              "--sections", "inference", "encoder_cache", "memory", "training", "--output", str(out)])
+    out = tmp_path_factory.mktemp('bench') / 'report.json'
+    rc = cli(
+        [
+            'bench',
+            '--quick',
+            '--config',
+            'tiny',
+            '--json',
+            '--threads',
+            '1',
+            '--providers',
+            'cuda',
+            'tensorrt',
+            '--sections',
+            'inference',
+            'encoder_cache',
+            'memory',
+            'training',
+            '--output',
+            str(out),
+        ]
+    )
     assert rc == 0
     return json.loads(out.read_text())
 
 
 def test_headline_keys_are_positive_ratios(report):
-    h = report["headline"]
-    assert h["n"] == 32
+    h = report['headline']
+    assert h['n'] == 32
     for key in HEADLINE:
         assert _positive(h[key]), key
         assert report[key] == h[key]  # also at the top level of the JSON object
-        assert _positive(h["p99_ratios"][key]), key
-    assert set(h["targets"]) == {"imle_vs_ddpm100_speedup", "ort_vs_torch_speedup", "encoder_cache_speedup"}
+        assert _positive(h['p99_ratios'][key]), key
+    assert set(h['targets']) == {
+        'imle_vs_ddpm100_speedup',
+        'ort_vs_torch_speedup',
+        'encoder_cache_speedup',
+    }
 
 
 def test_raw_figures_at_every_n_with_their_device(report):
-    rows = report["inference"]
+    rows = report['inference']
     for n in (1, 8, 32):
-        for case, backend in (("imle", "ort"), ("imle", "torch-eager"), ("ddpm100", "ort"), ("ddim10", "ort")):
-            match = [r for r in rows if (r["case"], r["backend"], r["n"]) == (case, backend, n)]
+        for case, backend in (
+            ('imle', 'ort'),
+            ('imle', 'torch-eager'),
+            ('ddpm100', 'ort'),
+            ('ddim10', 'ort'),
+        ):
+            match = [r for r in rows if (r['case'], r['backend'], r['n']) == (case, backend, n)]
             assert len(match) == 1, (case, backend, n)
             r = match[0]
-            assert _positive(r["p50_ms"]) and _positive(r["p99_ms"]) and r["p99_ms"] >= r["p50_ms"]
-            assert r["calls"] >= 1 and r["device"].startswith("cpu:")
-            assert _positive(r["floor_ms"]) and _positive(r["x_floor"])
-    figures = report["headline"]["figures"]
-    assert figures["ort-cpu-fp32/imle/ort/n32"]["device"].startswith("cpu:")
-    parity = report["export"]["parity_max_abs_diff"]
+            assert _positive(r['p50_ms']) and _positive(r['p99_ms']) and r['p99_ms'] >= r['p50_ms']
+            assert r['calls'] >= 1 and r['device'].startswith('cpu:')
+            assert _positive(r['floor_ms']) and _positive(r['x_floor'])
+    figures = report['headline']['figures']
+    assert figures['ort-cpu-fp32/imle/ort/n32']['device'].startswith('cpu:')
+    parity = report['export']['parity_max_abs_diff']
     assert all(0 <= v < 1e-4 for v in parity.values())
 
 
 def test_gpu_providers_are_skipped_with_a_reason_on_a_cpu_build(report):
-    if "CUDAExecutionProvider" in ort.get_available_providers():
-        pytest.skip("this onnxruntime build has CUDA: the GPU targets ran")
-    for label in ("ort-cuda-fp32", "ort-cuda-fp16", "ort-tensorrt-fp32", "ort-tensorrt-fp16"):
-        assert "not in this onnxruntime build" in report["skipped"][label]
-    assert "not measured" in report["headline"]["gpu"]
+    if 'CUDAExecutionProvider' in ort.get_available_providers():
+        pytest.skip('this onnxruntime build has CUDA: the GPU targets ran')
+    for label in ('ort-cuda-fp32', 'ort-cuda-fp16', 'ort-tensorrt-fp32', 'ort-tensorrt-fp16'):
+        assert 'not in this onnxruntime build' in report['skipped'][label]
+    assert 'not measured' in report['headline']['gpu']
 
 
 def test_training_memory_and_costs(report):
-    t = report["training"]
-    assert _positive(t["steps_per_s"]) and _positive(t["floor_step_s"]) and t["timed_steps"] >= 1
-    mem = report["memory"]["deploy_process"]
-    assert _positive(mem["peak_rss_mib_peak"]) and mem["torch_imported"] is False
-    assert mem["peak_rss_mib_peak"] >= mem["peak_rss_mib_after_imports"]
-    costs = report["costs"]
-    assert costs["generator_macs_n32"] == 32 * costs["generator_macs_n1"]
-    assert costs["diffusion_unet_macs_n1"] > costs["generator_macs_n1"]  # the step embedding adds a little
-    rates = report["rates"]["cpu"]
-    assert _positive(rates["gemm_gmacs_per_s"]) and _positive(rates["copy_gb_per_s"])
+    t = report['training']
+    assert _positive(t['steps_per_s']) and _positive(t['floor_step_s']) and t['timed_steps'] >= 1
+    mem = report['memory']['deploy_process']
+    assert _positive(mem['peak_rss_mib_peak']) and mem['torch_imported'] is False
+    assert mem['peak_rss_mib_peak'] >= mem['peak_rss_mib_after_imports']
+    costs = report['costs']
+    assert costs['generator_macs_n32'] == 32 * costs['generator_macs_n1']
+    assert (
+        costs['diffusion_unet_macs_n1'] > costs['generator_macs_n1']
+    )  # the step embedding adds a little
+    rates = report['rates']['cpu']
+    assert _positive(rates['gemm_gmacs_per_s']) and _positive(rates['copy_gb_per_s'])
 
 
 def test_text_report_renders(report):
     text = text_report(report)
-    assert "imle_vs_ddpm100_speedup" in text and "| ort-cpu-fp32 | imle | ort | 32 |" in text
-    assert "skipped   ort-cuda-fp32" in text or "CUDAExecutionProvider" in ort.get_available_providers()
+    assert 'imle_vs_ddpm100_speedup' in text and '| ort-cpu-fp32 | imle | ort | 32 |' in text
+    assert (
+        'skipped   ort-cuda-fp32' in text
+        or 'CUDAExecutionProvider' in ort.get_available_providers()
+    )
 
 
 def test_gpu_code_path_runs_with_the_cpu_standing_in_for_cuda(monkeypatch):
-    """No GPU in CI: run the CUDA targets (fp32, and fp16 through the fp16 export) on the
-    CPU provider, to check that path's sessions, rows and headline entries."""
+    """
+    No GPU in CI: run the CUDA targets (fp32, and fp16 through the fp16 export) on the
+    CPU provider, to check that path's sessions, rows and headline entries.
+    """
     from imle_policy_ros.benchmarks import providers
     from imle_policy_ros.benchmarks.run import run_benchmark
     from imle_policy_ros.benchmarks.settings import settings_for
@@ -91,34 +132,64 @@ def test_gpu_code_path_runs_with_the_cpu_standing_in_for_cuda(monkeypatch):
     opened = []
     real_open = providers.open_session
 
-    def open_on_cpu(target, fp32_path, fp16_path, threads, shapes, max_batch, cache_dir, allow_spinning=False):
-        if target.provider == "cpu":
-            return real_open(target, fp32_path, fp16_path, threads, shapes, max_batch, cache_dir, allow_spinning)
-        path = fp16_path() if target.precision == "fp16" else fp32_path
+    def open_on_cpu(
+        target, fp32_path, fp16_path, threads, shapes, max_batch, cache_dir, allow_spinning=False
+    ):
+        if target.provider == 'cpu':
+            return real_open(
+                target, fp32_path, fp16_path, threads, shapes, max_batch, cache_dir, allow_spinning
+            )
+        path = fp16_path() if target.precision == 'fp16' else fp32_path
         opened.append((target.label, path.name, shapes(max_batch)))
-        return real_open(providers.Target("cpu", "fp32"), path, None, threads, None, 0, cache_dir, allow_spinning)
+        return real_open(
+            providers.Target('cpu', 'fp32'),
+            path,
+            None,
+            threads,
+            None,
+            0,
+            cache_dir,
+            allow_spinning,
+        )
 
-    monkeypatch.setattr(providers, "open_session", open_on_cpu)
-    monkeypatch.setattr(providers, "unavailable_reason", lambda target: None)
-    report = run_benchmark("tiny", settings_for(True, 1, "tiny"), ("inference", "encoder_cache"), ("cuda",),
-                           log=lambda msg: None)
-    assert ("ort-cuda-fp16", "generator_fp16.onnx", {"condition": (32, 38), "noise": (32, 16, 3)}) in opened
+    monkeypatch.setattr(providers, 'open_session', open_on_cpu)
+    monkeypatch.setattr(providers, 'unavailable_reason', lambda target: None)
+    report = run_benchmark(
+        'tiny',
+        settings_for(True, 1, 'tiny'),
+        ('inference', 'encoder_cache'),
+        ('cuda',),
+        log=lambda msg: None,
+    )
+    assert (
+        'ort-cuda-fp16',
+        'generator_fp16.onnx',
+        {'condition': (32, 38), 'noise': (32, 16, 3)},
+    ) in opened
     assert len(opened) == 6  # three networks x two precisions, each opened once
-    gpu = report["headline"]["gpu"]
-    assert set(gpu) == {"ort-cuda-fp32", "ort-cuda-fp16"}
+    gpu = report['headline']['gpu']
+    assert set(gpu) == {'ort-cuda-fp32', 'ort-cuda-fp16'}
     for entry in gpu.values():
-        assert _positive(entry["imle_p99_ms"]) and _positive(entry["imle_vs_ddpm100_speedup"])
-        assert isinstance(entry["p99_met"], bool)
-    assert all(r["device"].startswith("gpu:") for r in report["inference"] if r["target"] != "ort-cpu-fp32")
+        assert _positive(entry['imle_p99_ms']) and _positive(entry['imle_vs_ddpm100_speedup'])
+        assert isinstance(entry['p99_met'], bool)
+    assert all(
+        r['device'].startswith('gpu:')
+        for r in report['inference']
+        if r['target'] != 'ort-cpu-fp32'
+    )
 
 
 def test_cli_help_with_bench_stays_torch_free():
     import subprocess
     import sys
 
-    code = ("import sys; from imle_policy_ros.cli import build_parser; p = build_parser(); "
-            "p.parse_args(['bench', '--quick']); "
-            "print(','.join(m for m in ('torch', 'onnxruntime', 'numpy') if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    code = (
+        'import sys; from imle_policy_ros.cli import build_parser; p = build_parser(); '
+        "p.parse_args(['bench', '--quick']); "
+        "print(','.join(m for m in ('torch', 'onnxruntime', 'numpy') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, '-c', code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == ""
+    assert result.stdout.strip() == ''

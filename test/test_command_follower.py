@@ -1,12 +1,12 @@
 """The simulated arm's controllers: JointTrajectoryController and forward_position_controller."""
+
 from __future__ import annotations
 
+from imle_policy_ros.sim.command_follower import CommandFollower, CommandRefused
 import numpy as np
 import pytest
 
-from imle_policy_ros.sim.command_follower import CommandFollower, CommandRefused
-
-JOINTS = ("shoulder", "elbow")
+JOINTS = ('shoulder', 'elbow')
 
 
 def follower(start=(0.0, 0.0)) -> CommandFollower:
@@ -48,7 +48,7 @@ def test_new_trajectory_midway_starts_from_where_the_old_one_was():
 
 def test_joints_are_matched_by_name():
     f = follower((0.0, 0.0))
-    f.follow_trajectory(0.0, ("elbow", "shoulder"), [1.0], [[-1.0, 3.0]])
+    f.follow_trajectory(0.0, ('elbow', 'shoulder'), [1.0], [[-1.0, 3.0]])
     np.testing.assert_allclose(f.target(1.0), [3.0, -1.0])  # target is in the arm's order
 
 
@@ -66,32 +66,35 @@ def moving_follower() -> CommandFollower:
     return f
 
 
-@pytest.mark.parametrize("names, times, positions", [
-    (("shoulder", "wrist"), [1.0], [[1.0, 1.0]]),  # other joints
-    (("shoulder",), [1.0], [[1.0]]),  # a joint missing
-    (("shoulder", "elbow", "wrist"), [1.0], [[1.0, 1.0, 1.0]]),  # an extra joint
-    (("shoulder", "shoulder"), [1.0], [[1.0, 1.0]]),  # a joint twice
-    (JOINTS, [1.0], [[1.0, 1.0, 1.0]]),  # wrong number of values
-    (JOINTS, [1.0], [1.0, 1.0]),  # not a list of points
-    (JOINTS, [1.0, 2.0], [[1.0, 1.0]]),  # times and points differ in count
-    (JOINTS, [], np.zeros((0, 2))),  # no points
-    (JOINTS, [0.0, 1.0], [[1.0, 1.0], [2.0, 2.0]]),  # a point at time zero
-    (JOINTS, [-1.0], [[1.0, 1.0]]),  # negative time
-    (JOINTS, [1.0, 1.0], [[1.0, 1.0], [2.0, 2.0]]),  # not strictly increasing
-    (JOINTS, [2.0, 1.0], [[1.0, 1.0], [2.0, 2.0]]),  # decreasing
-    (JOINTS, [1.0, float("nan")], [[1.0, 1.0], [2.0, 2.0]]),  # NaN time
-    (JOINTS, [1.0, float("inf")], [[1.0, 1.0], [2.0, 2.0]]),  # infinite time
-    (JOINTS, [1.0], [[float("nan"), 1.0]]),  # NaN position
-    (JOINTS, [1.0], [[1.0, float("inf")]]),  # infinite position
-])
+@pytest.mark.parametrize(
+    'names, times, positions',
+    [
+        (('shoulder', 'wrist'), [1.0], [[1.0, 1.0]]),  # other joints
+        (('shoulder',), [1.0], [[1.0]]),  # a joint missing
+        (('shoulder', 'elbow', 'wrist'), [1.0], [[1.0, 1.0, 1.0]]),  # an extra joint
+        (('shoulder', 'shoulder'), [1.0], [[1.0, 1.0]]),  # a joint twice
+        (JOINTS, [1.0], [[1.0, 1.0, 1.0]]),  # wrong number of values
+        (JOINTS, [1.0], [1.0, 1.0]),  # not a list of points
+        (JOINTS, [1.0, 2.0], [[1.0, 1.0]]),  # times and points differ in count
+        (JOINTS, [], np.zeros((0, 2))),  # no points
+        (JOINTS, [0.0, 1.0], [[1.0, 1.0], [2.0, 2.0]]),  # a point at time zero
+        (JOINTS, [-1.0], [[1.0, 1.0]]),  # negative time
+        (JOINTS, [1.0, 1.0], [[1.0, 1.0], [2.0, 2.0]]),  # not strictly increasing
+        (JOINTS, [2.0, 1.0], [[1.0, 1.0], [2.0, 2.0]]),  # decreasing
+        (JOINTS, [1.0, float('nan')], [[1.0, 1.0], [2.0, 2.0]]),  # NaN time
+        (JOINTS, [1.0, float('inf')], [[1.0, 1.0], [2.0, 2.0]]),  # infinite time
+        (JOINTS, [1.0], [[float('nan'), 1.0]]),  # NaN position
+        (JOINTS, [1.0], [[1.0, float('inf')]]),  # infinite position
+    ],
+)
 def test_refused_trajectories_change_nothing(names, times, positions):
     f = moving_follower()
     unchanged_after(f, lambda: f.follow_trajectory(0.5, names, times, positions))
 
 
 def test_refusal_message_names_the_joints():
-    with pytest.raises(CommandRefused, match="wrist"):
-        follower().follow_trajectory(0.0, ("shoulder", "wrist"), [1.0], [[1.0, 1.0]])
+    with pytest.raises(CommandRefused, match='wrist'):
+        follower().follow_trajectory(0.0, ('shoulder', 'wrist'), [1.0], [[1.0, 1.0]])
 
 
 def test_follow_positions_sets_the_target_at_once():
@@ -104,7 +107,7 @@ def test_follow_positions_sets_the_target_at_once():
     np.testing.assert_allclose(f.target(1.5), [0.75, -0.25])
 
 
-@pytest.mark.parametrize("positions", [[1.0], [1.0, 2.0, 3.0], [float("nan"), 0.0]])
+@pytest.mark.parametrize('positions', [[1.0], [1.0, 2.0, 3.0], [float('nan'), 0.0]])
 def test_refused_position_commands_change_nothing(positions):
     f = moving_follower()
     unchanged_after(f, lambda: f.follow_positions(0.5, positions))

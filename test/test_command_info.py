@@ -1,19 +1,32 @@
 """~/command_info round trip: what the node publishes per command is what the judge reads."""
+
 import numpy as np
 import pytest
 
-pytest.importorskip("rclpy")
+pytest.importorskip('rclpy')
 
 from imle_policy_ros.control.controller_types import Command  # noqa: E402
 from imle_policy_ros.ros.command_info import command_info, record_of  # noqa: E402
 
 
-@pytest.mark.parametrize("age", [0.0123, float("inf")])
+@pytest.mark.parametrize('age', [0.0123, float('inf')])
 def test_a_command_reads_back_as_its_record(age):
-    command = Command(1795500000.123456, np.array([0.5, -1.0]), True, "stale", input_age=age, from_measured=True)
-    msg = command_info(42, command, [-1.0, 0.5], ("elbow", "shoulder"))
-    assert msg.layout.dim[0].label == "tick,time,holding,from_measured,input_age,position:elbow,position:shoulder"
+    command = Command(
+        1795500000.123456, np.array([0.5, -1.0]), True, 'stale', input_age=age, from_measured=True
+    )
+    msg = command_info(42, command, [-1.0, 0.5], ('elbow', 'shoulder'))
+    assert (
+        msg.layout.dim[0].label
+        == 'tick,time,holding,from_measured,input_age,position:elbow,position:shoulder'
+    )
     record = record_of(msg)
-    assert record.seq == 42 and record.time == command.time and record.holding and record.from_measured
+    assert (
+        record.seq == 42
+        and record.time == command.time
+        and record.holding
+        and record.from_measured
+    )
     assert record.input_age == age
-    np.testing.assert_array_equal(record.positions, [-1.0, 0.5])  # in the order given (the command order)
+    np.testing.assert_array_equal(
+        record.positions, [-1.0, 0.5]
+    )  # in the order given (the command order)

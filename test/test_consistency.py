@@ -1,12 +1,14 @@
-"""The temporal-consistency rule against a literal torch re-statement of the reference
-implementation (krishanrana/imle_policy evaluation scripts)."""
+"""
+The temporal-consistency rule against a literal torch re-statement of the reference
+implementation (krishanrana/imle_policy evaluation scripts).
+"""
+
 from __future__ import annotations
 
+from imle_policy_ros.runtime import ConsistencySelector, select_closest, select_with_reference
 import numpy as np
 import pytest
 import torch
-
-from imle_policy_ros.runtime import ConsistencySelector, select_closest, select_with_reference
 
 N, T, D, ACTION_HORIZON, RESET_EVERY = 32, 16, 2, 8, 5
 
@@ -40,9 +42,9 @@ def test_select_with_reference_offset():
     samples[2, 4:7] = 1.0
     assert select_with_reference(samples, np.ones((3, 1)), offset=4) == 2
     assert select_with_reference(samples, np.ones((3, 1)), offset=0) == 0  # all equal: first
-    with pytest.raises(ValueError, match="does not fit"):
+    with pytest.raises(ValueError, match='does not fit'):
         select_with_reference(samples, np.ones((3, 1)), offset=8)
-    with pytest.raises(ValueError, match="reference must be"):
+    with pytest.raises(ValueError, match='reference must be'):
         select_with_reference(samples, np.ones((3, 2)))
 
 
@@ -66,7 +68,8 @@ def test_reset_schedule_matches_reference_counter():
 
 
 def test_selector_sequence_matches_reference_loop():
-    """Whole loop: same samples fed to the literal reference loop and to the selector.
+    """
+    Whole loop: same samples fed to the literal reference loop and to the selector.
 
     The one documented deviation is restated in the reference loop: where the reference
     compares against noise (no previous chunk), index 0 is taken.
@@ -119,7 +122,7 @@ def test_bad_arguments():
         ConsistencySelector(0)
     with pytest.raises(ValueError):
         ConsistencySelector(8, reset_every=-1)
-    with pytest.raises(ValueError, match="exceeds"):
+    with pytest.raises(ValueError, match='exceeds'):
         ConsistencySelector(20).select(np.zeros((2, 16, 2)))
-    with pytest.raises(ValueError, match=r"\[N, T, D\]"):
+    with pytest.raises(ValueError, match=r'\[N, T, D\]'):
         select_closest(np.zeros((16, 2)), np.zeros((8, 2)))

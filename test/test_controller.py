@@ -1,14 +1,14 @@
 """PolicyController on simulated time: lateness, staleness, limits, blending, consistency."""
+
 import time
 
-import numpy as np
-import pytest
-
-from controller_harness import DT, JOINTS, Rig, ScriptedPolicy, make_spec, ramp
+from controller_harness import DT, JOINTS, make_spec, ramp, Rig, ScriptedPolicy
 from imle_policy_ros.control.chunk_executor import JointLimits
 from imle_policy_ros.control.clock import SimulatedClock
 from imle_policy_ros.control.inference_runner import ThreadedRunner
 from imle_policy_ros.control.policy_controller import ControllerConfig, PolicyController
+import numpy as np
+import pytest
 
 SPEC = make_spec()
 WIDE = JointLimits.create(2, -10, 10, velocity=2.0)  # room for long two-mode runs
@@ -29,14 +29,16 @@ def test_starts_disabled_and_holds_at_the_measured_position():
     rig = Rig(ramp_policy(), start=(0.3, -0.2))
     cmds = rig.run(0.5)
     assert all(c.holding for c in cmds)
-    assert cmds[-1].reason == "disabled"
+    assert cmds[-1].reason == 'disabled'
     np.testing.assert_allclose(cmds[-1].positions, [0.3, -0.2])
 
 
 def test_late_chunk_skips_the_actions_whose_time_has_passed():
     latency = 0.25
     limits = JointLimits.create(2, -1.5, 1.5, velocity=100.0)  # so the target shows unclipped
-    rig = Rig(ramp_policy(), latency=latency, limits=limits, config=ControllerConfig(blend_time=0.0))
+    rig = Rig(
+        ramp_policy(), latency=latency, limits=limits, config=ControllerConfig(blend_time=0.0)
+    )
     rig.controller.enable(True)
     cmds = rig.run(0.6)
     moving = [c for c in cmds if not c.holding and np.any(c.positions != 0)]
@@ -61,7 +63,9 @@ def test_commands_follow_the_chunk_in_time_at_control_rate():
 
 def test_velocity_and_position_limits_bound_every_command():
     fast = np.array([10.0, -10.0])  # far beyond the 2 rad/s limit
-    policy = ScriptedPolicy(SPEC, lambda joints, i: np.clip(ramp(joints[-1], fast, SPEC), -1.4, 1.4)[None])
+    policy = ScriptedPolicy(
+        SPEC, lambda joints, i: np.clip(ramp(joints[-1], fast, SPEC), -1.4, 1.4)[None]
+    )
     rig = Rig(policy, latency=0.05)
     rig.controller.enable(True)
     cmds = rig.run(2.0)
@@ -71,15 +75,17 @@ def test_velocity_and_position_limits_bound_every_command():
 
 
 def test_chunk_outside_the_position_limits_is_refused_and_the_arm_holds():
-    policy = ScriptedPolicy(SPEC, lambda joints, i: (ramp(joints[-1], VELOCITY, SPEC) + (5.0 if i >= 2 else 0))[None])
+    policy = ScriptedPolicy(
+        SPEC, lambda joints, i: (ramp(joints[-1], VELOCITY, SPEC) + (5.0 if i >= 2 else 0))[None]
+    )
     rig = Rig(policy)
     rig.controller.enable(True)
     cmds = rig.run(3.0)
     assert rig.controller.stats.chunks_refused >= 1
-    held = [c for c in cmds if c.holding and c.reason.startswith("refused chunk")]
-    assert held, "a refused chunk must hold the arm"
-    assert "outside the position limits" in held[0].reason
-    after = cmds[cmds.index(held[0]):]
+    held = [c for c in cmds if c.holding and c.reason.startswith('refused chunk')]
+    assert held, 'a refused chunk must hold the arm'
+    assert 'outside the position limits' in held[0].reason
+    after = cmds[cmds.index(held[0]) :]
     assert all(c.holding for c in after)
     assert np.allclose(np.array([c.positions for c in after]), held[0].positions)
 
@@ -90,7 +96,7 @@ def test_non_finite_output_is_refused():
     rig.controller.enable(True)
     cmds = rig.run(0.5)
     assert all(c.holding for c in cmds[1:])  # from the first result on
-    assert "not finite" in cmds[-1].reason
+    assert 'not finite' in cmds[-1].reason
     assert all(np.all(np.isfinite(c.positions)) for c in cmds)
 
 
@@ -122,7 +128,9 @@ def test_blend_at_a_chunk_switch_is_continuous():
     offsets = [0.0, 0.3, -0.3, 0.3, -0.3, 0.3, -0.3, 0.3]  # each chunk disagrees with the last
 
     def rig_with(blend_time):
-        policy = ScriptedPolicy(SPEC, lambda joints, i: (ramp(joints[-1], VELOCITY, SPEC) + offsets[min(i, 7)])[None])
+        policy = ScriptedPolicy(
+            SPEC, lambda joints, i: (ramp(joints[-1], VELOCITY, SPEC) + offsets[min(i, 7)])[None]
+        )
         limits = JointLimits.create(2, -5, 5, velocity=100.0)  # so only the blend smooths
         rig = Rig(policy, limits=limits, config=ControllerConfig(blend_time=blend_time))
         rig.controller.enable(True)
@@ -173,12 +181,12 @@ def test_joint_states_are_reordered_and_bad_ones_refused():
     policy = ramp_policy()
     clock = SimulatedClock()
     ctrl = PolicyController(policy, JointLimits.create(2), clock, runner=None)
-    assert ctrl.on_joint_state(0.0, ["b", "extra", "a"], [2.0, 9.0, 1.0]) is None
+    assert ctrl.on_joint_state(0.0, ['b', 'extra', 'a'], [2.0, 9.0, 1.0]) is None
     np.testing.assert_allclose(ctrl.history.latest_joint_positions(), [1.0, 2.0])
-    assert "missing joints ['b']" in ctrl.on_joint_state(0.1, ["a"], [1.0])
-    assert "non-finite" in ctrl.on_joint_state(0.2, ["a", "b"], [1.0, np.nan])
-    assert "out-of-order" in ctrl.on_joint_state(-1.0, ["a", "b"], [1.0, 2.0])
-    assert "duplicate" in ctrl.on_joint_state(0.0, ["a", "b"], [1.0, 2.0])
+    assert "missing joints ['b']" in ctrl.on_joint_state(0.1, ['a'], [1.0])
+    assert 'non-finite' in ctrl.on_joint_state(0.2, ['a', 'b'], [1.0, np.nan])
+    assert 'out-of-order' in ctrl.on_joint_state(-1.0, ['a', 'b'], [1.0, 2.0])
+    assert 'duplicate' in ctrl.on_joint_state(0.0, ['a', 'b'], [1.0, 2.0])
     assert ctrl.stats.rejected_inputs == 4
 
 
@@ -199,6 +207,7 @@ def two_mode_policy(seed=0):
     def samples(joints, i):
         signs = rng.permutation([1, 1, 1, 1, -1, -1, -1, -1])
         return np.stack([ramp(joints[-1], [0.4 * s, 0.2], SPEC) for s in signs])
+
     return ScriptedPolicy(SPEC, samples)
 
 
@@ -209,7 +218,7 @@ def mode_switches(rig):
     return int(np.sum(direction[1:] != direction[:-1]))
 
 
-@pytest.mark.parametrize("latency", [0.0, 0.15])
+@pytest.mark.parametrize('latency', [0.0, 0.15])
 def test_temporal_consistency_keeps_one_mode_under_inference_delay(latency):
     cfg = ControllerConfig(consistency_reset_every=0)  # never let it change its mind
     rig = Rig(two_mode_policy(), latency=latency, config=cfg, limits=WIDE)
@@ -217,7 +226,12 @@ def test_temporal_consistency_keeps_one_mode_under_inference_delay(latency):
     rig.run(3.0)
     assert rig.controller.stats.chunks_started >= 3
     assert mode_switches(rig) == 0
-    off = Rig(two_mode_policy(), latency=latency, config=ControllerConfig(temporal_consistency=False), limits=WIDE)
+    off = Rig(
+        two_mode_policy(),
+        latency=latency,
+        config=ControllerConfig(temporal_consistency=False),
+        limits=WIDE,
+    )
     off.controller.enable(True)
     off.run(3.0)
     assert mode_switches(off) >= 1  # random picks switch modes
@@ -235,10 +249,16 @@ def test_reference_is_dropped_every_k_chunks_like_the_reference_counter():
 
 
 def test_synchronous_case_is_the_reference_rule():
-    """Instant inference started exactly action_horizon steps after the last observation:
-    the reference is previous[action_horizon:], compared with new[:Tp - Ta]."""
-    rig = Rig(two_mode_policy(), latency=0.0, config=ControllerConfig(replan_lead=0.0, consistency_reset_every=0),
-              limits=WIDE)
+    """
+    Instant inference started exactly action_horizon steps after the last observation:
+    the reference is previous[action_horizon:], compared with new[:Tp - Ta].
+    """
+    rig = Rig(
+        two_mode_policy(),
+        latency=0.0,
+        config=ControllerConfig(replan_lead=0.0, consistency_reset_every=0),
+        limits=WIDE,
+    )
     rig.controller.enable(True)
     rig.run(2.5)
     calls = rig.controller.policy.calls
@@ -256,9 +276,12 @@ def test_threaded_runner_never_blocks_the_tick():
     def slow_samples(joints, i):
         time.sleep(0.3)
         return ramp(joints[-1], VELOCITY, SPEC)[None]
+
     clock = SimulatedClock()
     runner = ThreadedRunner(clock)
-    ctrl = PolicyController(ScriptedPolicy(SPEC, slow_samples), JointLimits.create(2, velocity=2.0), clock, runner)
+    ctrl = PolicyController(
+        ScriptedPolicy(SPEC, slow_samples), JointLimits.create(2, velocity=2.0), clock, runner
+    )
     ctrl.enable(True)
     try:
         worst = 0.0

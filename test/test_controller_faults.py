@@ -1,20 +1,21 @@
-"""Faults that do not need a transport to happen, injected into PolicyController on simulated
+"""
+Faults that do not need a transport to happen, injected into PolicyController on simulated
 time: stopped and badly stamped frames, bad joint states, a clock that jumps back,
 inference slower than a chunk, unusable model output, an arm moved behind the
 controller's back. Each test checks the safe outcome, then every safety invariant over
 everything the rig commanded (control.safety_invariants). The same faults through the ROS
 nodes are in test_ros_faults.py.
 """
-import numpy as np
-import pytest
 
-from controller_harness import DT, JOINTS, ScriptedPolicy, make_spec, ramp
+from controller_harness import DT, JOINTS, make_spec, ramp, ScriptedPolicy
 from fault_rig import FaultRig, fresh_frames, fresh_joint_state
 from imle_policy_ros.control.chunk_executor import JointLimits
 from imle_policy_ros.control.policy_controller import ControllerConfig
 from imle_policy_ros.control.safety_invariants import check_trajectory
 from imle_policy_ros.control.trajectory_command import trajectory_points
 from imle_policy_ros.runtime.policy import NonFiniteOutputError
+import numpy as np
+import pytest
 
 TIMEOUT = 0.5
 PERIOD = 0.01  # the rig's control period
@@ -24,16 +25,23 @@ VELOCITY = np.array([0.5, -0.25])
 
 def ramp_policy(spec, bad=None, bad_calls=()):
     """Continues a ramp from the newest joint position; calls in bad_calls return bad(chunk)."""
+
     def samples(joints, i):
         chunk = ramp(joints[-1], VELOCITY, spec)
         return (bad(chunk) if i in bad_calls else chunk)[None]
+
     return ScriptedPolicy(spec, samples)
 
 
-def moving_rig(cameras=("top",), latency=0.0, policy=None, seconds=1.0) -> FaultRig:
+def moving_rig(cameras=('top',), latency=0.0, policy=None, seconds=1.0) -> FaultRig:
     spec = make_spec(cameras=cameras)
-    rig = FaultRig(policy or ramp_policy(spec), cameras=len(cameras), latency=latency, limits=LIMITS,
-                   config=ControllerConfig(stale_timeout=TIMEOUT))
+    rig = FaultRig(
+        policy or ramp_policy(spec),
+        cameras=len(cameras),
+        latency=latency,
+        limits=LIMITS,
+        config=ControllerConfig(stale_timeout=TIMEOUT),
+    )
     rig.controller.enable(True)
     rig.run(seconds)
     assert not rig.commands[-1].holding, rig.commands[-1].reason
@@ -41,10 +49,14 @@ def moving_rig(cameras=("top",), latency=0.0, policy=None, seconds=1.0) -> Fault
 
 
 def assert_holds_until(rig, newest_valid_input: float, end: float, reason: str):
-    """From the first tick at which the newest valid input is older than the timeout until
-    `end`: every command holds, for `reason`, at one position (or commands nothing)."""
+    """
+    From the first tick at which the newest valid input is older than the timeout until
+    `end`: every command holds, for `reason`, at one position (or commands nothing).
+    """
     window = [c for c in rig.commands if c.time - newest_valid_input > TIMEOUT and c.time < end]
-    assert window and all(c.holding for c in window), [c.reason for c in window if not c.holding][:3]
+    assert window and all(c.holding for c in window), [c.reason for c in window if not c.holding][
+        :3
+    ]
     assert all(reason in c.reason for c in window), window[0].reason
     positions = [c.positions for c in window if c.positions is not None]
     assert np.allclose(positions, positions[0])
@@ -52,12 +64,14 @@ def assert_holds_until(rig, newest_valid_input: float, end: float, reason: str):
 
 
 def assert_resumes_from_the_arm(rig, since: float, arm_at=None):
-    """Moves again after `since`, and the first moving command is the arm's position (unless
-    moved, the rig's arm stays where the last moving command put it while commands hold)."""
+    """
+    Moves again after `since`, and the first moving command is the arm's position (unless
+    moved, the rig's arm stays where the last moving command put it while commands hold).
+    """
     before = [c for c in rig.commands if c.time < since - 1e-9 and not c.holding]
     held_at = before[-1].positions if arm_at is None else arm_at
     moving = [c for c in rig.since(since) if not c.holding]
-    assert moving, "never resumed"
+    assert moving, 'never resumed'
     assert moving[0].from_measured
     np.testing.assert_allclose(moving[0].positions, held_at, atol=1e-6)
     assert np.abs(moving[-1].positions - held_at).max() > 0.05  # and goes on moving
@@ -70,13 +84,15 @@ def assert_safe(rig):
 
 
 # ---- cameras --------------------------------------------------------------------------
-@pytest.mark.parametrize("cameras, stopped", [(("top",), 0), (("top", "side"), 1)], ids=["the camera", "one of two"])
+@pytest.mark.parametrize(
+    'cameras, stopped', [(('top',), 0), (('top', 'side'), 1)], ids=['the camera', 'one of two']
+)
 def test_a_stopped_camera_holds_within_the_timeout_and_resumes_from_the_arm(cameras, stopped):
     rig = moving_rig(cameras)
-    newest = max(rig.fed[f"camera {cameras[stopped]!r}"])
+    newest = max(rig.fed[f'camera {cameras[stopped]!r}'])
     rig.frame_stamps = lambda camera, now: [] if camera == stopped else [now]
     rig.run(1.5)
-    assert_holds_until(rig, newest, rig.clock.now(), f"camera {cameras[stopped]!r}")
+    assert_holds_until(rig, newest, rig.clock.now(), f'camera {cameras[stopped]!r}')
     back = rig.clock.now()
     rig.frame_stamps = fresh_frames
     rig.run(1.0)
@@ -84,24 +100,28 @@ def test_a_stopped_camera_holds_within_the_timeout_and_resumes_from_the_arm(came
     assert_safe(rig)
 
 
-@pytest.mark.parametrize("fault", ["late", "backwards", "frozen"])
+@pytest.mark.parametrize('fault', ['late', 'backwards', 'frozen'])
 def test_frames_too_late_or_with_stamps_going_back_or_repeated_hold_and_resume(fault):
-    """late: stamped 0.8 s before they were taken (older than the timeout on arrival);
+    """
+    late: stamped 0.8 s before they were taken (older than the timeout on arrival);
     backwards: each stamp earlier than the one before (out of order, every one);
-    frozen: every frame carries the same stamp (duplicates)."""
+    frozen: every frame carries the same stamp (duplicates).
+    """
     rig = moving_rig()
     start = rig.clock.now()
     newest = max(rig.fed["camera 'top'"])
-    rig.frame_stamps = {"late": lambda c, now: [now - 0.8],
-                        "backwards": lambda c, now: [start - (now - start) - DT],
-                        "frozen": lambda c, now: [start]}[fault]
+    rig.frame_stamps = {
+        'late': lambda c, now: [now - 0.8],
+        'backwards': lambda c, now: [start - (now - start) - DT],
+        'frozen': lambda c, now: [start],
+    }[fault]
     rig.run(1.5)
     # a frozen stamp is accepted once (it is newer than the last frame), then refused
-    newest = max(newest, start) if fault == "frozen" else newest
+    newest = max(newest, start) if fault == 'frozen' else newest
     assert_holds_until(rig, newest, rig.clock.now(), "camera 'top'")
-    refusal = {"late": "out-of-order", "backwards": "out-of-order", "frozen": "duplicate"}[fault]
+    refusal = {'late': 'out-of-order', 'backwards': 'out-of-order', 'frozen': 'duplicate'}[fault]
     assert rig.controller.stats.rejected_by_source["camera 'top'"] >= 5
-    assert refusal in rig.controller.stats.last_error or fault == "late"
+    assert refusal in rig.controller.stats.last_error or fault == 'late'
     back = rig.clock.now()
     rig.frame_stamps = fresh_frames
     rig.run(1.0)
@@ -109,18 +129,22 @@ def test_frames_too_late_or_with_stamps_going_back_or_repeated_hold_and_resume(f
     assert_safe(rig)
 
 
-@pytest.mark.parametrize("fault", ["late within the timeout", "swapped pairs", "each frame twice"])
+@pytest.mark.parametrize('fault', ['late within the timeout', 'swapped pairs', 'each frame twice'])
 def test_frames_that_leave_a_fresh_one_keep_the_arm_moving(fault):
-    """Faults where the newest frame is still fresh: the bad copies are refused and counted;
-    holding would be wrong."""
+    """
+    Faults where the newest frame is still fresh: the bad copies are refused and counted;
+    holding would be wrong.
+    """
     rig = moving_rig()
-    rig.frame_stamps = {"late within the timeout": lambda c, now: [now - 0.2],
-                        "swapped pairs": lambda c, now: [now, now - DT / 2],  # the older one arrives second
-                        "each frame twice": lambda c, now: [now, now]}[fault]
+    rig.frame_stamps = {
+        'late within the timeout': lambda c, now: [now - 0.2],
+        'swapped pairs': lambda c, now: [now, now - DT / 2],  # the older one arrives second
+        'each frame twice': lambda c, now: [now, now],
+    }[fault]
     start = rig.clock.now()
     rig.run(2.0)
     assert all(not c.holding for c in rig.since(start))
-    if fault != "late within the timeout":
+    if fault != 'late within the timeout':
         assert rig.controller.stats.rejected_by_source["camera 'top'"] >= 10
     assert rig.controller.stats.chunks_started >= 3
     assert_safe(rig)
@@ -136,7 +160,7 @@ def test_a_clock_jumping_back_resets_and_refuses_frames_from_the_old_time_base()
     assert rig.controller.stats.clock_resets == resets + 1
     # a frame taken before the jump, still in flight: from the future now
     reason = rig.controller.on_frame(0, old_stamp, np.zeros((8, 8, 3), np.uint8))
-    assert reason and "future" in reason
+    assert reason and 'future' in reason
     rig.run(1.0)
     assert rig.controller.history.latest_stamps()["camera 'top'"] < 1.5  # the new frames got in
     moving = [c for c in rig.since(0.0) if not c.holding]
@@ -153,16 +177,20 @@ def nan_joint(now, joints):
     return JOINTS, np.array([joints[0], np.nan])
 
 
-@pytest.mark.parametrize("fault, refusal", [(missing_joint, "missing joints ['b']"), (nan_joint, "non-finite")])
-def test_unusable_joint_states_stop_the_arm_then_command_nothing_until_they_are_back(fault, refusal):
+@pytest.mark.parametrize(
+    'fault, refusal', [(missing_joint, "missing joints ['b']"), (nan_joint, 'non-finite')]
+)
+def test_unusable_joint_states_stop_the_arm_then_command_nothing_until_they_are_back(
+    fault, refusal
+):
     rig = moving_rig()
-    newest = max(rig.fed["joint_states"])
+    newest = max(rig.fed['joint_states'])
     rig.joint_state = fault
     rig.run(1.0)
     assert refusal in rig.controller.stats.last_error
-    assert rig.controller.stats.rejected_by_source["joint_states"] >= 50
+    assert rig.controller.stats.rejected_by_source['joint_states'] >= 50
     lost = [c for c in rig.commands if c.time - newest > TIMEOUT]
-    assert all(c.holding and "joint_states" in c.reason for c in lost)
+    assert all(c.holding and 'joint_states' in c.reason for c in lost)
     # one hold at the last command stops the arm, then nothing: its state is unknown
     last_moving = [c for c in rig.commands if c.time < lost[0].time and not c.holding][-1]
     np.testing.assert_allclose(lost[0].positions, last_moving.positions)
@@ -176,7 +204,10 @@ def test_unusable_joint_states_stop_the_arm_then_command_nothing_until_they_are_
 
 def test_joint_states_with_extra_joints_in_another_order_are_matched_by_name():
     rig = moving_rig()
-    rig.joint_state = lambda now, joints: (("wrist", "b", "gripper", "a"), np.array([9.0, joints[1], -9.0, joints[0]]))
+    rig.joint_state = lambda now, joints: (
+        ('wrist', 'b', 'gripper', 'a'),
+        np.array([9.0, joints[1], -9.0, joints[0]]),
+    )
     start = rig.clock.now()
     at_start = np.array(rig.joints)
     rig.run(1.0)
@@ -188,14 +219,18 @@ def test_joint_states_with_extra_joints_in_another_order_are_matched_by_name():
 
 
 def test_a_robot_that_comes_back_elsewhere_is_commanded_from_where_it_is():
-    """The robot process was restarted (or the arm moved by hand) while its joint states and
-    camera were gone; the joint states come back first."""
+    """
+    The robot process was restarted (or the arm moved by hand) while its joint states and
+    camera were gone; the joint states come back first.
+    """
     rig = moving_rig()
-    newest = max(rig.fed["joint_states"])
+    newest = max(rig.fed['joint_states'])
     rig.joint_state = lambda now, joints: None
     rig.frame_stamps = lambda camera, now: []
     rig.run(1.0)
-    assert sum(c.positions is not None for c in rig.commands if c.time - newest > TIMEOUT) == 1  # the one stop
+    assert (
+        sum(c.positions is not None for c in rig.commands if c.time - newest > TIMEOUT) == 1
+    )  # the one stop
     moved_to = rig.joints + np.array([0.4, -0.3])  # back, at another position
     rig.joints = moved_to.copy()
     back = rig.clock.now()
@@ -204,7 +239,9 @@ def test_a_robot_that_comes_back_elsewhere_is_commanded_from_where_it_is():
     holds = [c for c in rig.since(back) if c.positions is not None]
     assert holds and all(c.holding for c in holds)  # the camera is still missing
     assert holds[0].from_measured
-    np.testing.assert_allclose([c.positions for c in holds], [moved_to] * len(holds), atol=1e-6)  # never sent back
+    np.testing.assert_allclose(
+        [c.positions for c in holds], [moved_to] * len(holds), atol=1e-6
+    )  # never sent back
     rig.frame_stamps = fresh_frames
     camera_back = rig.clock.now()
     rig.run(1.0)
@@ -222,7 +259,7 @@ def test_enabling_after_the_arm_was_moved_while_disabled_holds_where_it_is():
     rig.run(0.6)
     rig.controller.enable(True)
     cmd = rig.step()
-    assert cmd.holding and "camera" in cmd.reason
+    assert cmd.holding and 'camera' in cmd.reason
     assert cmd.from_measured
     np.testing.assert_allclose(cmd.positions, jogged, atol=1e-6)  # not where it was left
     assert_safe(rig)
@@ -232,8 +269,12 @@ def test_enabling_after_the_arm_was_moved_while_disabled_holds_where_it_is():
 def test_inference_slower_than_a_chunk_holds_its_last_waypoint_and_recovers():
     latency = [0.05]
     spec = make_spec()
-    rig = FaultRig(ramp_policy(spec), latency=lambda result: latency[0], limits=LIMITS,
-                   config=ControllerConfig(stale_timeout=TIMEOUT))
+    rig = FaultRig(
+        ramp_policy(spec),
+        latency=lambda result: latency[0],
+        limits=LIMITS,
+        config=ControllerConfig(stale_timeout=TIMEOUT),
+    )
     rig.controller.enable(True)
     rig.run(1.0)
     latency[0] = 2.5  # the provider slowed down: a chunk lasts 1.5 s from its observation
@@ -243,7 +284,9 @@ def test_inference_slower_than_a_chunk_holds_its_last_waypoint_and_recovers():
     assert ctrl.stats.late_results >= 1  # its results come from inputs older than the timeout
     last_chunk_end = ctrl.executor.active.end_time
     after = [c for c in rig.commands if c.time > last_chunk_end + 0.2]
-    assert after and np.allclose([c.positions for c in after], ctrl.executor.active.positions[-1])  # no extrapolation
+    assert after and np.allclose(
+        [c.positions for c in after], ctrl.executor.active.positions[-1]
+    )  # no extrapolation
     latency[0] = 0.05
     rig.run(3.0)
     assert not ctrl.chunk_ran_out
@@ -251,23 +294,28 @@ def test_inference_slower_than_a_chunk_holds_its_last_waypoint_and_recovers():
     assert_safe(rig)
 
 
-@pytest.mark.parametrize("bad, reason", [
-    (lambda chunk: chunk * np.nan, "not finite"),
-    (lambda chunk: chunk + np.inf, "not finite"),
-    (lambda chunk: chunk + 10.0, "outside the position limits"),
-    ("raise", "inference failed"),
-], ids=["nan", "inf", "outside limits", "raises"])
+@pytest.mark.parametrize(
+    'bad, reason',
+    [
+        (lambda chunk: chunk * np.nan, 'not finite'),
+        (lambda chunk: chunk + np.inf, 'not finite'),
+        (lambda chunk: chunk + 10.0, 'outside the position limits'),
+        ('raise', 'inference failed'),
+    ],
+    ids=['nan', 'inf', 'outside limits', 'raises'],
+)
 def test_unusable_model_output_is_refused_and_the_arm_holds_until_a_usable_chunk(bad, reason):
     spec = make_spec()
     bad_calls = range(3, 6)
-    if bad == "raise":
+    if bad == 'raise':
         calls = []
 
         def samples(joints, i):
             calls.append(i)
             if len(calls) - 1 in bad_calls:
-                raise NonFiniteOutputError("generator output contains NaN")
+                raise NonFiniteOutputError('generator output contains NaN')
             return ramp(joints[-1], VELOCITY, spec)[None]
+
         policy = ScriptedPolicy(spec, samples)
     else:
         policy = ramp_policy(spec, bad, bad_calls)
@@ -275,7 +323,7 @@ def test_unusable_model_output_is_refused_and_the_arm_holds_until_a_usable_chunk
     rig.run(4.0)
     ctrl = rig.controller
     assert ctrl.stats.chunks_refused == len(bad_calls)
-    held = [c for c in rig.commands if c.holding and c.reason.startswith("refused chunk")]
+    held = [c for c in rig.commands if c.holding and c.reason.startswith('refused chunk')]
     assert held and reason in held[0].reason and reason in ctrl.stats.last_error
     assert np.allclose([c.positions for c in held], held[0].positions)
     assert_resumes_from_the_arm_after(rig, held[-1].time)
@@ -289,15 +337,21 @@ def assert_resumes_from_the_arm_after(rig, t):
 
 # ---- what a trajectory controller is sent ----------------------------------------------
 def test_every_trajectory_message_keeps_each_segment_within_the_velocity_limit():
-    """A policy asking for 5x the velocity limit: the executor limits its waypoints, and the
-    message built from them must not ask the controller for more between its points."""
+    """
+    A policy asking for 5x the velocity limit: the executor limits its waypoints, and the
+    message built from them must not ask the controller for more between its points.
+    """
     spec = make_spec()
-    fast = ScriptedPolicy(spec, lambda joints, i: np.clip(ramp(joints[-1], [10.0, -10.0], spec), -4.5, 4.5)[None])
+    fast = ScriptedPolicy(
+        spec, lambda joints, i: np.clip(ramp(joints[-1], [10.0, -10.0], spec), -4.5, 4.5)[None]
+    )
     rig = moving_rig(policy=fast, seconds=0.5)
     checked = 0
     for _ in range(150):
         now = rig.clock.now()
-        rig.controller.on_frame(0, now, np.full((8, 8, 3), 100, np.uint8)) if now % DT < PERIOD else None
+        rig.controller.on_frame(
+            0, now, np.full((8, 8, 3), 100, np.uint8)
+        ) if now % DT < PERIOD else None
         rig.controller.on_joint_state(now, JOINTS, rig.joints)
         cmd = rig.controller.tick(waypoints=True)
         if not cmd.holding:

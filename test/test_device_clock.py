@@ -1,8 +1,8 @@
 """DeviceClockSync on simulated cameras: known offset, random positive latency."""
-import numpy as np
-import pytest
 
 from imle_policy_ros.cameras import ClockSyncConfig, DeviceClockSync
+import numpy as np
+import pytest
 
 FPS = 30.0
 OFFSET = 1.7e9 - 12.5  # host epoch seconds minus a device clock that started 12.5 s ago
@@ -24,7 +24,7 @@ def test_recovers_offset_within_the_minimum_latency():
     assert (error >= 0).all()  # latency is never negative, so neither is the error
     # After the first window, every frame is late by the smallest latency in its window at
     # most: well under the per-frame latency and its jitter.
-    settled = error[int(2 * FPS):]
+    settled = error[int(2 * FPS) :]
     assert settled.max() <= latency.max() and settled.max() < 0.006
     assert settled.max() - settled.min() < 0.002  # frame spacing keeps the camera's precision
     assert abs(sync.offset_s - OFFSET) <= latency.min() + 1e-3
@@ -62,8 +62,8 @@ def test_device_reset_reanchors_within_a_few_frames():
     # their latency, not wrong by the device's uptime); afterwards they are precise again.
     np.testing.assert_array_equal(stamps[:2], r2[:2])
     assert (stamps <= r2).all() and (stamps - c2 >= 0).all()
-    assert (stamps - c2)[config.confirm_frames:].max() < 0.05
-    assert (stamps - c2)[int(2 * FPS):].max() < 0.006
+    assert (stamps - c2)[config.confirm_frames :].max() < 0.05
+    assert (stamps - c2)[int(2 * FPS) :].max() < 0.006
 
 
 def test_one_delayed_frame_does_not_move_the_estimate():
@@ -88,5 +88,5 @@ def test_device_clock_jumping_forward_is_adopted_at_once():
 
 
 def test_invalid_settings_refused():
-    with pytest.raises(ValueError, match="invalid clock sync settings"):
+    with pytest.raises(ValueError, match='invalid clock sync settings'):
         DeviceClockSync(ClockSyncConfig(window_s=0))

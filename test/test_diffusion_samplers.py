@@ -1,12 +1,17 @@
 """DDPM / DDIM samplers (the Diffusion Policy baselines of the benchmark)."""
+
 import math
 
+from imle_policy_ros.learning.diffusion_samplers import (
+    ddim_sample,
+    ddim_timesteps,
+    ddpm_sample,
+    NoiseSchedule,
+    squared_cosine_betas,
+)
+from imle_policy_ros.learning.generator import ConditionalUnet1D
 import pytest
 import torch
-
-from imle_policy_ros.learning.diffusion_samplers import (NoiseSchedule, ddim_sample, ddim_timesteps,
-                                                         ddpm_sample, squared_cosine_betas)
-from imle_policy_ros.learning.generator import ConditionalUnet1D
 
 
 def _alpha_bar(s):
@@ -35,21 +40,23 @@ def test_ddim_timesteps_leading_spacing():
 
 def _oracle(x0, schedule, calls):
     """The perfect noise predictor for a known x0: eps = (x_t - sqrt(a_t) x0) / sqrt(1 - a_t)."""
+
     def eps(x, t):
         calls.append(t)
         a = schedule.alpha_bar(t)
         return (x - math.sqrt(a) * x0) / math.sqrt(1 - a)
+
     return eps
 
 
-@pytest.mark.parametrize("sampler", ["ddpm", "ddim"])
+@pytest.mark.parametrize('sampler', ['ddpm', 'ddim'])
 def test_perfect_noise_predictor_recovers_x0(sampler):
     schedule = NoiseSchedule()
     g = torch.Generator().manual_seed(0)
     x0 = torch.rand(4, 16, 3, generator=g) * 1.8 - 0.9  # inside the clip range
     noise = torch.randn(4, 16, 3, generator=g)
     calls = []
-    if sampler == "ddpm":
+    if sampler == 'ddpm':
         out = ddpm_sample(_oracle(x0, schedule, calls), noise, schedule, generator=g)
         assert calls == list(range(99, -1, -1))
     else:
@@ -59,12 +66,12 @@ def test_perfect_noise_predictor_recovers_x0(sampler):
     torch.testing.assert_close(out, x0, atol=1e-4, rtol=0)
 
 
-@pytest.mark.parametrize("sampler", ["ddpm", "ddim"])
+@pytest.mark.parametrize('sampler', ['ddpm', 'ddim'])
 def test_x0_estimate_is_clipped_to_the_action_range(sampler):
     schedule = NoiseSchedule()
     x0 = torch.full((2, 8, 2), 1.7)  # outside [-1, 1]: Diffusion Policy clips the estimate
     noise = torch.randn(2, 8, 2, generator=torch.Generator().manual_seed(1))
-    run = ddpm_sample if sampler == "ddpm" else ddim_sample
+    run = ddpm_sample if sampler == 'ddpm' else ddim_sample
     out = run(_oracle(x0, schedule, []), noise, schedule=schedule)
     torch.testing.assert_close(out, torch.ones_like(out), atol=1e-4, rtol=0)
     unclipped = run(_oracle(x0, schedule, []), noise, schedule=schedule, clip=False)
@@ -72,8 +79,10 @@ def test_x0_estimate_is_clipped_to_the_action_range(sampler):
 
 
 def test_one_ddpm_step_matches_the_posterior_mean_formula():
-    """Check the coefficients independently: with t = 1 the step must land on the mean of
-    q(x_0' | x_1, x0) plus sqrt(fixed_small variance) * z, for the z the generator draws."""
+    """
+    Check the coefficients independently: with t = 1 the step must land on the mean of
+    q(x_0' | x_1, x0) plus sqrt(fixed_small variance) * z, for the z the generator draws.
+    """
     schedule = NoiseSchedule(2)  # two steps: t = 1 (with noise), t = 0
     x0 = torch.tensor([[[0.3]]])
     x_t = torch.tensor([[[0.8]]])
@@ -102,6 +111,7 @@ def test_ddim_is_deterministic_and_ddpm_is_not():
 
     def eps(x, t):
         return unet(cond, x, t)
+
     a, b = ddim_sample(eps, noise), ddim_sample(eps, noise)
     assert a.shape == (5, 16, 3)
     assert torch.equal(a, b)

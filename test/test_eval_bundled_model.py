@@ -1,30 +1,46 @@
-"""The bundled default model solves the simulator task closed-loop, through the ONNX bundle
-and the same PolicyController the ROS node uses."""
+"""
+The bundled default model solves the simulator task closed-loop, through the ONNX bundle
+and the same PolicyController the ROS node uses.
+"""
+
 import json
 from pathlib import Path
 
 import cv2
-import pytest
-
 from imle_policy_ros.cli import main as cli
 
-MODEL = Path(__file__).resolve().parents[1] / "models" / "reach_default"
+MODEL = Path(__file__).resolve().parents[1] / 'models' / 'reach_default'
 
 
 def test_bundled_model_reaches_the_target_in_closed_loop(tmp_path, capsys):
-    plot = tmp_path / "paths.png"
-    assert cli(["eval", "--model", str(MODEL), "--episodes", "10", "--json", "--plot", str(plot),
-                "--latency-ms", "40"]) == 0
+    plot = tmp_path / 'paths.png'
+    assert (
+        cli(
+            [
+                'eval',
+                '--model',
+                str(MODEL),
+                '--episodes',
+                '10',
+                '--json',
+                '--plot',
+                str(plot),
+                '--latency-ms',
+                '40',
+            ]
+        )
+        == 0
+    )
     summary = json.loads(capsys.readouterr().out)
-    assert summary["success_rate"] >= 0.8, summary
-    assert summary["episodes"] == 10
-    assert set(summary["mode_share"]) == {"left", "right"}
+    assert summary['success_rate'] >= 0.8, summary
+    assert summary['episodes'] == 10
+    assert set(summary['mode_share']) == {'left', 'right'}
     # multimodal: from the first observation, most scenes offer both ways round the obstacle
-    assert summary["scenes_offering_both_sides"] >= 0.5, summary
+    assert summary['scenes_offering_both_sides'] >= 0.5, summary
     image = cv2.imread(str(plot))
     assert image is not None and image.shape[0] >= 256
 
 
 def test_eval_refuses_a_missing_model_with_a_clear_message(tmp_path, capsys):
-    assert cli(["eval", "--model", str(tmp_path / "nope"), "--episodes", "1"]) == 1
-    assert "cannot use the model" in capsys.readouterr().err
+    assert cli(['eval', '--model', str(tmp_path / 'nope'), '--episodes', '1']) == 1
+    assert 'cannot use the model' in capsys.readouterr().err

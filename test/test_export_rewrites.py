@@ -1,25 +1,34 @@
 """Export rewrites: same math as the trained generator, and the bundle's graph uses them."""
-import onnx
-import pytest
-import torch
-from torch import nn
 
 from imle_policy_ros.learning.export import check_parity, write_bundle
 from imle_policy_ros.learning.export_rewrites import BatchFoldedConv1d, ExpMish, rewrite_for_onnx
 from imle_policy_ros.learning.generator import ConditionalUnet1D
 from imle_policy_ros.runtime.policy_spec import GENERATOR_FILE
+import onnx
+import pytest
+import torch
+from torch import nn
 
 
 def test_exp_mish_matches_torch_mish_and_stays_finite_in_fp16():
     x = torch.linspace(-100, 100, 200_001)
     torch.testing.assert_close(ExpMish()(x), nn.functional.mish(x), atol=2e-6, rtol=0)
     half = ExpMish()(x.half())
-    assert torch.isfinite(half).all()  # e^x overflows to inf in fp16; the factor must become 1, not nan
+    assert torch.isfinite(
+        half
+    ).all()  # e^x overflows to inf in fp16; the factor must become 1, not nan
     torch.testing.assert_close(half[x > 20].float(), x[x > 20].half().float())
 
 
-@pytest.mark.parametrize("conv", [nn.Conv1d(6, 10, 5, padding=2), nn.Conv1d(6, 6, 3, stride=2, padding=1),
-                                  nn.ConvTranspose1d(6, 6, 4, stride=2, padding=1), nn.Conv1d(6, 4, 1)])
+@pytest.mark.parametrize(
+    'conv',
+    [
+        nn.Conv1d(6, 10, 5, padding=2),
+        nn.Conv1d(6, 6, 3, stride=2, padding=1),
+        nn.ConvTranspose1d(6, 6, 4, stride=2, padding=1),
+        nn.Conv1d(6, 4, 1),
+    ],
+)
 def test_batch_folded_conv_equals_the_conv(conv):
     x = torch.randn(7, 6, 8)
     with torch.no_grad():
@@ -41,16 +50,18 @@ def test_rewrite_shares_weights_and_keeps_outputs():
         torch.testing.assert_close(fast(cond, noise), unet(cond, noise), atol=1e-5, rtol=1e-5)
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings('ignore::DeprecationWarning')
 def test_bundle_generator_is_exported_with_the_rewrites(tmp_path):
-    from imle_policy_ros.benchmarks.models import CONFIGS, bench_spec, build_network
+    from imle_policy_ros.benchmarks.models import bench_spec, build_network, CONFIGS
 
-    net = build_network(CONFIGS["tiny"])
-    write_bundle(net, bench_spec(CONFIGS["tiny"], net), tmp_path)
+    net = build_network(CONFIGS['tiny'])
+    write_bundle(net, bench_spec(CONFIGS['tiny'], net), tmp_path)
     graph = onnx.load(str(tmp_path / GENERATOR_FILE)).graph
     ops = {n.op_type for n in graph.node}
-    assert "Softplus" not in ops and "Exp" in ops  # ExpMish
-    conv_weights = [i for n in graph.node if n.op_type in ("Conv", "ConvTranspose") for i in n.input[1:2]]
+    assert 'Softplus' not in ops and 'Exp' in ops  # ExpMish
+    conv_weights = [
+        i for n in graph.node if n.op_type in ('Conv', 'ConvTranspose') for i in n.input[1:2]
+    ]
     dims = {len(init.dims) for init in graph.initializer if init.name in conv_weights}
     assert dims == {4}  # every UNet conv runs as a 2-D conv over the folded batch
     report = check_parity(net, tmp_path)

@@ -1,14 +1,16 @@
-"""Swapping the policy while the controller runs (simulated time): the running chunk goes
+"""
+Swapping the policy while the controller runs (simulated time): the running chunk goes
 on, the new policy takes over at the next inference once it has seen a full observation
-window, and an incompatible one is refused without touching the running one."""
+window, and an incompatible one is refused without touching the running one.
+"""
+
 import dataclasses
 
-import numpy as np
-import pytest
-
-from controller_harness import DT, JOINTS, Rig, ScriptedPolicy, make_spec, ramp
+from controller_harness import DT, make_spec, ramp, Rig, ScriptedPolicy
 from imle_policy_ros.control.model_switch import ModelSwitchRefused
 from imle_policy_ros.control.policy_controller import ControllerConfig
+import numpy as np
+import pytest
 
 SPEC = make_spec()
 
@@ -24,11 +26,11 @@ def test_staged_policy_takes_over_between_chunks_without_a_hold():
     rig.controller.enable(True)
     rig.run(1.0)
     calls_before = len(old.calls)
-    rig.controller.stage_policy(new, label="new")
+    rig.controller.stage_policy(new, label='new')
     assert rig.controller.switch_pending
     cmds = rig.run(2.0)
     assert not rig.controller.switch_pending
-    assert rig.controller.policy is new and rig.controller.policy_label == "new"
+    assert rig.controller.policy is new and rig.controller.policy_label == 'new'
     assert rig.controller.stats.model_switches == 1
     assert len(new.calls) >= 2 and len(old.calls) <= calls_before + 1
     assert not any(c.holding for c in cmds)  # control went on through the switch
@@ -51,17 +53,22 @@ def test_new_policy_waits_for_a_full_observation_window():
     assert not rig.controller.switch_pending and new.calls
 
 
-@pytest.mark.parametrize("change, reason", [
-    (dict(action_names=("b", "a")), "actions"),
-    (dict(action_kind="ee_pose"), "action kind"),
-    (dict(joint_names=("a", "c")), "state joints"),
-])
+@pytest.mark.parametrize(
+    'change, reason',
+    [
+        (dict(action_names=('b', 'a')), 'actions'),
+        (dict(action_kind='ee_pose'), 'action kind'),
+        (dict(joint_names=('a', 'c')), 'state joints'),
+    ],
+)
 def test_incompatible_policy_is_refused_and_the_running_one_stays(change, reason):
     running = constant_velocity_policy([0.1, 0.0])
     rig = Rig(running)
     rig.controller.enable(True)
     rig.run(0.5)
-    other = ScriptedPolicy(dataclasses.replace(SPEC, **change), lambda j, i: ramp(j[-1], [0, 0], SPEC)[None])
+    other = ScriptedPolicy(
+        dataclasses.replace(SPEC, **change), lambda j, i: ramp(j[-1], [0, 0], SPEC)[None]
+    )
     with pytest.raises(ModelSwitchRefused, match=reason):
         rig.controller.stage_policy(other)
     assert not rig.controller.switch_pending
@@ -71,8 +78,8 @@ def test_incompatible_policy_is_refused_and_the_running_one_stays(change, reason
 
 def test_other_cameras_are_refused():
     rig = Rig(constant_velocity_policy([0.1, 0.0]))
-    two_cameras = make_spec(cameras=("top", "wrist"))
-    with pytest.raises(ModelSwitchRefused, match="cameras"):
+    two_cameras = make_spec(cameras=('top', 'wrist'))
+    with pytest.raises(ModelSwitchRefused, match='cameras'):
         rig.controller.stage_policy(ScriptedPolicy(two_cameras, lambda j, i: None))
 
 
@@ -87,14 +94,17 @@ def test_shadow_mode_off_stops_inference_while_disabled():
 
 
 def test_state_in_another_joint_order_than_the_actions_holds_and_resumes_at_the_right_joints():
-    """policy.json may list the state joints in another order (or more of them) than the
-    actions: a hold must repeat each joint's own measured position."""
-    spec = dataclasses.replace(SPEC, joint_names=("b", "extra", "a"))
+    """
+    policy.json may list the state joints in another order (or more of them) than the
+    actions: a hold must repeat each joint's own measured position.
+    """
+    spec = dataclasses.replace(SPEC, joint_names=('b', 'extra', 'a'))
     policy = ScriptedPolicy(spec, lambda joints, i: ramp([0.3, -0.2], [0.0, 0.0], spec)[None])
     rig = Rig(policy, start=(0.3, -0.2))  # the rig reports joints (a, b) = (0.3, -0.2)
 
     def joint_state(now):
-        rig.controller.on_joint_state(now, ("a", "b", "extra"), [0.3, -0.2, 9.0])
+        rig.controller.on_joint_state(now, ('a', 'b', 'extra'), [0.3, -0.2, 9.0])
+
     rig.joints_on = False
     for _ in range(20):
         joint_state(rig.clock.now())
@@ -117,5 +127,5 @@ def test_num_samples_set_during_a_pending_switch_reaches_the_new_policy():
     assert old.num_samples == 8 and new.num_samples == 8
     rig.run(1.5)
     assert rig.controller.policy is new and rig.controller.policy.num_samples == 8
-    with pytest.raises(ValueError, match="num_samples"):
+    with pytest.raises(ValueError, match='num_samples'):
         rig.controller.set_num_samples(0)

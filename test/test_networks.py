@@ -1,12 +1,12 @@
 """Encoder and generator: shapes, norm layers, input contract, ONNX parity, trainability."""
+
+from imle_policy_ros.learning.encoder import ResNet18Encoder
+from imle_policy_ros.learning.generator import ConditionalUnet1D
 import numpy as np
 import onnxruntime as ort
 import pytest
 import torch
 from torch import nn
-
-from imle_policy_ros.learning.encoder import ResNet18Encoder
-from imle_policy_ros.learning.generator import ConditionalUnet1D
 
 
 def _images(batch, height, width, seed=0):
@@ -21,8 +21,9 @@ def _count(module):
 # ---------------------------------------------------------------- encoder
 
 
-@pytest.mark.parametrize("width,hw", [(8, (32, 32)), (16, (48, 64)), (8, (96, 128)),
-                                      (64, (32, 32)), (8, (20, 13))])
+@pytest.mark.parametrize(
+    'width,hw', [(8, (32, 32)), (16, (48, 64)), (8, (96, 128)), (64, (32, 32)), (8, (20, 13))]
+)
 def test_encoder_output_shape(width, hw):
     encoder = ResNet18Encoder(width=width)
     assert encoder.feature_dim == 8 * width
@@ -51,8 +52,11 @@ def test_encoder_uses_groupnorm_with_16_channels_per_group():
 
 def test_no_batchnorm_anywhere():
     batchnorm = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
-    for net in (ResNet18Encoder(width=8), ConditionalUnet1D(3, 10, (16, 32)),
-                ConditionalUnet1D(3, 10, (16, 32), timestep_embed_dim=8)):
+    for net in (
+        ResNet18Encoder(width=8),
+        ConditionalUnet1D(3, 10, (16, 32)),
+        ConditionalUnet1D(3, 10, (16, 32), timestep_embed_dim=8),
+    ):
         assert not any(isinstance(m, batchnorm) for m in net.modules())
         assert any(isinstance(m, nn.GroupNorm) for m in net.modules())
 
@@ -63,21 +67,22 @@ def test_encoder_takes_uint8_or_float_0_255_and_is_batch_independent():
     with torch.no_grad():
         from_uint8 = encoder(images)
         from_float = encoder(images.float())
-        one_by_one = torch.cat([encoder(images[i:i + 1]) for i in range(4)])
+        one_by_one = torch.cat([encoder(images[i : i + 1]) for i in range(4)])
     torch.testing.assert_close(from_uint8, from_float)
     torch.testing.assert_close(from_uint8, one_by_one, atol=1e-5, rtol=1e-5)
 
 
 def test_encoder_refuses_channels_first():
-    with pytest.raises(ValueError, match=r"\[B, H, W, 3\]"):
+    with pytest.raises(ValueError, match=r'\[B, H, W, 3\]'):
         ResNet18Encoder(width=8)(torch.zeros(1, 3, 32, 32, dtype=torch.uint8))
 
 
 # ---------------------------------------------------------------- generator
 
 
-@pytest.mark.parametrize("down_dims,horizon", [((16, 32), 8), ((16, 32, 64), 16),
-                                               ((8,), 5), ((16, 32, 64, 64), 24)])
+@pytest.mark.parametrize(
+    'down_dims,horizon', [((16, 32), 8), ((16, 32, 64), 16), ((8,), 5), ((16, 32, 64, 64), 24)]
+)
 def test_generator_output_shape(down_dims, horizon):
     net = ConditionalUnet1D(action_dim=7, condition_dim=20, down_dims=down_dims)
     with torch.no_grad():
@@ -104,15 +109,15 @@ def test_generator_output_depends_on_condition_and_noise():
 
 def test_generator_validates_inputs():
     net = ConditionalUnet1D(7, 20, (16, 32, 64))
-    with pytest.raises(ValueError, match="divisible by 4"):
+    with pytest.raises(ValueError, match='divisible by 4'):
         net(torch.zeros(1, 20), torch.zeros(1, 10, 7))
-    with pytest.raises(ValueError, match="noise"):
+    with pytest.raises(ValueError, match='noise'):
         net(torch.zeros(1, 20), torch.zeros(1, 16, 6))
-    with pytest.raises(ValueError, match="condition"):
+    with pytest.raises(ValueError, match='condition'):
         net(torch.zeros(1, 21), torch.zeros(1, 16, 7))
-    with pytest.raises(ValueError, match="timestep"):
+    with pytest.raises(ValueError, match='timestep'):
         net(torch.zeros(1, 20), torch.zeros(1, 16, 7), torch.zeros(1))
-    with pytest.raises(ValueError, match="n_groups"):
+    with pytest.raises(ValueError, match='n_groups'):
         ConditionalUnet1D(7, 20, (12, 32))
 
 
@@ -126,9 +131,9 @@ def test_generator_with_timestep_embedding():
         # A scalar step applies to the whole batch.
         torch.testing.assert_close(net(c, z, 3), net(c, z, torch.full((5,), 3)))
         assert not torch.allclose(net(c, z, 0), net(c, z, 50))
-    with pytest.raises(ValueError, match="pass timestep"):
+    with pytest.raises(ValueError, match='pass timestep'):
         net(c, z)
-    with pytest.raises(ValueError, match="even"):
+    with pytest.raises(ValueError, match='even'):
         ConditionalUnet1D(4, 10, (16, 32), timestep_embed_dim=7)
 
 
@@ -155,40 +160,47 @@ def test_generator_overfits_one_chunk():
 
 # The legacy exporter is deprecated (and GroupNorm's shape check warns under the tracer);
 # it is the one the bundle uses, so the warnings are expected here.
-quiet_export = pytest.mark.filterwarnings("ignore::DeprecationWarning",
-                                          "ignore::torch.jit.TracerWarning")
+quiet_export = pytest.mark.filterwarnings(
+    'ignore::DeprecationWarning', 'ignore::torch.jit.TracerWarning'
+)
 
 
 def _export(model, args, path, input_names):
     model.eval()
     torch.onnx.export(
-        model, args, str(path), dynamo=False, opset_version=17,
-        input_names=input_names, output_names=["out"],
-        dynamic_axes={name: {0: "batch"} for name in [*input_names, "out"]})
-    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        model,
+        args,
+        str(path),
+        dynamo=False,
+        opset_version=17,
+        input_names=input_names,
+        output_names=['out'],
+        dynamic_axes={name: {0: 'batch'} for name in [*input_names, 'out']},
+    )
+    return ort.InferenceSession(str(path), providers=['CPUExecutionProvider'])
 
 
 @quiet_export
 def test_encoder_onnx_parity(tmp_path):
     torch.manual_seed(0)
     encoder = ResNet18Encoder(width=8)
-    session = _export(encoder, (_images(1, 40, 56),), tmp_path / "encoder.onnx", ["image"])
-    assert session.get_inputs()[0].type == "tensor(uint8)"
+    session = _export(encoder, (_images(1, 40, 56),), tmp_path / 'encoder.onnx', ['image'])
+    assert session.get_inputs()[0].type == 'tensor(uint8)'
     for batch in (1, 7):
         images = _images(batch, 40, 56, seed=batch)
         with torch.no_grad():
             expected = encoder(images).numpy()
-        got = session.run(None, {"image": images.numpy()})[0]
+        got = session.run(None, {'image': images.numpy()})[0]
         assert got.shape == (batch, 64)
         np.testing.assert_allclose(got, expected, atol=1e-4, rtol=0)
 
 
 @quiet_export
-@pytest.mark.parametrize("timestep_embed_dim", [0, 16])
+@pytest.mark.parametrize('timestep_embed_dim', [0, 16])
 def test_generator_onnx_parity(tmp_path, timestep_embed_dim):
     torch.manual_seed(0)
     net = ConditionalUnet1D(7, 30, (16, 32, 64), timestep_embed_dim=timestep_embed_dim)
-    names = ["condition", "noise"] + (["timestep"] if timestep_embed_dim else [])
+    names = ['condition', 'noise'] + (['timestep'] if timestep_embed_dim else [])
 
     def inputs(batch):
         g = torch.Generator().manual_seed(batch)
@@ -197,7 +209,7 @@ def test_generator_onnx_parity(tmp_path, timestep_embed_dim):
             values.append(torch.randint(0, 100, (batch,), generator=g))
         return values
 
-    session = _export(net, tuple(inputs(1)), tmp_path / "generator.onnx", names)
+    session = _export(net, tuple(inputs(1)), tmp_path / 'generator.onnx', names)
     for batch in (1, 7):
         values = inputs(batch)
         with torch.no_grad():

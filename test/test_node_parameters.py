@@ -1,26 +1,33 @@
-"""The policy node's parameter table and checks, the command layout (joint order, limits),
-and the config files `run` reads. ROS-free except the sim_robot table check."""
+"""
+The policy node's parameter table and checks, the command layout (joint order, limits),
+and the config files `run` reads. ROS-free except the sim_robot table check.
+"""
+
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
 
+from controller_harness import make_spec
+from imle_policy_ros.ros.command_layout import CommandLayout, joint_limits
+from imle_policy_ros.ros.policy_parameters import (
+    BY_NAME,
+    check_value,
+    COMMAND_INTERFACES,
+    ParameterProblem,
+    PARAMETERS,
+    PolicyNodeConfig,
+)
+from imle_policy_ros.ros.run import NODE_FACTORIES, nodes_in_config
+from imle_policy_ros.runtime.normalization import MinMaxStats
+from imle_policy_ros.runtime.policy_spec import PolicySpec
 import numpy as np
 import pytest
 import yaml
 
-from imle_policy_ros.ros.command_layout import CommandLayout, joint_limits
-from imle_policy_ros.ros.policy_parameters import (
-    BY_NAME, COMMAND_INTERFACES, PARAMETERS, ParameterProblem, PolicyNodeConfig, check_value)
-from imle_policy_ros.ros.run import NODE_FACTORIES, nodes_in_config
-from imle_policy_ros.runtime.normalization import MinMaxStats
-from imle_policy_ros.runtime.policy_spec import PolicySpec
-
-from controller_harness import make_spec
-
 REPO = Path(__file__).resolve().parents[1]
-SIM_YAML = REPO / "config" / "sim.yaml"
-REQUIRED = {"model_path": "models/reach_default", "velocity_limits": [1.0]}
+SIM_YAML = REPO / 'config' / 'sim.yaml'
+REQUIRED = {'model_path': 'models/reach_default', 'velocity_limits': [1.0]}
 
 
 def config(**values) -> PolicyNodeConfig:
@@ -50,8 +57,13 @@ def test_every_range_has_both_ends_and_contains_the_default():
 
 def test_live_parameters_are_exactly_the_runtime_settable_ones():
     assert {p.name for p in PARAMETERS if p.live} == {
-        "model_path", "num_samples", "temporal_consistency", "consistency_reset_every",
-        "stale_observation_timeout", "shadow_mode"}
+        'model_path',
+        'num_samples',
+        'temporal_consistency',
+        'consistency_reset_every',
+        'stale_observation_timeout',
+        'shadow_mode',
+    }
 
 
 # ---- from_values -------------------------------------------------------------------------
@@ -60,116 +72,136 @@ def test_defaults_fill_missing_values():
     for p in PARAMETERS:
         if p.name in REQUIRED:
             continue
-        expected = () if p.is_empty_list else (tuple(p.default) if isinstance(p.default, list) else p.default)
+        expected = (
+            ()
+            if p.is_empty_list
+            else (tuple(p.default) if isinstance(p.default, list) else p.default)
+        )
         assert getattr(cfg, p.name) == expected, p.name
-    assert cfg.model_path == "models/reach_default"
+    assert cfg.model_path == 'models/reach_default'
     assert cfg.velocity_limits == (1.0,)
     assert cfg.joint_names == () and cfg.position_lower_limits == ()
 
 
 def test_given_values_override_defaults_and_lists_become_tuples():
-    cfg = config(num_samples=8, providers=["cuda", "cpu"], joint_names=["b", "a"], shadow_mode=False)
+    cfg = config(
+        num_samples=8, providers=['cuda', 'cpu'], joint_names=['b', 'a'], shadow_mode=False
+    )
     assert cfg.num_samples == 8
-    assert cfg.providers == ("cuda", "cpu")
-    assert cfg.joint_names == ("b", "a")
+    assert cfg.providers == ('cuda', 'cpu')
+    assert cfg.joint_names == ('b', 'a')
     assert cfg.shadow_mode is False
 
 
 def test_every_problem_is_listed_in_one_exception():
     with pytest.raises(ParameterProblem) as info:
-        PolicyNodeConfig.from_values({"command_interface": "bogus", "num_samples": 0, "providers": []})
+        PolicyNodeConfig.from_values(
+            {'command_interface': 'bogus', 'num_samples': 0, 'providers': []}
+        )
     message = str(info.value)
-    for expected in ("model_path", "command_interface", "num_samples", "providers", "velocity_limits"):
+    for expected in (
+        'model_path',
+        'command_interface',
+        'num_samples',
+        'providers',
+        'velocity_limits',
+    ):
         assert expected in message, expected
-    assert message.count(";") >= 4
+    assert message.count(';') >= 4
 
 
 def test_empty_model_path_refused():
-    assert "model_path is empty" in problem_of(model_path="  ")
+    assert 'model_path is empty' in problem_of(model_path='  ')
 
 
 def test_unknown_command_interface_refused():
-    message = problem_of(command_interface="effort")
-    assert "'effort'" in message and "joint_trajectory" in message
+    message = problem_of(command_interface='effort')
+    assert "'effort'" in message and 'joint_trajectory' in message
 
 
-@pytest.mark.parametrize("interface", ["pose", "twist"])
+@pytest.mark.parametrize('interface', ['pose', 'twist'])
 def test_cartesian_interfaces_refused_with_the_reason(interface):
     assert interface in COMMAND_INTERFACES
     message = problem_of(command_interface=interface)
-    assert "ee_pose" in message and interface in message
+    assert 'ee_pose' in message and interface in message
 
 
-@pytest.mark.parametrize("interface", ["joint_trajectory", "forward_position"])
+@pytest.mark.parametrize('interface', ['joint_trajectory', 'forward_position'])
 def test_joint_interfaces_accepted(interface):
     assert config(command_interface=interface).command_interface == interface
 
 
 def test_velocity_limits_required():
-    with pytest.raises(ParameterProblem, match="velocity_limits is required"):
-        PolicyNodeConfig.from_values({"model_path": "m"})
-    assert "velocity_limits is required" in problem_of(velocity_limits=[])
+    with pytest.raises(ParameterProblem, match='velocity_limits is required'):
+        PolicyNodeConfig.from_values({'model_path': 'm'})
+    assert 'velocity_limits is required' in problem_of(velocity_limits=[])
 
 
-@pytest.mark.parametrize("bad", [[1.0, -0.5], [0.0], [float("inf")], [float("nan")]])
+@pytest.mark.parametrize('bad', [[1.0, -0.5], [0.0], [float('inf')], [float('nan')]])
 def test_velocity_limits_must_be_positive_and_finite(bad):
-    assert "positive and finite" in problem_of(velocity_limits=bad)
+    assert 'positive and finite' in problem_of(velocity_limits=bad)
 
 
-@pytest.mark.parametrize("value", [0, 1025])
+@pytest.mark.parametrize('value', [0, 1025])
 def test_num_samples_out_of_range_refused(value):
     message = problem_of(num_samples=value)
-    assert f"num_samples={value}" in message and "[1, 1024]" in message
+    assert f'num_samples={value}' in message and '[1, 1024]' in message
 
 
-@pytest.mark.parametrize("value", [1, 1024])
+@pytest.mark.parametrize('value', [1, 1024])
 def test_num_samples_range_ends_accepted(value):
     assert config(num_samples=value).num_samples == value
 
 
 def test_check_value_on_single_values():
-    assert check_value("stale_observation_timeout", 0.5) is None
-    assert "stale_observation_timeout" in check_value("stale_observation_timeout", 0.001)
-    assert check_value("consistency_reset_every", 0) is None
-    assert check_value("image_topics", ("/a", " ")) is not None
-    assert check_value("image_topics", ()) is not None
-    assert check_value("command_topic", "") is not None
-    assert check_value("joint_state_topic", "/joint_states") is None
+    assert check_value('stale_observation_timeout', 0.5) is None
+    assert 'stale_observation_timeout' in check_value('stale_observation_timeout', 0.001)
+    assert check_value('consistency_reset_every', 0) is None
+    assert check_value('image_topics', ('/a', ' ')) is not None
+    assert check_value('image_topics', ()) is not None
+    assert check_value('command_topic', '') is not None
+    assert check_value('joint_state_topic', '/joint_states') is None
 
 
 # ---- command layout --------------------------------------------------------------------------
 def test_layout_defaults_to_the_bundle_action_order():
     layout = CommandLayout.create((), make_spec())
-    assert layout.joint_names == ("a", "b")
+    assert layout.joint_names == ('a', 'b')
     np.testing.assert_array_equal(layout.to_command_order(np.array([1.0, 2.0])), [1.0, 2.0])
 
 
 def test_layout_permutes_actions_into_the_controller_order():
     spec = make_spec()
-    layout = CommandLayout.create(("b", "a"), spec)
-    assert layout.joint_names == ("b", "a")
+    layout = CommandLayout.create(('b', 'a'), spec)
+    assert layout.joint_names == ('b', 'a')
     np.testing.assert_array_equal(layout.to_command_order(np.array([1.0, 2.0])), [2.0, 1.0])
     chunk = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])  # [T, A] in action order
     np.testing.assert_array_equal(layout.to_command_order(chunk), chunk[:, ::-1])
 
 
 def test_layout_three_joints_permutation():
-    spec = dataclasses.replace(make_spec(), action_names=("x", "y", "z"), joint_names=("x", "y", "z"))
-    layout = CommandLayout.create(("z", "x", "y"), spec)
+    spec = dataclasses.replace(
+        make_spec(), action_names=('x', 'y', 'z'), joint_names=('x', 'y', 'z')
+    )
+    layout = CommandLayout.create(('z', 'x', 'y'), spec)
     command = layout.to_command_order(np.array([10.0, 20.0, 30.0]))
     np.testing.assert_array_equal(command, [30.0, 10.0, 20.0])
 
 
-@pytest.mark.parametrize("names", [("a", "c"), ("a",), ("a", "b", "c"), ("a", "a")])
+@pytest.mark.parametrize('names', [('a', 'c'), ('a',), ('a', 'b', 'c'), ('a', 'a')])
 def test_layout_refuses_joint_names_that_are_not_the_bundle_actions(names):
-    with pytest.raises(ParameterProblem, match="joint_names"):
+    with pytest.raises(ParameterProblem, match='joint_names'):
         CommandLayout.create(names, make_spec())
 
 
 def test_limits_given_in_controller_order_end_up_in_action_order():
     spec = make_spec()
-    cfg = config(joint_names=["b", "a"], position_lower_limits=[-1.0, -3.0],
-                 position_upper_limits=[1.0, 3.0], velocity_limits=[0.5, 2.0])
+    cfg = config(
+        joint_names=['b', 'a'],
+        position_lower_limits=[-1.0, -3.0],
+        position_upper_limits=[1.0, 3.0],
+        velocity_limits=[0.5, 2.0],
+    )
     limits = joint_limits(cfg, CommandLayout.create(cfg.joint_names, spec), spec)
     # action order is (a, b): a got the second value of each list
     np.testing.assert_array_equal(limits.lower, [-3.0, -1.0])
@@ -188,110 +220,122 @@ def test_position_limits_default_to_the_action_range_widened_by_the_margin():
     stats = MinMaxStats(np.array([-1.0, 0.5], np.float32), np.array([0.25, 2.0], np.float32))
     spec = dataclasses.replace(make_spec(), action_stats=stats)  # state_stats stay +-2: not used
     cfg = config(position_limit_margin=0.2)
-    limits = joint_limits(cfg, CommandLayout.create(("b", "a"), spec), spec)
+    limits = joint_limits(cfg, CommandLayout.create(('b', 'a'), spec), spec)
     np.testing.assert_allclose(limits.lower, [-1.2, 0.3])
     np.testing.assert_allclose(limits.upper, [0.45, 2.2])
 
 
-@pytest.mark.parametrize("given", [{"position_lower_limits": [-1.0, -1.0]},
-                                   {"position_upper_limits": [1.0, 1.0]}])
+@pytest.mark.parametrize(
+    'given', [{'position_lower_limits': [-1.0, -1.0]}, {'position_upper_limits': [1.0, 1.0]}]
+)
 def test_only_one_of_lower_and_upper_refused(given):
     spec = make_spec()
     cfg = config(**given)
-    with pytest.raises(ParameterProblem, match="both position_lower_limits and position_upper_limits"):
+    with pytest.raises(
+        ParameterProblem, match='both position_lower_limits and position_upper_limits'
+    ):
         joint_limits(cfg, CommandLayout.create((), spec), spec)
 
 
 def test_wrong_number_of_limit_values_refused():
     spec = make_spec()
     layout = CommandLayout.create((), spec)
-    with pytest.raises(ParameterProblem, match="velocity_limits has 3 values"):
+    with pytest.raises(ParameterProblem, match='velocity_limits has 3 values'):
         joint_limits(config(velocity_limits=[1.0, 1.0, 1.0]), layout, spec)
-    with pytest.raises(ParameterProblem, match="position_upper_limits has 3 values"):
-        joint_limits(config(position_lower_limits=[-1.0, -1.0], position_upper_limits=[1.0, 1.0, 1.0]),
-                     layout, spec)
+    with pytest.raises(ParameterProblem, match='position_upper_limits has 3 values'):
+        joint_limits(
+            config(position_lower_limits=[-1.0, -1.0], position_upper_limits=[1.0, 1.0, 1.0]),
+            layout,
+            spec,
+        )
 
 
 def test_lower_not_below_upper_refused_as_a_parameter_problem():
     spec = make_spec()
     cfg = config(position_lower_limits=[0.0, 1.0], position_upper_limits=[1.0, 1.0])
-    with pytest.raises(ParameterProblem, match="lower limit must be below"):
+    with pytest.raises(ParameterProblem, match='lower limit must be below'):
         joint_limits(cfg, CommandLayout.create((), spec), spec)
 
 
 # ---- config files (what `run` and the launch file read) -------------------------------------
 def sim_section(node: str) -> dict:
-    return yaml.safe_load(SIM_YAML.read_text())[node]["ros__parameters"]
+    return yaml.safe_load(SIM_YAML.read_text())[node]['ros__parameters']
 
 
 def test_sim_config_names_the_policy_and_the_simulator():
-    assert nodes_in_config(SIM_YAML) == ["imle_policy", "sim_robot"]
+    assert nodes_in_config(SIM_YAML) == ['imle_policy', 'sim_robot']
 
 
 def test_node_names_with_a_leading_slash_and_wildcard_section(tmp_path):
-    path = tmp_path / "c.yaml"
-    path.write_text("/**:\n  ros__parameters: {use_sim_time: false}\n"
-                    "/imle_policy:\n  ros__parameters: {num_samples: 4}\n")
-    assert nodes_in_config(path) == ["imle_policy"]
+    path = tmp_path / 'c.yaml'
+    path.write_text(
+        '/**:\n  ros__parameters: {use_sim_time: false}\n'
+        '/imle_policy:\n  ros__parameters: {num_samples: 4}\n'
+    )
+    assert nodes_in_config(path) == ['imle_policy']
 
 
 def test_unknown_node_names_refused_naming_them(tmp_path):
-    path = tmp_path / "c.yaml"
-    path.write_text("imle_policy:\n  ros__parameters: {}\nmy_arm:\n  ros__parameters: {}\n"
-                    "camera2:\n  ros__parameters: {}\n")
+    path = tmp_path / 'c.yaml'
+    path.write_text(
+        'imle_policy:\n  ros__parameters: {}\nmy_arm:\n  ros__parameters: {}\n'
+        'camera2:\n  ros__parameters: {}\n'
+    )
     with pytest.raises(ValueError) as info:
         nodes_in_config(path)
-    listed = str(info.value).split("unknown node(s) ")[1].split(";")[0]
+    listed = str(info.value).split('unknown node(s) ')[1].split(';')[0]
     assert listed == "['my_arm', 'camera2']"
 
 
-@pytest.mark.parametrize("text", ["", "# only a comment\n", "/**:\n  ros__parameters: {}\n"])
+@pytest.mark.parametrize('text', ['', '# only a comment\n', '/**:\n  ros__parameters: {}\n'])
 def test_config_without_nodes_refused(tmp_path, text):
-    path = tmp_path / "c.yaml"
+    path = tmp_path / 'c.yaml'
     path.write_text(text)
-    with pytest.raises(ValueError, match="names no node"):
+    with pytest.raises(ValueError, match='names no node'):
         nodes_in_config(path)
 
 
 def test_config_that_is_not_a_mapping_refused(tmp_path):
-    path = tmp_path / "c.yaml"
-    path.write_text("- imle_policy\n- sim_robot\n")
-    with pytest.raises(ValueError, match="top-level keys"):
+    path = tmp_path / 'c.yaml'
+    path.write_text('- imle_policy\n- sim_robot\n')
+    with pytest.raises(ValueError, match='top-level keys'):
         nodes_in_config(path)
 
 
 def test_sim_config_policy_keys_are_all_parameters():
-    unknown = set(sim_section("imle_policy")) - set(BY_NAME)
-    assert not unknown, f"config/sim.yaml sets {unknown}, which the policy node does not declare"
+    unknown = set(sim_section('imle_policy')) - set(BY_NAME)
+    assert not unknown, f'config/sim.yaml sets {unknown}, which the policy node does not declare'
 
 
 def test_sim_config_policy_section_is_a_valid_config():
-    cfg = PolicyNodeConfig.from_values(sim_section("imle_policy"))
-    assert cfg.model_path == "models/reach_default"
-    assert cfg.joint_names == ("shoulder", "elbow")
+    cfg = PolicyNodeConfig.from_values(sim_section('imle_policy'))
+    assert cfg.model_path == 'models/reach_default'
+    assert cfg.joint_names == ('shoulder', 'elbow')
 
 
 def test_sim_config_fits_the_bundled_model():
-    section = sim_section("imle_policy")
+    section = sim_section('imle_policy')
     cfg = PolicyNodeConfig.from_values(section)
-    spec = PolicySpec.read(REPO / section["model_path"])
+    spec = PolicySpec.read(REPO / section['model_path'])
     layout = CommandLayout.create(cfg.joint_names, spec)
     limits = joint_limits(cfg, layout, spec)
     assert limits.velocity.shape == (spec.action_dim,)
     # the demonstrations stayed within the arm's limits
-    assert limits.contains(np.asarray(spec.action_stats.min)) and limits.contains(np.asarray(spec.action_stats.max))
+    assert limits.contains(np.asarray(spec.action_stats.min)) and limits.contains(
+        np.asarray(spec.action_stats.max)
+    )
 
 
 def test_sim_config_sim_robot_keys_are_all_parameters():
-    pytest.importorskip("rclpy")
+    pytest.importorskip('rclpy')
     from imle_policy_ros.ros.sim_robot_node import PARAMETERS as SIM_PARAMETERS
 
-    unknown = set(sim_section("sim_robot")) - set(SIM_PARAMETERS)
-    assert not unknown, f"config/sim.yaml sets {unknown}, which sim_robot does not declare"
+    unknown = set(sim_section('sim_robot')) - set(SIM_PARAMETERS)
+    assert not unknown, f'config/sim.yaml sets {unknown}, which sim_robot does not declare'
 
 
 def test_every_node_factory_names_an_existing_module():
     for module, cls in NODE_FACTORIES.values():
-        path = REPO / (module.replace(".", "/") + ".py")
+        path = REPO / (module.replace('.', '/') + '.py')
         assert path.is_file(), module
-        assert f"class {cls}(" in path.read_text(), (module, cls)
+        assert f'class {cls}(' in path.read_text(), (module, cls)

@@ -1,14 +1,16 @@
-"""PeriodicLoop: a few real-thread checks with loose bounds, and the deadline arithmetic
-exactly, on a fake clock (the loop body run in the test's own thread)."""
+"""
+PeriodicLoop: a few real-thread checks with loose bounds, and the deadline arithmetic
+exactly, on a fake clock (the loop body run in the test's own thread).
+"""
+
 from __future__ import annotations
 
 import threading
 import time
 
-import pytest
-
 from imle_policy_ros.control import periodic_loop
 from imle_policy_ros.control.periodic_loop import PeriodicLoop
+import pytest
 
 
 def wait_until(condition, timeout=5.0) -> bool:
@@ -20,16 +22,16 @@ def wait_until(condition, timeout=5.0) -> bool:
     return True
 
 
-@pytest.mark.parametrize("period", [0.0, -0.01, float("nan")])
+@pytest.mark.parametrize('period', [0.0, -0.01, float('nan')])
 def test_invalid_period_refused(period):
-    with pytest.raises(ValueError, match="period"):
+    with pytest.raises(ValueError, match='period'):
         PeriodicLoop(period, lambda: None)
 
 
 # ---- in a real thread ------------------------------------------------------------------
 def test_calls_back_at_roughly_the_period():
     calls = []
-    loop = PeriodicLoop(0.01, lambda: calls.append(time.monotonic()), name="test-rate").start()
+    loop = PeriodicLoop(0.01, lambda: calls.append(time.monotonic()), name='test-rate').start()
     try:
         time.sleep(0.3)
     finally:
@@ -70,7 +72,7 @@ def test_exception_goes_to_on_error_and_the_loop_goes_on():
     def callback():
         calls.append(1)
         if len(calls) <= 2:
-            raise RuntimeError(f"boom {len(calls)}")
+            raise RuntimeError(f'boom {len(calls)}')
         if len(calls) >= 5:
             enough.set()
 
@@ -79,16 +81,16 @@ def test_exception_goes_to_on_error_and_the_loop_goes_on():
         assert enough.wait(5.0)
     finally:
         loop.stop()
-    assert [str(e) for e in errors] == ["boom 1", "boom 2"]
+    assert [str(e) for e in errors] == ['boom 1', 'boom 2']
     assert all(isinstance(e, RuntimeError) for e in errors)
 
 
 def test_exception_without_on_error_ends_the_loop(monkeypatch):
     seen = []
-    monkeypatch.setattr(threading, "excepthook", lambda args: seen.append(args.exc_value))
+    monkeypatch.setattr(threading, 'excepthook', lambda args: seen.append(args.exc_value))
 
     def callback():
-        raise KeyError("no handler")
+        raise KeyError('no handler')
 
     loop = PeriodicLoop(0.005, callback).start()
     assert wait_until(lambda: not loop.running)
@@ -148,7 +150,7 @@ class FakeStopEvent:
 def run_fake(monkeypatch, costs, period=0.01):
     """Runs the loop body for len(costs) calls; call i takes costs[i] s. Returns (call times, loop)."""
     clock = FakeClock()
-    monkeypatch.setattr(periodic_loop, "time", clock)
+    monkeypatch.setattr(periodic_loop, 'time', clock)
     calls = []
 
     def callback():

@@ -1,10 +1,10 @@
 """RateMeter with synthetic tick times (deterministic)."""
+
 from __future__ import annotations
 
+from imle_policy_ros.control.rate_meter import RateMeter
 import numpy as np
 import pytest
-
-from imle_policy_ros.control.rate_meter import RateMeter
 
 
 def ticked(times, period=0.01, window=500) -> RateMeter:

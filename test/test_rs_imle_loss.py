@@ -1,16 +1,18 @@
 """RS-IMLE loss: hand-computed cases, agreement with the reference rule, gradients."""
+
 import math
 
+from imle_policy_ros.learning.rs_imle_loss import rs_imle_loss, rs_imle_stats
 import pytest
 import torch
 
-from imle_policy_ros.learning.rs_imle_loss import rs_imle_loss, rs_imle_stats
-
 
 def _reference_rule(real, fake, epsilon):
-    """The reference's arithmetic, restated step by step (the oracle for the tests below):
+    """
+    The reference's arithmetic, restated step by step (the oracle for the tests below):
     rejected samples are pushed up by the batch-wide max distance, and an example counts
-    when its minimum stays strictly below that max."""
+    when its minimum stays strictly below that max.
+    """
     batch, m = fake.shape[:2]
     distances = torch.cdist(real.reshape(batch, 1, -1), fake.reshape(batch, m, -1)).squeeze(1)
     valid = (distances > epsilon).to(distances.dtype)
@@ -29,8 +31,7 @@ def _chunks(points):
 # Example 0: target (0, 0); samples at distances 0.5, 5, 2.
 # Example 1: target (1, 1); samples at distances 0, 3, 5.
 TARGET = torch.tensor([[[0.0, 0.0]], [[1.0, 1.0]]])
-SAMPLES = _chunks([[(0.0, 0.5), (3.0, 4.0), (0.0, 2.0)],
-                   [(1.0, 1.0), (1.0, 4.0), (4.0, 5.0)]])
+SAMPLES = _chunks([[(0.0, 0.5), (3.0, 4.0), (0.0, 2.0)], [(1.0, 1.0), (1.0, 4.0), (4.0, 5.0)]])
 
 
 def test_nearest_kept_sample_is_chosen():
@@ -93,9 +94,12 @@ def test_matches_reference_rule_on_random_batches():
         target = torch.randn(batch, horizon, dim, generator=generator, dtype=dtype)
         # Per-sample spreads over three orders of magnitude, so a quantile epsilon rejects
         # a mix: some examples lose a few samples, some lose all.
-        scale = torch.exp(torch.empty(batch, m, 1, 1, dtype=dtype).uniform_(-5, 1, generator=generator))
+        scale = torch.exp(
+            torch.empty(batch, m, 1, 1, dtype=dtype).uniform_(-5, 1, generator=generator)
+        )
         samples = target.unsqueeze(1) + scale * torch.randn(
-            batch, m, horizon, dim, generator=generator, dtype=dtype)
+            batch, m, horizon, dim, generator=generator, dtype=dtype
+        )
         distances = (samples - target.unsqueeze(1)).flatten(2).norm(dim=-1)
         q = float(torch.rand(1, generator=generator))
         epsilon = float(torch.quantile(distances.flatten().double(), q)) * 1.0001
@@ -123,26 +127,25 @@ def test_degenerate_case_where_reference_drops_a_valid_example():
     # the reference's "min < global max" test fails for it and drops it; it was not
     # rejected, so this loss keeps it.
     target = torch.zeros(2, 1, 2)
-    samples = _chunks([[(0.0, 3.0), (0.0, 0.1)],
-                       [(0.0, 10.0), (0.0, 0.2)]])
+    samples = _chunks([[(0.0, 3.0), (0.0, 0.1)], [(0.0, 10.0), (0.0, 0.2)]])
     assert _reference_rule(target, samples, 1.0).item() == pytest.approx(3.0)
     assert rs_imle_loss(target, samples, 1.0).item() == pytest.approx((3.0 + 10.0) / 2)
 
 
 def test_stats():
     stats = rs_imle_stats(TARGET, SAMPLES, epsilon=1.0)
-    assert stats["num_valid"] == 2 and stats["num_examples"] == 2
-    assert stats["rejected_fraction"] == pytest.approx(2 / 6)
-    assert stats["nearest_mean"] == pytest.approx(2.5)
-    assert stats["min_distance"] == pytest.approx(0.0)
-    assert stats["max_distance"] == pytest.approx(5.0)
-    assert stats["mean_distance"] == pytest.approx((0.5 + 5 + 2 + 0 + 3 + 5) / 6)
+    assert stats['num_valid'] == 2 and stats['num_examples'] == 2
+    assert stats['rejected_fraction'] == pytest.approx(2 / 6)
+    assert stats['nearest_mean'] == pytest.approx(2.5)
+    assert stats['min_distance'] == pytest.approx(0.0)
+    assert stats['max_distance'] == pytest.approx(5.0)
+    assert stats['mean_distance'] == pytest.approx((0.5 + 5 + 2 + 0 + 3 + 5) / 6)
     none_left = rs_imle_stats(TARGET, SAMPLES, epsilon=100.0)
-    assert none_left["num_valid"] == 0 and math.isnan(none_left["nearest_mean"])
+    assert none_left['num_valid'] == 0 and math.isnan(none_left['nearest_mean'])
 
 
 def test_shape_mismatch_is_refused():
-    with pytest.raises(ValueError, match="samples"):
+    with pytest.raises(ValueError, match='samples'):
         rs_imle_loss(torch.zeros(2, 4, 3), torch.zeros(2, 5, 4, 2))
-    with pytest.raises(ValueError, match="samples"):
+    with pytest.raises(ValueError, match='samples'):
         rs_imle_loss(torch.zeros(2, 4, 3), torch.zeros(3, 5, 4, 3))

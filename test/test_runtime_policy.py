@@ -1,21 +1,21 @@
 """OnnxPolicy: encoding, condition layout, one-call sampling, selection, unnormalization."""
+
 from __future__ import annotations
 
 import dataclasses
 
+from bundle_factory import ACTION_HORIZON, CAMERA, FEATURE_DIM, make_tiny_bundle, PRED_HORIZON
+from imle_policy_ros.runtime import CameraSpec, load_bundle, OnnxPolicy
+from imle_policy_ros.runtime.policy import NonFiniteOutputError
 import numpy as np
 import pytest
 
-from bundle_factory import ACTION_HORIZON, CAMERA, FEATURE_DIM, PRED_HORIZON, make_tiny_bundle
-from imle_policy_ros.runtime import CameraSpec, OnnxPolicy, load_bundle
-from imle_policy_ros.runtime.policy import NonFiniteOutputError
-
-CAMERAS = (CAMERA, CameraSpec("wrist", 16, 16))  # same model input size (16x16)
+CAMERAS = (CAMERA, CameraSpec('wrist', 16, 16))  # same model input size (16x16)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope='module')
 def bundle(tmp_path_factory):
-    return load_bundle(make_tiny_bundle(tmp_path_factory.mktemp("policy"), cameras=CAMERAS))
+    return load_bundle(make_tiny_bundle(tmp_path_factory.mktemp('policy'), cameras=CAMERAS))
 
 
 def observation(spec, seed=0):
@@ -43,15 +43,15 @@ def test_encode_and_encode_batch(bundle):
     frames = [rng.integers(0, 256, (40, 48, 3), dtype=np.uint8) for _ in CAMERAS]
     single = [policy.encode(i, f) for i, f in enumerate(frames)]
     assert single[0].shape == (FEATURE_DIM,) and single[0].dtype == np.float32
-    np.testing.assert_allclose(policy.encode("wrist", frames[1]), single[1])
+    np.testing.assert_allclose(policy.encode('wrist', frames[1]), single[1])
     batch = policy.encode_batch(frames)
     assert batch.shape == (2, FEATURE_DIM)
     np.testing.assert_allclose(batch, np.stack(single), rtol=1e-5, atol=1e-6)
-    with pytest.raises(ValueError, match="unknown camera"):
-        policy.encode("top", frames[0])
-    with pytest.raises(ValueError, match="2 cameras"):
+    with pytest.raises(ValueError, match='unknown camera'):
+        policy.encode('top', frames[0])
+    with pytest.raises(ValueError, match='2 cameras'):
         policy.encode_batch(frames[:1])
-    assert policy.encode_batch(frames[:1], cameras=["wrist"]).shape == (1, FEATURE_DIM)
+    assert policy.encode_batch(frames[:1], cameras=['wrist']).shape == (1, FEATURE_DIM)
 
 
 def test_condition_layout(bundle):
@@ -63,24 +63,24 @@ def test_condition_layout(bundle):
     state = spec.state_stats.normalize(joints)
     step = 2 * FEATURE_DIM + spec.state_dim
     for t in range(spec.obs_horizon):  # oldest step first
-        block = cond[t * step:(t + 1) * step]
+        block = cond[t * step : (t + 1) * step]
         np.testing.assert_array_equal(block[:FEATURE_DIM], features[t, 0])  # cameras in order
-        np.testing.assert_array_equal(block[FEATURE_DIM:2 * FEATURE_DIM], features[t, 1])
-        np.testing.assert_allclose(block[2 * FEATURE_DIM:], state[t])  # then normalized state
+        np.testing.assert_array_equal(block[FEATURE_DIM : 2 * FEATURE_DIM], features[t, 1])
+        np.testing.assert_allclose(block[2 * FEATURE_DIM :], state[t])  # then normalized state
     # normalization really happened: the stats map [min, max] to [-1, 1]
     lo = np.stack([spec.state_stats.min] * spec.obs_horizon)
-    assert np.allclose(policy.condition(features, lo)[2 * FEATURE_DIM:step], -1.0)
+    assert np.allclose(policy.condition(features, lo)[2 * FEATURE_DIM : step], -1.0)
 
 
 def test_condition_rejects_bad_shapes(bundle):
     policy = OnnxPolicy(bundle)
     features, joints = observation(bundle.spec)
-    with pytest.raises(ValueError, match="features must be"):
+    with pytest.raises(ValueError, match='features must be'):
         policy.condition(features[:, :1], joints)
-    with pytest.raises(ValueError, match="joint_positions must be"):
+    with pytest.raises(ValueError, match='joint_positions must be'):
         policy.condition(features, joints[:, :2])
     joints[0, 0] = np.nan
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(ValueError, match='NaN'):
         policy.condition(features, joints)
 
 
@@ -93,9 +93,9 @@ def test_sampling_is_one_call_with_n_different_noises(bundle):
     assert counting.calls == 1
     assert samples.shape == (32, PRED_HORIZON, bundle.spec.action_dim)
     feeds = counting.feeds[0]
-    assert feeds["noise"].shape == (32, PRED_HORIZON, bundle.spec.action_dim)
-    assert feeds["noise"].dtype == np.float32 and abs(float(feeds["noise"].std()) - 1.0) < 0.1
-    assert np.all(feeds["condition"] == cond)  # the same condition for every sample
+    assert feeds['noise'].shape == (32, PRED_HORIZON, bundle.spec.action_dim)
+    assert feeds['noise'].dtype == np.float32 and abs(float(feeds['noise'].std()) - 1.0) < 0.1
+    assert np.all(feeds['condition'] == cond)  # the same condition for every sample
     assert len({s.tobytes() for s in samples}) == 32  # different noise -> different chunks
     assert policy.sample(cond, num_samples=5).shape[0] == 5
 
@@ -108,13 +108,17 @@ def test_seed_makes_sampling_reproducible(bundle):
 
 
 def test_mse_bundle_uses_zero_noise(tmp_path):
-    bundle = load_bundle(make_tiny_bundle(tmp_path, objective="mse"))
+    bundle = load_bundle(make_tiny_bundle(tmp_path, objective='mse'))
     policy = OnnxPolicy(bundle, num_samples=4, seed=0)
     cond = policy.condition(*observation(bundle.spec))
     samples = policy.sample(cond)
-    (expected,) = bundle.generator.run(["actions"], {
-        "condition": np.tile(cond, (4, 1)),
-        "noise": np.zeros((4, PRED_HORIZON, bundle.spec.action_dim), np.float32)})
+    (expected,) = bundle.generator.run(
+        ['actions'],
+        {
+            'condition': np.tile(cond, (4, 1)),
+            'noise': np.zeros((4, PRED_HORIZON, bundle.spec.action_dim), np.float32),
+        },
+    )
     np.testing.assert_allclose(samples, expected)
     out = policy.act(*observation(bundle.spec))
     assert out.samples_normalized.shape[0] == 1 and out.index == 0  # deterministic: one suffices
@@ -126,11 +130,13 @@ def test_act_unnormalizes_the_chosen_chunk_and_follows_consistency(bundle):
     first = policy.act(*observation(spec, 0))
     assert first.index == 0 and not first.used_reference  # no previous chunk yet
     assert first.actions.shape == (PRED_HORIZON, spec.action_dim) and first.inference_ms > 0
-    np.testing.assert_allclose(first.actions, spec.action_stats.unnormalize(first.chosen_normalized))
+    np.testing.assert_allclose(
+        first.actions, spec.action_stats.unnormalize(first.chosen_normalized)
+    )
     second = policy.act(*observation(spec, 1))
     assert second.used_reference
     remainder = first.chosen_normalized[ACTION_HORIZON:]
-    segment = second.samples_normalized[:, :PRED_HORIZON - ACTION_HORIZON]
+    segment = second.samples_normalized[:, : PRED_HORIZON - ACTION_HORIZON]
     distances = np.linalg.norm((segment - remainder).reshape(16, -1), axis=1)
     assert second.index == int(np.argmin(distances))
     policy.reset()
@@ -157,12 +163,12 @@ def test_consistency_off_takes_a_single_sample(bundle):
 def test_non_finite_model_output_raises(bundle):
     class NanSession:
         def run(self, outputs, feeds):
-            n = feeds["noise"].shape[0]
+            n = feeds['noise'].shape[0]
             return [np.full((n, PRED_HORIZON, bundle.spec.action_dim), np.nan, np.float32)]
 
     policy = OnnxPolicy(bundle)
     policy.bundle = dataclasses.replace(bundle, generator=NanSession())
-    with pytest.raises(NonFiniteOutputError, match="non-finite") as info:
+    with pytest.raises(NonFiniteOutputError, match='non-finite') as info:
         policy.act(*observation(bundle.spec))
     assert isinstance(info.value, RuntimeError)
 

@@ -1,14 +1,27 @@
 """The built-in simulator: arm, task geometry, camera, expert, env and sim-demos."""
+
 from __future__ import annotations
 
+from imle_policy_ros.data import EpisodeStore
+from imle_policy_ros.sim import (
+    ArmGeometry,
+    count_side_switches,
+    ExpertPlan,
+    forward_kinematics,
+    inverse_kinematics,
+    PlanarArm,
+    ReachEnv,
+    render,
+    sample_scene,
+    ScriptedExpert,
+    side_of,
+    SIDES,
+    TaskScene,
+    tool_clearance,
+)
+from imle_policy_ros.sim.camera import TARGET_COLOR
 import numpy as np
 import pytest
-
-from imle_policy_ros.data import EpisodeStore
-from imle_policy_ros.sim import (SIDES, ArmGeometry, ExpertPlan, PlanarArm, ReachEnv, ScriptedExpert, TaskScene,
-                                 count_side_switches, forward_kinematics, inverse_kinematics, render,
-                                 sample_scene, side_of, tool_clearance)
-from imle_policy_ros.sim.camera import TARGET_COLOR
 
 GEOMETRY = ArmGeometry()
 
@@ -37,9 +50,9 @@ def test_arm_clips_to_joint_limits_and_refuses_nan():
     np.testing.assert_allclose(arm.target, [GEOMETRY.upper_limits[0], GEOMETRY.lower_limits[1]])
     arm.advance(100.0)
     np.testing.assert_allclose(arm.positions, arm.target)
-    with pytest.raises(ValueError, match="not finite"):
+    with pytest.raises(ValueError, match='not finite'):
         arm.command([np.nan, 0.0])
-    with pytest.raises(ValueError, match="2 joint positions"):
+    with pytest.raises(ValueError, match='2 joint positions'):
         arm.command([0.0, 0.0, 0.0])
     np.testing.assert_allclose(arm.target, [GEOMETRY.upper_limits[0], GEOMETRY.lower_limits[1]])
 
@@ -53,7 +66,7 @@ def test_inverse_kinematics_round_trip_both_elbows():
         q = inverse_kinematics(xy, elbow_up=elbow_up)
         np.testing.assert_allclose(forward_kinematics(q), xy, atol=1e-9)
         assert np.all(q[:, 1] <= 0) if elbow_up else np.all(q[:, 1] >= 0)
-    with pytest.raises(ValueError, match="out of reach"):
+    with pytest.raises(ValueError, match='out of reach'):
         inverse_kinematics([1.0, 0.0])
 
 
@@ -86,16 +99,20 @@ def test_side_of_and_switches_on_hand_made_paths():
     bump = 0.15 * np.sin(np.pi * (xs - 0.35) / 0.45)
     left = np.stack([xs, bump], axis=-1)
     right = np.stack([xs, -bump], axis=-1)
-    assert side_of(left, scene) == "left" and side_of(right, scene) == "right"
+    assert side_of(left, scene) == 'left' and side_of(right, scene) == 'right'
     assert count_side_switches(left, scene) == 0 and count_side_switches(right, scene) == 0
     assert side_of(left[:10], scene) is None  # never got past the obstacle
 
     # Dithering in front of the obstacle: left, right, left, then round on the left.
-    dither = np.array([[0.35, 0.0], [0.38, 0.05], [0.40, -0.05], [0.42, 0.05], [0.55, 0.15], [0.8, 0.0]])
+    dither = np.array(
+        [[0.35, 0.0], [0.38, 0.05], [0.40, -0.05], [0.42, 0.05], [0.55, 0.15], [0.8, 0.0]]
+    )
     assert count_side_switches(dither, scene) == 2
-    assert side_of(dither, scene) == "left"
+    assert side_of(dither, scene) == 'left'
     # Jitter inside the dead band is no switch.
-    jitter = np.array([[0.35, 0.0], [0.38, 0.01], [0.40, -0.01], [0.42, 0.015], [0.55, 0.15], [0.8, 0.0]])
+    jitter = np.array(
+        [[0.35, 0.0], [0.38, 0.01], [0.40, -0.01], [0.42, 0.015], [0.55, 0.15], [0.8, 0.0]]
+    )
     assert count_side_switches(jitter, scene) == 0
 
 
@@ -112,7 +129,7 @@ def test_expert_plans_are_clear_reachable_and_both_sides_appear():
         t = np.arange(0.0, plan.duration + 0.1, 0.1)
         q = np.stack([plan.joint_positions_at(x) for x in t])
         assert np.abs(np.diff(q, axis=0)).max() <= GEOMETRY.max_velocity * 0.1
-    assert 30 <= sides.count("left") <= 70
+    assert 30 <= sides.count('left') <= 70
 
 
 def test_expert_succeeds_closed_loop_in_env():
@@ -137,14 +154,14 @@ def test_expert_succeeds_closed_loop_in_env():
 def test_env_separates_physics_from_control_rate():
     """A 50 Hz controller with commands interpolated along the plan ends in the same place."""
     scene = TaskScene(target_xy=(0.82, 0.05))
-    plan = ExpertPlan(scene, "right")
+    plan = ExpertPlan(scene, 'right')
     env = ReachEnv(physics_dt=0.005)
     env.reset(scene=scene)
     for k in range(int(plan.duration * 50) + 5):
         env.command(plan.joint_positions_at((k + 1) / 50))
         env.advance(1 / 50)
     status = env.status()
-    assert status.success and status.side == "right"
+    assert status.success and status.side == 'right'
     assert env.time == pytest.approx((int(plan.duration * 50) + 5) / 50)
     assert env.camera_frame().shape == (96, 96, 3)
 
@@ -181,20 +198,35 @@ def test_timeout():
 def test_sim_demos_cli_writes_a_readable_dataset(tmp_path, capsys):
     from imle_policy_ros.cli import main
 
-    out = tmp_path / "demos"
-    assert main(["sim-demos", "-n", "4", "-o", str(out), "--seed", "3", "--image-size", "64",
-                 "--no-progress"]) == 0
-    assert "4 demos" in capsys.readouterr().out
+    out = tmp_path / 'demos'
+    assert (
+        main(
+            [
+                'sim-demos',
+                '-n',
+                '4',
+                '-o',
+                str(out),
+                '--seed',
+                '3',
+                '--image-size',
+                '64',
+                '--no-progress',
+            ]
+        )
+        == 0
+    )
+    assert '4 demos' in capsys.readouterr().out
     store = EpisodeStore.open(out)
     assert len(store) == 4
     meta = store.meta
-    assert meta.camera_names == ("top",) and meta.joint_names == ("shoulder", "elbow")
-    assert meta.action_names == meta.joint_names and meta.action_kind == "joint_position"
-    assert meta.source["seed"] == 3 and sum(meta.source["side_counts"].values()) == 4
+    assert meta.camera_names == ('top',) and meta.joint_names == ('shoulder', 'elbow')
+    assert meta.action_names == meta.joint_names and meta.action_kind == 'joint_position'
+    assert meta.source['seed'] == 3 and sum(meta.source['side_counts'].values()) == 4
     for i in range(len(store)):
         ep = store.episode(i)
         length = len(ep)
-        assert ep.images["top"].shape == (length, 64, 64, 3)
+        assert ep.images['top'].shape == (length, 64, 64, 3)
         assert ep.joint_positions.shape == (length, 2) and ep.actions.shape == (length, 2)
         np.testing.assert_allclose(np.diff(ep.stamps), 0.1)
         # Commands were reached: the next step's joints are this step's command.
@@ -202,6 +234,6 @@ def test_sim_demos_cli_writes_a_readable_dataset(tmp_path, capsys):
         # It ends holding still on the target.
         np.testing.assert_array_equal(ep.actions[-1], ep.actions[-2])
     with pytest.raises(FileExistsError):
-        main(["sim-demos", "-n", "1", "-o", str(out), "--no-progress"])
-    assert main(["sim-demos", "-n", "1", "-o", str(out), "--overwrite", "--no-progress"]) == 0
+        main(['sim-demos', '-n', '1', '-o', str(out), '--no-progress'])
+    assert main(['sim-demos', '-n', '1', '-o', str(out), '--overwrite', '--no-progress']) == 0
     assert len(EpisodeStore.open(out)) == 1

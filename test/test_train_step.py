@@ -1,28 +1,38 @@
-"""The training step's RS-IMLE gradient equals backpropagating through all m samples.
+"""
+The training step's RS-IMLE gradient equals backpropagating through all m samples.
 
 compute_loss makes the m samples without a graph and regenerates only the chosen one with
 one; this checks that shortcut against the plain definition (rs_imle_loss over m samples
-made with a graph) on a small network: same loss, same gradient on every parameter."""
-import torch
+made with a graph) on a small network: same loss, same gradient on every parameter.
+"""
 
 from imle_policy_ros.learning.policy_network import ImlePolicyNetwork, NetworkConfig
 from imle_policy_ros.learning.rs_imle_loss import rs_imle_loss
-from imle_policy_ros.learning.train import TrainConfig, compute_loss
+from imle_policy_ros.learning.train import compute_loss, TrainConfig
+import torch
 
 BATCH, M = 6, 5
 
 
 def small_network():
     torch.manual_seed(0)
-    config = NetworkConfig(camera_names=["top"], image_hw=(24, 24), state_dim=2, action_dim=2,
-                           obs_horizon=2, pred_horizon=8, action_horizon=4, encoder_width=4,
-                           down_dims=[16, 32])
+    config = NetworkConfig(
+        camera_names=['top'],
+        image_hw=(24, 24),
+        state_dim=2,
+        action_dim=2,
+        obs_horizon=2,
+        pred_horizon=8,
+        action_horizon=4,
+        encoder_width=4,
+        down_dims=[16, 32],
+    )
     return ImlePolicyNetwork(config).train()
 
 
 def batch(seed=1):
     g = torch.Generator().manual_seed(seed)
-    images = {"top": torch.randint(0, 256, (BATCH, 2, 24, 24, 3), dtype=torch.uint8, generator=g)}
+    images = {'top': torch.randint(0, 256, (BATCH, 2, 24, 24, 3), dtype=torch.uint8, generator=g)}
     state = torch.rand(BATCH, 2, 2, generator=g) * 2 - 1
     actions = torch.rand(BATCH, 8, 2, generator=g) * 2 - 1
     return images, state, actions
@@ -35,7 +45,7 @@ def gradients(net):
 def training_step(net, epsilon):
     """compute_loss on the fixed batch and noise seed, backward; the loss and the gradients."""
     images, state, actions = batch()
-    cfg = TrainConfig(dataset="", output_dir="", samples_per_example=M, epsilon=epsilon)
+    cfg = TrainConfig(dataset='', output_dir='', samples_per_example=M, epsilon=epsilon)
     loss = compute_loss(net, cfg, images, state, actions, torch.Generator().manual_seed(5))
     loss.backward()
     return loss, gradients(net)
@@ -57,7 +67,7 @@ def test_regenerating_the_chosen_sample_gives_the_full_gradient():
     assert shortcut.keys() == full.keys() and len(full) == len(list(net.parameters()))
     for name in full:
         torch.testing.assert_close(shortcut[name], full[name], rtol=1e-4, atol=1e-6, msg=name)
-    assert any(g.abs().sum() > 0 for name, g in full.items() if name.startswith("encoder."))
+    assert any(g.abs().sum() > 0 for name, g in full.items() if name.startswith('encoder.'))
 
 
 def test_rejected_examples_add_no_gradient():

@@ -1,4 +1,5 @@
-"""`imle-policy-ros bench`: inference, encoder caching, training, memory, control loop, floor.
+"""
+`imle-policy-ros bench`: inference, encoder caching, training, memory, control loop, floor.
 
 Top layer (like evaluation/): it builds networks with torch, exports them with
 learning.export, runs them through runtime/ and ros/. `cli.add_bench_parser` is the only

@@ -1,4 +1,5 @@
-"""The control loop over loopback: simulator and policy node as separate ROS 2 processes.
+"""
+The control loop over loopback: simulator and policy node as separate ROS 2 processes.
 
 While the bundled model drives the simulated arm at 100 Hz (config/sim.yaml: inference
 running, N = 32), it measures:
@@ -16,20 +17,21 @@ Anchor (anchor=True, right after the window, the stack still running): a bare rc
 at 100 Hz under a SingleThreadedExecutor with the same subscriptions and no work, the
 floor of what Python + rclpy give on this machine under the same load.
 """
+
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 
-from ..resources import resolve_model_path
 from .deploy_memory import status_mib
+from ..resources import resolve_model_path
 
 PERIOD = 0.01
 
@@ -56,63 +58,85 @@ print(f"{np.percentile(d, 50):.4f} {np.percentile(d, 99):.4f} {d.max():.4f}")
 def percentiles(values_ms) -> dict:
     v = np.asarray(values_ms, dtype=np.float64)
     if v.size == 0:
-        return {"p50": float("nan"), "p99": float("nan"), "max": float("nan"), "n": 0}
-    return {"p50": float(np.percentile(v, 50)), "p99": float(np.percentile(v, 99)), "max": float(v.max()),
-            "n": int(v.size)}
+        return {'p50': float('nan'), 'p99': float('nan'), 'max': float('nan'), 'n': 0}
+    return {
+        'p50': float(np.percentile(v, 50)),
+        'p99': float(np.percentile(v, 99)),
+        'max': float(v.max()),
+        'n': int(v.size),
+    }
 
 
 def ros_unavailable_reason() -> str | None:
     try:
         import rclpy  # noqa: F401
     except ImportError as exc:
-        return f"rclpy is not importable ({exc}); source ROS 2 or pip install 'imle_policy_ros[ros]'"
+        return (
+            f"rclpy is not importable ({exc}); source ROS 2 or pip install 'imle_policy_ros[ros]'"
+        )
     return None
 
 
 def measure(seconds: float, switches: int, anchor: bool = True, window_s: float = 5.0) -> dict:
-    """Run the stack, measure for `seconds` (in windows of window_s), then the anchor and
-    the switches; returns {"steady", "switch" (if switches), "policy_node_memory_mib"}."""
-    from ..ros.stack_probe import SIM_CONFIG, NodeProcess, Probe, new_domain_id
+    """
+    Run the stack, measure for `seconds` (in windows of window_s), then the anchor and
+    the switches; returns {"steady", "switch" (if switches), "policy_node_memory_mib"}.
+    """
+    from ..ros.stack_probe import new_domain_id, NodeProcess, Probe, SIM_CONFIG
 
-    logs = Path(tempfile.mkdtemp(prefix="bench_ros_loop_"))
+    logs = Path(tempfile.mkdtemp(prefix='bench_ros_loop_'))
     domain = new_domain_id()
-    sim = NodeProcess("imle_policy_ros.ros.sim_robot_node", ["--params-file", str(SIM_CONFIG)], domain,
-                      logs / "sim.log")
-    policy = NodeProcess("imle_policy_ros.ros.policy_node", ["--params-file", str(SIM_CONFIG)], domain,
-                         logs / "policy.log")
+    sim = NodeProcess(
+        'imle_policy_ros.ros.sim_robot_node',
+        ['--params-file', str(SIM_CONFIG)],
+        domain,
+        logs / 'sim.log',
+    )
+    policy = NodeProcess(
+        'imle_policy_ros.ros.policy_node',
+        ['--params-file', str(SIM_CONFIG)],
+        domain,
+        logs / 'policy.log',
+    )
     probe = Probe(domain)
     try:
         t_start = time.monotonic()
-        probe.wait_for(lambda p: p.status and len(p.commands) > 50, 60, "the stack to run")
+        probe.wait_for(lambda p: p.status and len(p.commands) > 50, 60, 'the stack to run')
         startup_s = time.monotonic() - t_start
         t0, wall0 = time.monotonic(), time.time()
         node_jitter = []  # the node's p99 over its last ticks, sampled every window
         while time.monotonic() < t0 + seconds:
             time.sleep(min(window_s, max(0.5, t0 + seconds - time.monotonic())))
-            node_jitter.append(float(probe.policy_diagnostics()["control_jitter_ms_p99"]))
+            node_jitter.append(float(probe.policy_diagnostics()['control_jitter_ms_p99']))
         diagnostics = probe.policy_diagnostics()
         arrivals = np.array([c[0] for c in probe.commands_since(t0)])
         latency_ms = [(r - s) * 1e3 for r, s in probe.predictions if r >= wall0]
         steady = {
-            "seconds": seconds, "stack_startup_s": round(startup_s, 1),
-            "node_jitter_ms_p99": max(node_jitter),  # the worst window
-            "node_jitter_ms_p99_median_window": float(np.median(node_jitter)),
-            "node_control_rate_hz": float(diagnostics["control_rate_hz"]),
-            "arrival_jitter_ms": percentiles(np.abs(np.diff(arrivals) - PERIOD) * 1e3),
-            "image_to_command_ms": percentiles(latency_ms),
-            "inference_ms_last": float(diagnostics["inference_ms"]),
-            "episodes_done": probe.status.get("episode"),
+            'seconds': seconds,
+            'stack_startup_s': round(startup_s, 1),
+            'node_jitter_ms_p99': max(node_jitter),  # the worst window
+            'node_jitter_ms_p99_median_window': float(np.median(node_jitter)),
+            'node_control_rate_hz': float(diagnostics['control_rate_hz']),
+            'arrival_jitter_ms': percentiles(np.abs(np.diff(arrivals) - PERIOD) * 1e3),
+            'image_to_command_ms': percentiles(latency_ms),
+            'inference_ms_last': float(diagnostics['inference_ms']),
+            'episodes_done': probe.status.get('episode'),
         }
         if anchor:
             # After the window, not during it: it adds no load to what it is compared with.
-            run = subprocess.run([sys.executable, "-c", ANCHOR, str(min(seconds, 20.0))], capture_output=True,
-                                 text=True, env=dict(os.environ, ROS_DOMAIN_ID=str(domain)), timeout=120)
+            run = subprocess.run(
+                [sys.executable, '-c', ANCHOR, str(min(seconds, 20.0))],
+                capture_output=True,
+                text=True,
+                env=dict(os.environ, ROS_DOMAIN_ID=str(domain)),
+                timeout=120,
+            )
             p50, p99, worst = (float(x) for x in run.stdout.split()[-3:])
-            steady["anchor_bare_timer_jitter_ms"] = {"p50": p50, "p99": p99, "max": worst}
-        result = {"steady": steady}
+            steady['anchor_bare_timer_jitter_ms'] = {'p50': p50, 'p99': p99, 'max': worst}
+        result = {'steady': steady}
         if switches > 0:
-            result["switch"] = _switches(probe, switches, logs)
-        result["policy_node_memory_mib"] = status_mib(policy.proc.pid)
+            result['switch'] = _switches(probe, switches, logs)
+        result['policy_node_memory_mib'] = status_mib(policy.proc.pid)
         return result
     finally:
         probe.close()
@@ -123,20 +147,26 @@ def measure(seconds: float, switches: int, anchor: bool = True, window_s: float 
 
 def _switches(probe, switches: int, logs: Path) -> dict:
     copies = []
-    for name in ("a", "b"):
-        copies.append(logs / f"model_{name}")
-        shutil.copytree(resolve_model_path("models/reach_default"), copies[-1])
+    for name in ('a', 'b'):
+        copies.append(logs / f'model_{name}')
+        shutil.copytree(resolve_model_path('models/reach_default'), copies[-1])
     t_switch = time.monotonic()
     node_gaps, refused = [], 0
     for i in range(switches):
-        result = probe.set_parameters("/imle_policy", {"model_path": str(copies[i % 2])})[0]
+        result = probe.set_parameters('/imle_policy', {'model_path': str(copies[i % 2])})[0]
         refused += not result.successful
-        probe.wait_for(lambda p: p.policy_diagnostics().get("active_model") == str(copies[i % 2]), 10,
-                       "the switch")
+        probe.wait_for(
+            lambda p: p.policy_diagnostics().get('active_model') == str(copies[i % 2]),
+            10,
+            'the switch',
+        )
         time.sleep(1.1)  # one diagnostics period: the node's longest gap covers the switch
-        node_gaps.append(float(probe.policy_diagnostics()["control_longest_gap_ms"]))
+        node_gaps.append(float(probe.policy_diagnostics()['control_longest_gap_ms']))
     arrivals = np.array([c[0] for c in probe.commands_since(t_switch)])
-    return {"switches": switches, "refused": refused,
-            "arrival_longest_gap_ms": float(np.diff(arrivals).max() * 1e3),
-            "node_longest_gap_ms": max(node_gaps),
-            "model_switches_reported": int(probe.policy_diagnostics()["model_switches"])}
+    return {
+        'switches': switches,
+        'refused': refused,
+        'arrival_longest_gap_ms': float(np.diff(arrivals).max() * 1e3),
+        'node_longest_gap_ms': max(node_gaps),
+        'model_switches_reported': int(probe.policy_diagnostics()['model_switches']),
+    }

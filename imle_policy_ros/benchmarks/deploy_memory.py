@@ -1,4 +1,5 @@
-"""Peak resident memory of a deploy process: the runtime alone, in a fresh interpreter.
+"""
+Peak resident memory of a deploy process: the runtime alone, in a fresh interpreter.
 
 `python -m imle_policy_ros.benchmarks.deploy_memory BUNDLE N THREADS` does what the
 policy node does with a bundle, minus ROS: load_bundle (validation, both sessions, test
@@ -7,20 +8,21 @@ one JSON line with the peak RSS (VmHWM) after each stage. It imports numpy and
 onnxruntime only (as a deploy host without torch would), so the figure is not inflated
 by torch. The ROS policy node's own peak is taken in the control-loop section.
 """
+
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import subprocess
 import sys
-from pathlib import Path
 
 
-def status_mib(pid: int | str = "self") -> dict:
+def status_mib(pid: int | str = 'self') -> dict:
     """VmRSS and VmHWM (peak) of a process, MiB, from /proc (Linux)."""
     out = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key = line.split(":", 1)[0]
-        if key in ("VmRSS", "VmHWM"):
+    for line in Path(f'/proc/{pid}/status').read_text().splitlines():
+        key = line.split(':', 1)[0]
+        if key in ('VmRSS', 'VmHWM'):
             out[key] = int(line.split()[1]) / 1024
     return out
 
@@ -28,33 +30,42 @@ def status_mib(pid: int | str = "self") -> dict:
 def _child(bundle: str, n: int, threads: int) -> dict:
     import numpy as np
 
-    from ..runtime import OnnxPolicy, load_bundle
+    from ..runtime import load_bundle, OnnxPolicy
 
-    out = {"after_imports": status_mib()["VmHWM"]}
-    b = load_bundle(bundle, providers=["cpu"], intra_op_threads=threads)
-    out["after_load"] = status_mib()["VmHWM"]
+    out = {'after_imports': status_mib()['VmHWM']}
+    b = load_bundle(bundle, providers=['cpu'], intra_op_threads=threads)
+    out['after_load'] = status_mib()['VmHWM']
     policy = OnnxPolicy(b, num_samples=n, seed=0)
     spec = b.spec
     rng = np.random.default_rng(0)
     cam = spec.cameras[0]
-    frames = [rng.integers(0, 256, (cam.height, cam.width, 3), dtype=np.uint8) for _ in range(spec.obs_horizon)]
+    frames = [
+        rng.integers(0, 256, (cam.height, cam.width, 3), dtype=np.uint8)
+        for _ in range(spec.obs_horizon)
+    ]
     features = policy.encode_batch(frames, [0] * spec.obs_horizon).reshape(spec.obs_horizon, 1, -1)
     joints = np.zeros((spec.obs_horizon, spec.state_dim), np.float32)
     for _ in range(5):
         policy.act(features, joints)
-    out["peak"] = status_mib()["VmHWM"]
-    out["torch_imported"] = "torch" in sys.modules
+    out['peak'] = status_mib()['VmHWM']
+    out['torch_imported'] = 'torch' in sys.modules
     return out
 
 
 def measure_deploy_process(bundle: Path, n: int, threads: int, timeout: float = 300.0) -> dict:
-    proc = subprocess.run([sys.executable, "-m", __name__, str(bundle), str(n), str(threads)],
-                          capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, '-m', __name__, str(bundle), str(n), str(threads)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if proc.returncode != 0:
-        raise RuntimeError(f"deploy process failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    return {f"peak_rss_mib_{k}" if k != "torch_imported" else k: v
-            for k, v in json.loads(proc.stdout.strip().splitlines()[-1]).items()}
+        raise RuntimeError(f'deploy process failed ({proc.returncode}): {proc.stderr[-2000:]}')
+    return {
+        f'peak_rss_mib_{k}' if k != 'torch_imported' else k: v
+        for k, v in json.loads(proc.stdout.strip().splitlines()[-1]).items()
+    }
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     print(json.dumps(_child(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))))

@@ -1,4 +1,5 @@
-"""Encoder caching: encode each frame once on arrival, or re-encode the history per inference.
+"""
+Encoder caching: encode each frame once on arrival, or re-encode the history per inference.
 
 The runtime keeps features, not images: a frame is encoded when it arrives, so an
 inference only builds the condition from cached features and calls the generator. The
@@ -10,16 +11,19 @@ The speedup is re-encode / cached per inference (the latency from a new observat
 a chosen chunk). Caching does not save total work: at 30 Hz frames and one inference
 per 0.8 s it encodes more frames per second; it takes them off the inference's path.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-from ..runtime import OnnxPolicy
 from .inference import row
 from .timing import measure_interleaved
+from ..runtime import OnnxPolicy
 
 
-def run_encoder_cache(bundle, device: str, settings, n: int, with_frame: bool = True) -> list[dict]:
+def run_encoder_cache(
+    bundle, device: str, settings, n: int, with_frame: bool = True
+) -> list[dict]:
     spec = bundle.spec
     policy = OnnxPolicy(bundle, num_samples=n, seed=0)
     rng = np.random.default_rng(2)
@@ -33,12 +37,14 @@ def run_encoder_cache(bundle, device: str, settings, n: int, with_frame: bool = 
         f = policy.encode_batch(frames, cameras).reshape(spec.obs_horizon, 1, spec.feature_dim)
         return policy.act(f, joints)
 
-    cases = {"cached": lambda: policy.act(features, joints), "reencode": reencode}
+    cases = {'cached': lambda: policy.act(features, joints), 'reencode': reencode}
     if with_frame:
-        cases["frame"] = lambda: policy.encode(0, frames[0])
+        cases['frame'] = lambda: policy.encode(0, frames[0])
     stats = measure_interleaved(cases, settings.rounds, settings.block, settings.warmup)
-    rows = [row("act_cached_features", "ort", device, n, stats["cached"]),
-            row("act_reencode_history", "ort", device, n, stats["reencode"])]
+    rows = [
+        row('act_cached_features', 'ort', device, n, stats['cached']),
+        row('act_reencode_history', 'ort', device, n, stats['reencode']),
+    ]
     if with_frame:
-        rows.append(row("encode_one_frame_on_arrival", "ort", device, 1, stats["frame"]))
+        rows.append(row('encode_one_frame_on_arrival', 'ort', device, 1, stats['frame']))
     return rows

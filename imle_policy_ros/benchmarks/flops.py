@@ -1,4 +1,5 @@
-"""The physical floor of an inference: MACs and weight bytes against what the machine sustains.
+"""
+The physical floor of an inference: MACs and weight bytes against what the machine sustains.
 
 MACs are counted with forward hooks on the layers that carry almost all of the
 arithmetic of these networks: Conv1d/2d/3d, ConvTranspose1d/2d/3d and Linear. Norms,
@@ -10,6 +11,7 @@ The floor of a call is the larger of two lower bounds: compute (MACs / sustained
 rate) and memory (weight bytes read once / memory bandwidth). No backend can beat either,
 so "measured / floor" is how far a backend is from the hardware's limit.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -52,8 +54,10 @@ def _layer_macs(module: nn.Module, inputs: tuple, output: torch.Tensor) -> int:
 
 
 def count_macs(module: nn.Module, *inputs, **kwargs) -> MacCount:
-    """Run module(*inputs, **kwargs) once (inference mode) and count the MACs of its
-    Conv/ConvTranspose/Linear layers, for the whole batch of the given inputs."""
+    """
+    Run module(*inputs, **kwargs) once (inference mode) and count the MACs of its
+    Conv/ConvTranspose/Linear layers, for the whole batch of the given inputs.
+    """
     result = MacCount()
     by_type: dict = defaultdict(int)
 
@@ -67,7 +71,9 @@ def count_macs(module: nn.Module, *inputs, **kwargs) -> MacCount:
             result.uncounted_elements += out.numel()
 
     # Leaves only: containers would count their children twice.
-    handles = [m.register_forward_hook(hook) for m in module.modules() if next(m.children(), None) is None]
+    handles = [
+        m.register_forward_hook(hook) for m in module.modules() if next(m.children(), None) is None
+    ]
     try:
         with torch.inference_mode():
             module(*inputs, **kwargs)
@@ -79,27 +85,36 @@ def count_macs(module: nn.Module, *inputs, **kwargs) -> MacCount:
 
 
 def network_costs(net, batches=(1, 8, 32), diffusion_unet: nn.Module | None = None) -> dict:
-    """Parameters, fp32 weight bytes and MACs: encoder per frame, generator (and the
-    diffusion UNet, one denoising call) at each batch size."""
+    """
+    Parameters, fp32 weight bytes and MACs: encoder per frame, generator (and the
+    diffusion UNet, one denoising call) at each batch size.
+    """
     cfg = net.config
     h, w = cfg.image_hw
-    out = {"params_encoder": count_parameters(net.encoder),
-           "params_generator": count_parameters(net.generator),
-           "encoder_weight_bytes_fp32": 4 * count_parameters(net.encoder),
-           "generator_weight_bytes_fp32": 4 * count_parameters(net.generator),
-           "encoder_macs_per_frame": count_macs(net.encoder, torch.zeros(1, h, w, 3, dtype=torch.uint8)).total}
+    out = {
+        'params_encoder': count_parameters(net.encoder),
+        'params_generator': count_parameters(net.generator),
+        'encoder_weight_bytes_fp32': 4 * count_parameters(net.encoder),
+        'generator_weight_bytes_fp32': 4 * count_parameters(net.generator),
+        'encoder_macs_per_frame': count_macs(
+            net.encoder, torch.zeros(1, h, w, 3, dtype=torch.uint8)
+        ).total,
+    }
     for n in batches:
-        cond, noise = torch.zeros(n, cfg.condition_dim), torch.zeros(n, cfg.pred_horizon, cfg.action_dim)
-        out[f"generator_macs_n{n}"] = count_macs(net.generator, cond, noise).total
+        cond, noise = (
+            torch.zeros(n, cfg.condition_dim),
+            torch.zeros(n, cfg.pred_horizon, cfg.action_dim),
+        )
+        out[f'generator_macs_n{n}'] = count_macs(net.generator, cond, noise).total
         if diffusion_unet is not None:
-            out[f"diffusion_unet_macs_n{n}"] = count_macs(diffusion_unet, cond, noise, 0).total
+            out[f'diffusion_unet_macs_n{n}'] = count_macs(diffusion_unet, cond, noise, 0).total
     if diffusion_unet is not None:
-        out["diffusion_unet_weight_bytes_fp32"] = 4 * count_parameters(diffusion_unet)
+        out['diffusion_unet_weight_bytes_fp32'] = 4 * count_parameters(diffusion_unet)
     return out
 
 
 def floor_ms(macs: float, weight_bytes: float, rates: dict, calls: int = 1) -> dict:
     """Lower bounds (ms) for `calls` network calls of `macs` MACs and `weight_bytes` each."""
-    compute = 1e3 * calls * macs / (rates["gemm_gmacs_per_s"] * 1e9)
-    memory = 1e3 * calls * weight_bytes / (rates["copy_gb_per_s"] * 1e9)
-    return {"compute_ms": compute, "weights_ms": memory, "floor_ms": max(compute, memory)}
+    compute = 1e3 * calls * macs / (rates['gemm_gmacs_per_s'] * 1e9)
+    memory = 1e3 * calls * weight_bytes / (rates['copy_gb_per_s'] * 1e9)
+    return {'compute_ms': compute, 'weights_ms': memory, 'floor_ms': max(compute, memory)}

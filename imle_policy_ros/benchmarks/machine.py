@@ -1,17 +1,19 @@
-"""The machine a benchmark ran on: CPU, GPU, versions, and what its hardware sustains.
+"""
+The machine a benchmark ran on: CPU, GPU, versions, and what its hardware sustains.
 
 Every figure in a report is tagged with a device string from here, so a CPU number is
 never read as a GPU one. `measured_rates` gives the two numbers the floor needs: a
 sustained fp32 matmul rate (torch.mm 2048^3) and a memory copy bandwidth.
 """
+
 from __future__ import annotations
 
 import contextlib
 import os
+from pathlib import Path
 import platform
 import subprocess
 import time
-from pathlib import Path
 
 
 def usable_cores() -> int:
@@ -23,15 +25,15 @@ def usable_cores() -> int:
 
 def cpu_model() -> str:
     with contextlib.suppress(OSError, subprocess.SubprocessError):
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10).stdout
+        out = subprocess.run(['lscpu'], capture_output=True, text=True, timeout=10).stdout
         for line in out.splitlines():
-            if line.startswith("Model name:"):
-                return line.split(":", 1)[1].strip()
+            if line.startswith('Model name:'):
+                return line.split(':', 1)[1].strip()
     return platform.processor() or platform.machine()
 
 
 def cpu_device(threads: int) -> str:
-    return f"cpu: {cpu_model()}, {threads} threads of {usable_cores()} cores"
+    return f'cpu: {cpu_model()}, {threads} threads of {usable_cores()} cores'
 
 
 def gpu_name() -> str | None:
@@ -42,8 +44,12 @@ def gpu_name() -> str | None:
         if torch.cuda.is_available():
             return torch.cuda.get_device_name(0)
     with contextlib.suppress(OSError, subprocess.SubprocessError):
-        out = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
-                             capture_output=True, text=True, timeout=10)
+        out = subprocess.run(
+            ['nvidia-smi', '--query-gpu=name', '--format=csv,noheader'],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         if out.returncode == 0 and out.stdout.strip():
             return out.stdout.strip().splitlines()[0]
     return None
@@ -52,40 +58,55 @@ def gpu_name() -> str | None:
 def machine_info() -> dict:
     mem_gib = None
     with contextlib.suppress(OSError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
+        for line in Path('/proc/meminfo').read_text().splitlines():
+            if line.startswith('MemTotal:'):
                 mem_gib = round(int(line.split()[1]) / 2**20, 1)
     flags: set = set()
     with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
+        for line in Path('/proc/cpuinfo').read_text().splitlines():
+            if line.startswith('flags'):
+                flags = set(line.split(':', 1)[1].split())
                 break
-    isa = [f for f in ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile") if f in flags]
-    return {"cpu": cpu_model(), "cores": usable_cores(), "memory_gib": mem_gib, "isa": isa,
-            "gpu": gpu_name(), "kernel": platform.release()}
+    isa = [
+        f
+        for f in ('avx2', 'fma', 'avx512f', 'avx512_vnni', 'avx512_bf16', 'amx_tile')
+        if f in flags
+    ]
+    return {
+        'cpu': cpu_model(),
+        'cores': usable_cores(),
+        'memory_gib': mem_gib,
+        'isa': isa,
+        'gpu': gpu_name(),
+        'kernel': platform.release(),
+    }
 
 
 def versions() -> dict:
     import numpy as np
     import onnxruntime as ort
 
-    out = {"python": platform.python_version(), "numpy": np.__version__,
-           "onnxruntime": ort.__version__, "ort_providers": ort.get_available_providers()}
+    out = {
+        'python': platform.python_version(),
+        'numpy': np.__version__,
+        'onnxruntime': ort.__version__,
+        'ort_providers': ort.get_available_providers(),
+    }
     with contextlib.suppress(ImportError):
         import torch
 
-        out["torch"] = torch.__version__
+        out['torch'] = torch.__version__
     with contextlib.suppress(Exception):
-        import rclpy  # noqa: F401
         from importlib.metadata import version
 
-        out["rclpy"] = version("ros-jazzy-rclpy")
+        import rclpy  # noqa: F401
+
+        out['rclpy'] = version('ros-jazzy-rclpy')
     return out
 
 
 def _best_seconds(fn, repeats: int) -> float:
-    best = float("inf")
+    best = float('inf')
     for _ in range(repeats):
         t0 = time.perf_counter()
         fn()
@@ -94,8 +115,10 @@ def _best_seconds(fn, repeats: int) -> float:
 
 
 def measured_rates(threads: int, repeats: int = 5) -> dict:
-    """fp32 GEMM MAC rate (torch.mm 2048^3 on `threads` threads, best of `repeats`) and
-    memory bandwidth (numpy copy of 256 MiB, read + write bytes, best of `repeats`)."""
+    """
+    fp32 GEMM MAC rate (torch.mm 2048^3 on `threads` threads, best of `repeats`) and
+    memory bandwidth (numpy copy of 256 MiB, read + write bytes, best of `repeats`).
+    """
     import numpy as np
     import torch
 
@@ -110,35 +133,42 @@ def measured_rates(threads: int, repeats: int = 5) -> dict:
     dst = np.empty_like(src)
     np.copyto(dst, src)
     copy_s = _best_seconds(lambda: np.copyto(dst, src), repeats)
-    return {"device": cpu_device(threads), "gemm_gmacs_per_s": round(size**3 / mm_s / 1e9, 1),
-            "copy_gb_per_s": round(2 * src.nbytes / copy_s / 1e9, 1)}
+    return {
+        'device': cpu_device(threads),
+        'gemm_gmacs_per_s': round(size**3 / mm_s / 1e9, 1),
+        'copy_gb_per_s': round(2 * src.nbytes / copy_s / 1e9, 1),
+    }
 
 
 def measured_gpu_rates(repeats: int = 5) -> dict | None:
-    """The same two rates on the first CUDA GPU (fp32 and fp16 matmul, device copy), or
-    None when torch sees no CUDA device."""
+    """
+    The same two rates on the first CUDA GPU (fp32 and fp16 matmul, device copy), or
+    None when torch sees no CUDA device.
+    """
     import torch
 
     if not torch.cuda.is_available():
         return None
     size = 8192
-    out = {"device": f"gpu: {torch.cuda.get_device_name(0)}"}
-    for name, dtype in (("fp32", torch.float32), ("fp16", torch.float16)):
-        a = torch.randn(size, size, device="cuda", dtype=dtype)
-        b = torch.randn(size, size, device="cuda", dtype=dtype)
+    out = {'device': f'gpu: {torch.cuda.get_device_name(0)}'}
+    for name, dtype in (('fp32', torch.float32), ('fp16', torch.float16)):
+        a = torch.randn(size, size, device='cuda', dtype=dtype)
+        b = torch.randn(size, size, device='cuda', dtype=dtype)
         torch.mm(a, b)
         torch.cuda.synchronize()
 
         def mm():
             torch.mm(a, b)
             torch.cuda.synchronize()
-        out[f"gemm_gmacs_per_s_{name}"] = round(size**3 / _best_seconds(mm, repeats) / 1e9, 1)
-    src = torch.empty(256 * 2**20, dtype=torch.uint8, device="cuda")
+
+        out[f'gemm_gmacs_per_s_{name}'] = round(size**3 / _best_seconds(mm, repeats) / 1e9, 1)
+    src = torch.empty(256 * 2**20, dtype=torch.uint8, device='cuda')
     dst = torch.empty_like(src)
 
     def copy():
         dst.copy_(src)
         torch.cuda.synchronize()
+
     copy()
-    out["copy_gb_per_s"] = round(2 * src.numel() / _best_seconds(copy, repeats) / 1e9, 1)
+    out['copy_gb_per_s'] = round(2 * src.numel() / _best_seconds(copy, repeats) / 1e9, 1)
     return out

@@ -1,10 +1,13 @@
-"""How much of each measurement a run does: --quick (under two minutes on 2 CPU cores,
-paper configuration) or the full run. Both time whole sampler runs; quick times fewer."""
+"""
+How much of each measurement a run does: --quick (under two minutes on 2 CPU cores,
+paper configuration) or the full run. Both time whole sampler runs; quick times fewer.
+"""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-SECTIONS = ("inference", "encoder_cache", "memory", "training", "control_loop")
+SECTIONS = ('inference', 'encoder_cache', 'memory', 'training', 'control_loop')
 
 
 @dataclass
@@ -40,31 +43,69 @@ class Settings:
         return self.torch_ddpm_runs > 0 or self.torch_ddim_runs > 0
 
     def notes(self) -> list[str]:
-        out = [f"ORT sessions as the policy node builds them: {self.threads} intra-op threads, "
-               f"allow_spinning={self.ort_allow_spinning}",
-               f"IMLE generator: {self.rounds * self.block} timed calls per case and N (ORT and torch eager "
-               f"interleaved in blocks of {self.block})",
-               f"DDPM100: {self.ddpm_runs} whole sampler run(s) "
-               + (f"at N = {self.big_n} only" if self.ddpm_big_n_only else "per N") + " on ORT"
-               + (f", {self.torch_ddpm_runs} in torch eager" if self.torch_ddpm_runs else ", none in torch eager")
-               + f"; DDIM10: {self.ddim_runs} (ORT)" + (f", {self.torch_ddim_runs} (torch eager)"
-                                                      if self.torch_ddim_runs else "")
-               + "; with fewer than ~100 runs p99 is close to the slowest run",
-               f"training: {self.train_steps} timed step(s) after {self.train_warmup} warm-up step(s) at batch "
-               f"{self.train_batch}, m = {self.train_m}"]
+        out = [
+            f'ORT sessions as the policy node builds them: {self.threads} intra-op threads, '
+            f'allow_spinning={self.ort_allow_spinning}',
+            f'IMLE generator: {self.rounds * self.block} timed calls per case and N (ORT and torch eager '
+            f'interleaved in blocks of {self.block})',
+            f'DDPM100: {self.ddpm_runs} whole sampler run(s) '
+            + (f'at N = {self.big_n} only' if self.ddpm_big_n_only else 'per N')
+            + ' on ORT'
+            + (
+                f', {self.torch_ddpm_runs} in torch eager'
+                if self.torch_ddpm_runs
+                else ', none in torch eager'
+            )
+            + f'; DDIM10: {self.ddim_runs} (ORT)'
+            + (f', {self.torch_ddim_runs} (torch eager)' if self.torch_ddim_runs else '')
+            + '; with fewer than ~100 runs p99 is close to the slowest run',
+            f'training: {self.train_steps} timed step(s) after {self.train_warmup} warm-up step(s) at batch '
+            f'{self.train_batch}, m = {self.train_m}',
+        ]
         if self.train_warmup == 0:
-            out.append("training: no warm-up step, so the timed step includes first-step allocations "
-                       "(about 5% on the paper nets)")
+            out.append(
+                'training: no warm-up step, so the timed step includes first-step allocations '
+                '(about 5% on the paper nets)'
+            )
         return out
 
 
 def settings_for(quick: bool, threads: int, config: str) -> Settings:
-    if config == "tiny":  # the test configuration: every call is cheap, keep the run short anyway
-        return Settings(quick, threads, rounds=2, block=2, warmup=1, ddpm_runs=1, ddim_runs=2,
-                        torch_ddpm_runs=1, torch_ddim_runs=1, train_batch=8, train_m=4, train_steps=1,
-                        train_warmup=1, loop_seconds=6.0, loop_switches=0, loop_anchor=False)
+    if config == 'tiny':  # the test configuration: every call is cheap, keep the run short anyway
+        return Settings(
+            quick,
+            threads,
+            rounds=2,
+            block=2,
+            warmup=1,
+            ddpm_runs=1,
+            ddim_runs=2,
+            torch_ddpm_runs=1,
+            torch_ddim_runs=1,
+            train_batch=8,
+            train_m=4,
+            train_steps=1,
+            train_warmup=1,
+            loop_seconds=6.0,
+            loop_switches=0,
+            loop_anchor=False,
+        )
     if quick:
-        return Settings(quick, threads, rounds=3, block=3, warmup=1, ddpm_runs=1, ddpm_big_n_only=True, ddim_runs=3,
-                        torch_ddpm_runs=0, torch_ddim_runs=0, train_steps=1, train_warmup=0,
-                        loop_seconds=6.0, loop_switches=0, loop_anchor=False)
+        return Settings(
+            quick,
+            threads,
+            rounds=3,
+            block=3,
+            warmup=1,
+            ddpm_runs=1,
+            ddpm_big_n_only=True,
+            ddim_runs=3,
+            torch_ddpm_runs=0,
+            torch_ddim_runs=0,
+            train_steps=1,
+            train_warmup=0,
+            loop_seconds=6.0,
+            loop_switches=0,
+            loop_anchor=False,
+        )
     return Settings(quick, threads)

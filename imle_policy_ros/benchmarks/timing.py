@@ -1,14 +1,16 @@
-"""Timing primitives: interleaved repetitions, percentiles, and who else used the CPU.
+"""
+Timing primitives: interleaved repetitions, percentiles, and who else used the CPU.
 
 Cases that are compared with each other are timed interleaved (in blocks, the order
 flipping every round), so slow drifts of a shared machine hit all of them alike.
 """
+
 from __future__ import annotations
 
 import contextlib
 import os
-import time
 from pathlib import Path
+import time
 from typing import Callable
 
 import numpy as np
@@ -16,17 +18,29 @@ import numpy as np
 
 def summarize(samples_ms) -> dict:
     a = np.asarray(samples_ms, dtype=np.float64)
-    return {"p50_ms": float(np.percentile(a, 50)), "p99_ms": float(np.percentile(a, 99)),
-            "mean_ms": float(a.mean()), "min_ms": float(a.min()), "calls": int(a.size)}
+    return {
+        'p50_ms': float(np.percentile(a, 50)),
+        'p99_ms': float(np.percentile(a, 99)),
+        'mean_ms': float(a.mean()),
+        'min_ms': float(a.min()),
+        'calls': int(a.size),
+    }
 
 
-def measure_interleaved(cases: dict[str, Callable[[], object]], rounds: int, block: int,
-                        warmup: int = 1, block_warmup: int = 1) -> dict[str, dict]:
-    """Time every case rounds * block times, alternating the cases in blocks of `block`.
+def measure_interleaved(
+    cases: dict[str, Callable[[], object]],
+    rounds: int,
+    block: int,
+    warmup: int = 1,
+    block_warmup: int = 1,
+) -> dict[str, dict]:
+    """
+    Time every case rounds * block times, alternating the cases in blocks of `block`.
 
     Each case first runs `warmup` untimed calls; each block starts with `block_warmup`
     untimed calls, which absorb the other backend's thread pool still spinning on the
-    cores. Returns case -> summarize(...)."""
+    cores. Returns case -> summarize(...).
+    """
     names = list(cases)
     for name in names:
         for _ in range(warmup):
@@ -34,7 +48,7 @@ def measure_interleaved(cases: dict[str, Callable[[], object]], rounds: int, blo
     samples: dict[str, list] = {name: [] for name in names}
     clock = time.perf_counter
     for r in range(rounds):
-        for name in (names if r % 2 == 0 else names[::-1]):
+        for name in names if r % 2 == 0 else names[::-1]:
             fn, out = cases[name], samples[name]
             for _ in range(block_warmup):
                 fn()
@@ -58,9 +72,11 @@ def time_calls(fn: Callable[[], object], calls: int, warmup: int = 0) -> dict:
 
 
 class CpuMeter:
-    """CPU time spent by OTHER processes while a block of work ran: /proc/stat's busy time
+    """
+    CPU time spent by OTHER processes while a block of work ran: /proc/stat's busy time
     minus this process's own CPU time (the load average cannot tell them apart). Child
-    processes that this process started count as "other" until they are reaped."""
+    processes that this process started count as "other" until they are reaped.
+    """
 
     def __init__(self):
         self._start = self._read()
@@ -70,10 +86,10 @@ class CpuMeter:
         t = os.times()
         wall = time.perf_counter()
         try:
-            fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+            fields = [int(v) for v in Path('/proc/stat').read_text().split('\n', 1)[0].split()[1:]]
         except (OSError, ValueError):
             return wall, t.user + t.system, None, None
-        hz = os.sysconf("SC_CLK_TCK")
+        hz = os.sysconf('SC_CLK_TCK')
         user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
         return wall, t.user + t.system, (user + nice + system + irq + softirq) / hz, steal / hz
 
@@ -81,10 +97,10 @@ class CpuMeter:
         wall0, own0, busy0, steal0 = self._start
         wall1, own1, busy1, steal1 = self._read()
         elapsed = max(wall1 - wall0, 1e-9)
-        out = {"seconds": round(elapsed, 1), "own_cores": round((own1 - own0) / elapsed, 2)}
+        out = {'seconds': round(elapsed, 1), 'own_cores': round((own1 - own0) / elapsed, 2)}
         if busy0 is not None:
-            out["other_cores"] = round(max(0.0, (busy1 - busy0) - (own1 - own0)) / elapsed, 2)
-            out["steal_cores"] = round((steal1 - steal0) / elapsed, 2)
+            out['other_cores'] = round(max(0.0, (busy1 - busy0) - (own1 - own0)) / elapsed, 2)
+            out['steal_cores'] = round((steal1 - steal0) / elapsed, 2)
         return out
 
 

@@ -1,4 +1,5 @@
-"""Camera hardware timestamps -> host clock.
+"""
+Camera hardware timestamps -> host clock.
 
 The policy stamps every action chunk with the time of the observation it came from, so a
 frame's stamp must be when it was *captured*, not when Python got around to it. Cameras
@@ -20,6 +21,7 @@ restarted (reset, wrap-around). One frame does not tell which, so it is stamped 
 receive time (late by its latency, never wildly wrong) and, when `confirm_frames` frames in
 a row agree, the estimate is re-anchored on them instead of waiting a whole window.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -42,7 +44,7 @@ class DeviceClockSync:
 
     def __init__(self, config: ClockSyncConfig = ClockSyncConfig()):
         if config.window_s <= 0 or config.jump_threshold_s <= 0 or config.confirm_frames < 1:
-            raise ValueError(f"invalid clock sync settings: {config}")
+            raise ValueError(f'invalid clock sync settings: {config}')
         self.config = config
         # (host_time, offset) with increasing offsets: the front is the window's minimum.
         self._window: deque[tuple[float, float]] = deque()
@@ -59,8 +61,10 @@ class DeviceClockSync:
         self._pending.clear()
 
     def to_host(self, device_time: float, host_receive_time: float) -> float:
-        """Update the estimate with one frame and return its capture time on the host clock;
-        never later than host_receive_time (a frame cannot be captured after it arrived)."""
+        """
+        Update the estimate with one frame and return its capture time on the host clock;
+        never later than host_receive_time (a frame cannot be captured after it arrived).
+        """
         offset = host_receive_time - device_time
         estimate = self.offset_s
         if estimate is not None and offset - estimate > self.config.jump_threshold_s:

@@ -1,8 +1,10 @@
-"""What a camera driver hands over: one frame, its timestamps, and the error for "no camera".
+"""
+What a camera driver hands over: one frame, its timestamps, and the error for "no camera".
 
 Kept apart from any one driver so the ROS node (and a future OpenCV/V4L camera) share the
 same frame type and the same rule for turning a frame's timestamps into a message stamp.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,22 +16,24 @@ from .device_clock import DeviceClockSync
 # Timestamp domains whose values are already host system-clock time (seconds since the
 # epoch): librealsense stamps SYSTEM_TIME on arrival and converts GLOBAL_TIME from the
 # hardware clock itself. Only HARDWARE_CLOCK needs translating.
-HOST_DOMAINS = ("system_time", "global_time")
+HOST_DOMAINS = ('system_time', 'global_time')
 
 
 class CameraUnavailable(RuntimeError):
-    """The camera cannot be opened (driver missing, no device, wrong serial, bad profile).
-    The message says what was found and what to do; callers print it, not a traceback."""
+    """
+    The camera cannot be opened (driver missing, no device, wrong serial, bad profile).
+    The message says what was found and what to do; callers print it, not a traceback.
+    """
 
 
 @dataclass(frozen=True)
 class CameraFrame:
-    color_rgb: np.ndarray            # uint8 [H, W, 3], owned by the frame (not a driver buffer)
-    depth: np.ndarray | None         # uint16 [H, W] in the camera's depth units, or None
-    device_time_s: float             # the frame's timestamp in `timestamp_domain`, seconds
-    host_time_s: float               # host system clock (time.time()) when the frame arrived
+    color_rgb: np.ndarray  # uint8 [H, W, 3], owned by the frame (not a driver buffer)
+    depth: np.ndarray | None  # uint16 [H, W] in the camera's depth units, or None
+    device_time_s: float  # the frame's timestamp in `timestamp_domain`, seconds
+    host_time_s: float  # host system clock (time.time()) when the frame arrived
     frame_number: int
-    timestamp_domain: str = "hardware_clock"  # or one of HOST_DOMAINS
+    timestamp_domain: str = 'hardware_clock'  # or one of HOST_DOMAINS
 
 
 def capture_stamp(frame: CameraFrame, sync: DeviceClockSync) -> float:

@@ -1,4 +1,5 @@
-"""Closed-loop control core: no ROS, no torch; the clock is injected.
+"""
+Closed-loop control core: no ROS, no torch; the clock is injected.
 
 PolicyController turns time-stamped camera frames and joint states into one command per
 control tick, running inference in the background and executing time-indexed chunks.

@@ -1,4 +1,5 @@
-"""Executes time-indexed action chunks: one safe command for any moment.
+"""
+Executes time-indexed action chunks: one safe command for any moment.
 
 A chunk's waypoints carry absolute times (derived from the stamp of the observation it
 came from), so a chunk that arrives late simply starts further along: waypoints whose time
@@ -8,6 +9,7 @@ command is clipped to the position limits and rate-limited to the velocity limit
 to the previous command. When the chunk runs out the executor holds its last waypoint: it
 never extrapolates.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,10 +28,16 @@ class Chunk:
         return float(self.times[-1])
 
     def position_at(self, t: float) -> np.ndarray:
-        """Linear interpolation; before the first waypoint its position, after the last the
-        last one (a hold, not an extrapolation)."""
-        return np.array([np.interp(t, self.times, self.positions[:, j])
-                         for j in range(self.positions.shape[1])])
+        """
+        Linear interpolation; before the first waypoint its position, after the last the
+        last one (a hold, not an extrapolation).
+        """
+        return np.array(
+            [
+                np.interp(t, self.times, self.positions[:, j])
+                for j in range(self.positions.shape[1])
+            ]
+        )
 
 
 @dataclass(frozen=True)
@@ -39,17 +47,20 @@ class JointLimits:
     velocity: np.ndarray  # rad/s (or m/s), > 0
 
     @classmethod
-    def create(cls, dim: int, lower=-np.inf, upper=np.inf, velocity=1.0) -> "JointLimits":
+    def create(cls, dim: int, lower=-np.inf, upper=np.inf, velocity=1.0) -> 'JointLimits':
         as_array = lambda v: np.broadcast_to(np.asarray(v, dtype=np.float64), (dim,)).copy()
         limits = cls(as_array(lower), as_array(upper), as_array(velocity))
         if np.any(limits.lower >= limits.upper):
-            raise ValueError("every position lower limit must be below its upper limit")
+            raise ValueError('every position lower limit must be below its upper limit')
         if np.any(limits.velocity <= 0) or not np.all(np.isfinite(limits.velocity)):
-            raise ValueError("velocity limits must be positive and finite")
+            raise ValueError('velocity limits must be positive and finite')
         return limits
 
     def contains(self, positions: np.ndarray, tolerance: float = 1e-9) -> bool:
-        return bool(np.all(positions >= self.lower - tolerance) and np.all(positions <= self.upper + tolerance))
+        return bool(
+            np.all(positions >= self.lower - tolerance)
+            and np.all(positions <= self.upper + tolerance)
+        )
 
 
 class ChunkExecutor:
@@ -65,8 +76,10 @@ class ChunkExecutor:
 
     # ---- state changes ----------------------------------------------------------------
     def start_from(self, position: np.ndarray, now: float) -> None:
-        """(Re)start at the arm's measured position with no chunk: after a hold the first
-        command continues from where the arm is, never with a jump."""
+        """
+        (Re)start at the arm's measured position with no chunk: after a hold the first
+        command continues from where the arm is, never with a jump.
+        """
         self.active = self._blend_from = None
         self._blend_hold = None
         self.last_command = self.limits_clip(np.asarray(position, dtype=np.float64))
@@ -78,11 +91,17 @@ class ChunkExecutor:
         self._blend_hold = None
 
     def switch_to(self, chunk: Chunk, now: float) -> float:
-        """Makes `chunk` the active one, cross-fading from what was being commanded.
+        """
+        Makes `chunk` the active one, cross-fading from what was being commanded.
         Returns the jump at the boundary: the distance between the last command and where
-        the new chunk would put the arm now (a diagnostic of how much the plans disagree)."""
+        the new chunk would put the arm now (a diagnostic of how much the plans disagree).
+        """
         new_now = chunk.position_at(now)
-        jump = float(np.linalg.norm(new_now - self.last_command)) if self.last_command is not None else 0.0
+        jump = (
+            float(np.linalg.norm(new_now - self.last_command))
+            if self.last_command is not None
+            else 0.0
+        )
         if self.active is not None:
             self._blend_from, self._blend_hold = self.active, None
         else:
@@ -108,9 +127,11 @@ class ChunkExecutor:
         return command
 
     def remaining_waypoints(self, now: float) -> tuple[np.ndarray, np.ndarray]:
-        """Waypoints still ahead (times from now, positions) for trajectory interfaces, each
+        """
+        Waypoints still ahead (times from now, positions) for trajectory interfaces, each
         limited like the streamed commands: in bounds, and reachable from the previous one
-        within the velocity limit. Empty when there is no chunk."""
+        within the velocity limit. Empty when there is no chunk.
+        """
         if self.active is None or self.last_command is None:
             return np.zeros(0), np.zeros((0, len(self.limits.lower)))
         ahead = self.active.times > now

@@ -1,8 +1,10 @@
-"""Time as the controller sees it: injected, so tests run on simulated time.
+"""
+Time as the controller sees it: injected, so tests run on simulated time.
 
 All times are float seconds on one time base: the stamps of the inputs (header stamps on
 the robot, the simulator's clock in eval) and the clock's `now()` must agree.
 """
+
 from __future__ import annotations
 
 import time
@@ -31,7 +33,7 @@ class SimulatedClock:
 
     def advance(self, seconds: float) -> float:
         if seconds < 0:
-            raise ValueError("advance() takes a non-negative duration; use set() to jump back")
+            raise ValueError('advance() takes a non-negative duration; use set() to jump back')
         self._now += seconds
         return self._now
 

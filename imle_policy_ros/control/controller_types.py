@@ -1,9 +1,11 @@
-"""What PolicyController is configured with, what each tick returns, and what it counts.
+"""
+What PolicyController is configured with, what each tick returns, and what it counts.
 
 Plain data, in its own module so that code which only reads commands or statistics (the
 ROS node's diagnostics, the safety invariants, the soak report) does not need the
 controller itself.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -37,13 +39,13 @@ class Command:
     time: float
     positions: np.ndarray | None  # None: nothing can be commanded yet (no joint state)
     holding: bool
-    reason: str = ""  # why holding
+    reason: str = ''  # why holding
     # With tick(waypoints=True), while moving: the rest of the running chunk as (times from
     # now [K], positions [K, D]), limited like the commands (for trajectory interfaces).
     waypoints: tuple | None = None
     # Age of the oldest of the newest inputs at this tick (inf: one is missing). A command
     # that is not a hold never comes from inputs older than stale_timeout.
-    input_age: float = float("inf")
+    input_age: float = float('inf')
     # The position is the arm's measured one (first command, after a reset, a hold or a
     # loss of the joint states): it may differ from the previous command, and is where the
     # arm is. Every other command is within the velocity limit of the previous one.
@@ -65,5 +67,5 @@ class ControllerStats:
     last_jump: float = 0.0
     last_inference_ms: float = 0.0
     last_latency_s: float = 0.0
-    last_error: str = ""
+    last_error: str = ''
     recent_latencies: list = field(default_factory=list)

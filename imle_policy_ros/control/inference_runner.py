@@ -1,4 +1,5 @@
-"""Where inference runs, so that a control tick never waits for it.
+"""
+Where inference runs, so that a control tick never waits for it.
 
 `ThreadedRunner` runs each job in one background thread (the robot). `SimulatedLatencyRunner`
 computes the job at once but hands the result out only when the injected clock has moved
@@ -8,10 +9,11 @@ simulated time, with inference as late as it would be on the robot.
 Both take at most one job at a time: a new request while one is in flight is refused,
 so results arrive in order and each is based on the newest observation at its start.
 """
+
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
+import threading
 from typing import Any, Callable
 
 from .clock import Clock
@@ -26,10 +28,12 @@ class JobResult:
 
 
 class ThreadedRunner:
-    """Runs each job in one background thread. A result of a job submitted before the last
-    `discard()` is dropped."""
+    """
+    Runs each job in one background thread. A result of a job submitted before the last
+    `discard()` is dropped.
+    """
 
-    def __init__(self, clock: Clock, name: str = "imle-inference"):
+    def __init__(self, clock: Clock, name: str = 'imle-inference'):
         self._clock = clock
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -95,8 +99,10 @@ class ThreadedRunner:
 
 class SimulatedLatencyRunner:
     def __init__(self, clock: Clock, latency: float | Callable[[JobResult], float] = 0.0):
-        """latency: seconds, or a function of the finished job (e.g. its measured compute
-        time, to simulate a slower computer) returning seconds."""
+        """
+        latency: seconds, or a function of the finished job (e.g. its measured compute
+        time, to simulate a slower computer) returning seconds.
+        """
         self._clock = clock
         self._latency = latency
         self._pending: tuple[JobResult, float] | None = None

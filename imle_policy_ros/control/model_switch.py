@@ -1,4 +1,5 @@
-"""Which bundles may replace the running one while the arm moves.
+"""
+Which bundles may replace the running one while the arm moves.
 
 A new model is swapped in between chunks, so it must speak the running one's interface:
 the same cameras (the node is subscribed to their topics), the same action kind and
@@ -6,6 +7,7 @@ action names in the same order (the command publisher maps them to the controlle
 joints). Everything else may differ: the state's joint order (joint states are reordered
 by name), feature size, horizons, dt and the normalization.
 """
+
 from __future__ import annotations
 
 from ..runtime.policy_spec import PolicySpec
@@ -19,14 +21,22 @@ def check_switchable(running: PolicySpec, new: PolicySpec) -> None:
     running_cameras = [c.name for c in running.cameras]
     new_cameras = [c.name for c in new.cameras]
     if new_cameras != running_cameras:
-        raise ModelSwitchRefused(f"the new bundle's cameras {new_cameras} differ from the running model's "
-                                 f"{running_cameras}; restart the node with matching image_topics to use it")
+        raise ModelSwitchRefused(
+            f"the new bundle's cameras {new_cameras} differ from the running model's "
+            f'{running_cameras}; restart the node with matching image_topics to use it'
+        )
     if new.action_kind != running.action_kind:
-        raise ModelSwitchRefused(f"the new bundle's action kind {new.action_kind!r} differs from the running "
-                                 f"model's {running.action_kind!r}")
+        raise ModelSwitchRefused(
+            f"the new bundle's action kind {new.action_kind!r} differs from the running "
+            f"model's {running.action_kind!r}"
+        )
     if tuple(new.action_names) != tuple(running.action_names):
-        raise ModelSwitchRefused(f"the new bundle's actions {list(new.action_names)} differ from the running "
-                                 f"model's {list(running.action_names)} (names and order must match)")
+        raise ModelSwitchRefused(
+            f"the new bundle's actions {list(new.action_names)} differ from the running "
+            f"model's {list(running.action_names)} (names and order must match)"
+        )
     if set(new.joint_names) != set(running.joint_names):
-        raise ModelSwitchRefused(f"the new bundle's state joints {sorted(new.joint_names)} differ from the "
-                                 f"running model's {sorted(running.joint_names)}")
+        raise ModelSwitchRefused(
+            f"the new bundle's state joints {sorted(new.joint_names)} differ from the "
+            f"running model's {sorted(running.joint_names)}"
+        )

@@ -1,4 +1,5 @@
-"""What the policy has seen: encoded camera frames and joint states, with their stamps.
+"""
+What the policy has seen: encoded camera frames and joint states, with their stamps.
 
 Each frame is encoded once, when it arrives; the history keeps the features, never the
 images. Inputs may arrive on other threads than the control tick's: one lock guards the
@@ -7,11 +8,12 @@ camera has a frame, and holds the obs_horizon steps t_obs - (To-1)*dt ... t_obs 
 dataset's spacing dt (the same spacing the windows had in training), whatever rate the
 cameras and joint states arrive at.
 """
+
 from __future__ import annotations
 
-import threading
 from collections import deque
 from dataclasses import dataclass
+import threading
 from typing import Callable, Sequence
 
 import numpy as np
@@ -38,16 +40,20 @@ class _StampedBuffer:
 
     def require_newer(self, stamp: float, what: str, not_after: float = np.inf) -> None:
         if not np.isfinite(stamp):
-            raise InputRejected(f"{what}: stamp {stamp} is not finite; ignored")
+            raise InputRejected(f'{what}: stamp {stamp} is not finite; ignored')
         if stamp > not_after:
             # From another time base (a clock that jumped back while the message was in
             # flight, a camera clock set wrong): kept, it would look fresh until the clock
             # caught up with it and block every correctly stamped input until then.
-            raise InputRejected(f"{what}: stamp {stamp:.6f} is in the future (accepted up to {not_after:.6f}); "
-                                f"ignored")
+            raise InputRejected(
+                f'{what}: stamp {stamp:.6f} is in the future (accepted up to {not_after:.6f}); '
+                f'ignored'
+            )
         if self.stamps and stamp <= self.stamps[-1]:
-            kind = "duplicate" if stamp == self.stamps[-1] else "out-of-order"
-            raise InputRejected(f"{what}: {kind} stamp {stamp:.6f} (latest {self.stamps[-1]:.6f}); ignored")
+            kind = 'duplicate' if stamp == self.stamps[-1] else 'out-of-order'
+            raise InputRejected(
+                f'{what}: {kind} stamp {stamp:.6f} (latest {self.stamps[-1]:.6f}); ignored'
+            )
 
     def add(self, stamp: float, value: np.ndarray, what: str, not_after: float = np.inf) -> None:
         self.require_newer(stamp, what, not_after)
@@ -63,8 +69,10 @@ class _StampedBuffer:
         return self.stamps[-1] if self.stamps else None
 
     def at_or_before(self, t: float) -> np.ndarray:
-        """The newest value stamped at or before t; the oldest one if all are newer (edge
-        padding, as the training windows repeat an episode's first step)."""
+        """
+        The newest value stamped at or before t; the oldest one if all are newer (edge
+        padding, as the training windows repeat an episode's first step).
+        """
         chosen = self.values[0]
         for stamp, value in zip(self.stamps, self.values):
             if stamp > t:
@@ -78,8 +86,14 @@ class _StampedBuffer:
 
 
 class ObservationHistory:
-    def __init__(self, camera_names: Sequence[str], joint_names: Sequence[str], obs_horizon: int,
-                 dt: float, encode: Callable[[int, np.ndarray], np.ndarray]):
+    def __init__(
+        self,
+        camera_names: Sequence[str],
+        joint_names: Sequence[str],
+        obs_horizon: int,
+        dt: float,
+        encode: Callable[[int, np.ndarray], np.ndarray],
+    ):
         self.camera_names = tuple(camera_names)
         self.joint_names = tuple(joint_names)
         self.obs_horizon = obs_horizon
@@ -93,44 +107,55 @@ class ObservationHistory:
     # ---- inputs -----------------------------------------------------------------------
     def source_name(self, camera: int | None) -> str:
         """How an input is named in refusals, stale lists and diagnostics (None: joint states)."""
-        return "joint_states" if camera is None else f"camera {self.camera_names[camera]!r}"
+        return 'joint_states' if camera is None else f'camera {self.camera_names[camera]!r}'
 
-    def add_frame(self, camera: int, stamp: float, frame: np.ndarray, not_after: float = np.inf) -> None:
+    def add_frame(
+        self, camera: int, stamp: float, frame: np.ndarray, not_after: float = np.inf
+    ) -> None:
         """not_after: the newest acceptable stamp (the clock's now plus a tolerance)."""
         what = self.source_name(camera)
         with self._lock:
-            self._frames[camera].require_newer(stamp, what, not_after)  # before paying for the encoder
+            self._frames[camera].require_newer(
+                stamp, what, not_after
+            )  # before paying for the encoder
         features = np.asarray(self._encode(camera, frame), dtype=np.float32)
         if not np.all(np.isfinite(features)):
-            raise InputRejected(f"{what}: encoder features are not finite; frame ignored")
+            raise InputRejected(f'{what}: encoder features are not finite; frame ignored')
         with self._lock:
             self._frames[camera].add(stamp, features, what, not_after)
 
-    def add_joint_state(self, stamp: float, names: Sequence[str], positions: Sequence[float],
-                        not_after: float = np.inf) -> None:
+    def add_joint_state(
+        self,
+        stamp: float,
+        names: Sequence[str],
+        positions: Sequence[float],
+        not_after: float = np.inf,
+    ) -> None:
         """Reorders to the bundle's joint order; extra joints are ignored, missing ones refused."""
         positions = np.asarray(positions, dtype=np.float64)
         if len(names) != len(positions):
-            raise InputRejected(f"joint_states: {len(names)} names but {len(positions)} positions")
+            raise InputRejected(f'joint_states: {len(names)} names but {len(positions)} positions')
         index = {n: i for i, n in enumerate(names)}
         missing = [n for n in self.joint_names if n not in index]
         if missing:
-            raise InputRejected(f"joint_states: missing joints {missing} (the model needs {list(self.joint_names)})")
+            raise InputRejected(
+                f'joint_states: missing joints {missing} (the model needs {list(self.joint_names)})'
+            )
         ordered = positions[[index[n] for n in self.joint_names]]
         if not np.all(np.isfinite(ordered)):
             bad = [n for n, v in zip(self.joint_names, ordered) if not np.isfinite(v)]
-            raise InputRejected(f"joint_states: non-finite position for {bad}")
+            raise InputRejected(f'joint_states: non-finite position for {bad}')
         with self._lock:
-            self._joints.add(stamp, ordered.astype(np.float32), "joint_states", not_after)
+            self._joints.add(stamp, ordered.astype(np.float32), 'joint_states', not_after)
 
-    def copy_joint_states_from(self, other: "ObservationHistory") -> None:
+    def copy_joint_states_from(self, other: 'ObservationHistory') -> None:
         """Start with another history's joint states (they do not depend on the model)."""
         with other._lock:
             stamps, values = list(other._joints.stamps), list(other._joints.values)
         with self._lock:
             self._joints.clear()
             for stamp, value in zip(stamps, values):
-                self._joints.add(stamp, value, "joint_states")
+                self._joints.add(stamp, value, 'joint_states')
 
     # ---- queries ----------------------------------------------------------------------
     def latest_stamps(self) -> dict[str, float | None]:
@@ -138,13 +163,16 @@ class ObservationHistory:
             return self._latest_stamps()
 
     def _latest_stamps(self) -> dict[str, float | None]:
-        stamps = {f"camera {n!r}": b.latest for n, b in zip(self.camera_names, self._frames)}
-        stamps["joint_states"] = self._joints.latest
+        stamps = {f'camera {n!r}': b.latest for n, b in zip(self.camera_names, self._frames)}
+        stamps['joint_states'] = self._joints.latest
         return stamps
 
     def input_ages(self, now: float) -> dict[str, float]:
         """Age at `now` of each input's newest value (inf: never received)."""
-        return {name: np.inf if stamp is None else now - stamp for name, stamp in self.latest_stamps().items()}
+        return {
+            name: np.inf if stamp is None else now - stamp
+            for name, stamp in self.latest_stamps().items()
+        }
 
     def stale_inputs(self, now: float, timeout: float) -> list[str]:
         """Inputs never received or older than `timeout` at `now`."""
@@ -155,8 +183,10 @@ class ObservationHistory:
             return self._joints.values[-1] if self._joints.stamps else None
 
     def covers_window(self) -> bool:
-        """Every camera has a frame at or before the oldest step of the newest observation
-        (no edge padding needed): a history started mid-run is ready to replace another."""
+        """
+        Every camera has a frame at or before the oldest step of the newest observation
+        (no edge padding needed): a history started mid-run is ready to replace another.
+        """
         with self._lock:
             if self._joints.latest is None or any(b.latest is None for b in self._frames):
                 return False
@@ -164,8 +194,10 @@ class ObservationHistory:
             return all(b.stamps[0] <= oldest + 1e-9 for b in self._frames)
 
     def observation(self) -> Observation | None:
-        """The observation at the newest time every camera has a frame; None until every
-        camera and the joint states have delivered at least once."""
+        """
+        The observation at the newest time every camera has a frame; None until every
+        camera and the joint states have delivered at least once.
+        """
         with self._lock:
             return self._observation()
 

@@ -1,4 +1,5 @@
-"""A callback at a fixed rate in its own thread, on absolute deadlines.
+"""
+A callback at a fixed rate in its own thread, on absolute deadlines.
 
 Why not a ROS timer: rclpy's executors add their dispatch latency to every period, and its
 MultiThreadedExecutor (Jazzy) busy-loops. `python bench/bench_executors.py` on a 2-core
@@ -12,6 +13,7 @@ thread. Deadlines are absolute (period k is due at start + k * period), so jitte
 accumulate into drift; when a tick runs late by more than a period, the missed ticks are
 skipped, not replayed in a burst.
 """
+
 from __future__ import annotations
 
 import threading
@@ -20,10 +22,15 @@ from typing import Callable
 
 
 class PeriodicLoop:
-    def __init__(self, period: float, callback: Callable[[], None], name: str = "periodic",
-                 on_error: Callable[[BaseException], None] | None = None):
+    def __init__(
+        self,
+        period: float,
+        callback: Callable[[], None],
+        name: str = 'periodic',
+        on_error: Callable[[BaseException], None] | None = None,
+    ):
         if not period > 0:
-            raise ValueError(f"period must be > 0, got {period}")
+            raise ValueError(f'period must be > 0, got {period}')
         self.period = float(period)
         self._callback = callback
         self._on_error = on_error
@@ -31,7 +38,7 @@ class PeriodicLoop:
         self.skipped_ticks = 0
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
-    def start(self) -> "PeriodicLoop":
+    def start(self) -> 'PeriodicLoop':
         self._thread.start()
         return self
 

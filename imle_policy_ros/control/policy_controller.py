@@ -1,4 +1,5 @@
-"""PolicyController: time-stamped inputs in, one safe command per control tick out.
+"""
+PolicyController: time-stamped inputs in, one safe command per control tick out.
 
 Free of ROS and torch; the clock and the inference runner are injected, so every decision
 here is tested on simulated time. The ROS node, the simulator evaluation and the soak test
@@ -32,10 +33,11 @@ both that overlaps). When inference is instantaneous and starts exactly action_h
 steps after the previous observation, this is the reference implementation's rule
 (previous[action_horizon:] against new[:pred_horizon - action_horizon]).
 """
+
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
+import threading
 
 import numpy as np
 
@@ -48,11 +50,20 @@ from .observation_history import InputRejected, Observation, ObservationHistory
 
 
 class PolicyController:
-    def __init__(self, policy, limits: JointLimits, clock: Clock, runner, config: ControllerConfig | None = None):
+    def __init__(
+        self,
+        policy,
+        limits: JointLimits,
+        clock: Clock,
+        runner,
+        config: ControllerConfig | None = None,
+    ):
         self.policy = policy
         self.spec = policy.spec
-        if self.spec.action_kind != "joint_position":
-            raise ValueError(f"PolicyController executes joint_position actions; bundle has {self.spec.action_kind!r}")
+        if self.spec.action_kind != 'joint_position':
+            raise ValueError(
+                f'PolicyController executes joint_position actions; bundle has {self.spec.action_kind!r}'
+            )
         # where each action's joint is in the state (raises unless every commanded joint is measured);
         # recomputed at a switch: a new bundle may list its state joints in another order
         self._action_index = _measured_action_index(self.spec)
@@ -66,36 +77,47 @@ class PolicyController:
         # so an operator command never lands in the middle of a tick.
         self._tick_lock = threading.RLock()
         self._staged: tuple | None = None  # (policy, its history, label) waiting to take over
-        self.policy_label = ""
+        self.policy_label = ''
         self.stats = ControllerStats()
         self.enabled = False
-        self.holding_reason = "disabled"
+        self.holding_reason = 'disabled'
         self._last_tick: float | None = None
         self._requested_t_obs = -np.inf
         self._chunks_since_reset = 0
         self._overrun_counted = False
-        self._refused = ""  # why the last chunk was refused, until a usable one arrives
+        self._refused = ''  # why the last chunk was refused, until a usable one arrives
         self._arm_state_lost = False  # joint states stale: the arm may be anywhere
         self._stop_sent = False  # the one hold sent after the arm's state was lost
-        self.predicted_chunk: Chunk | None = None  # newest usable chunk (executed or, held, shadow)
+        self.predicted_chunk: Chunk | None = (
+            None  # newest usable chunk (executed or, held, shadow)
+        )
 
     @staticmethod
     def _history_for(policy) -> ObservationHistory:
         spec = policy.spec
-        return ObservationHistory([c.name for c in spec.cameras], spec.joint_names, spec.obs_horizon, spec.dt,
-                                  policy.encode)
+        return ObservationHistory(
+            [c.name for c in spec.cameras],
+            spec.joint_names,
+            spec.obs_horizon,
+            spec.dt,
+            policy.encode,
+        )
 
     # ---- inputs (any thread) ----------------------------------------------------------
     def on_frame(self, camera: int, stamp: float, frame: np.ndarray) -> str | None:
         """Returns None when accepted, else the reason it was refused (also counted)."""
         not_after = self.clock.now() + self.config.max_future_stamp
-        return self._accept(self.history.source_name(camera),
-                            lambda history: history.add_frame(camera, stamp, frame, not_after))
+        return self._accept(
+            self.history.source_name(camera),
+            lambda history: history.add_frame(camera, stamp, frame, not_after),
+        )
 
     def on_joint_state(self, stamp: float, names, positions) -> str | None:
         not_after = self.clock.now() + self.config.max_future_stamp
-        return self._accept(self.history.source_name(None),
-                            lambda history: history.add_joint_state(stamp, names, positions, not_after))
+        return self._accept(
+            self.history.source_name(None),
+            lambda history: history.add_joint_state(stamp, names, positions, not_after),
+        )
 
     def _accept(self, source: str, add) -> str | None:
         with self._inputs_lock:
@@ -108,18 +130,24 @@ class PolicyController:
             return self.reject_input(source, str(exc))
 
     def reject_input(self, source: str, reason: str) -> str:
-        """Count an input refused here or before it got here (an image that could not be
-        decoded); returns the reason."""
+        """
+        Count an input refused here or before it got here (an image that could not be
+        decoded); returns the reason.
+        """
         with self._inputs_lock:
             self.stats.rejected_inputs += 1
-            self.stats.rejected_by_source[source] = self.stats.rejected_by_source.get(source, 0) + 1
+            self.stats.rejected_by_source[source] = (
+                self.stats.rejected_by_source.get(source, 0) + 1
+            )
             self.stats.last_error = reason
         return reason
 
     # ---- model switch -----------------------------------------------------------------
-    def stage_policy(self, policy, label: str = "") -> None:
-        """Queue `policy` to replace the running one between chunks. Raises
-        ModelSwitchRefused (a ValueError) when it cannot; the running policy is untouched."""
+    def stage_policy(self, policy, label: str = '') -> None:
+        """
+        Queue `policy` to replace the running one between chunks. Raises
+        ModelSwitchRefused (a ValueError) when it cannot; the running policy is untouched.
+        """
         check_switchable(self.spec, policy.spec)
         history = self._history_for(policy)
         history.copy_joint_states_from(self.history)
@@ -132,7 +160,7 @@ class PolicyController:
     def set_num_samples(self, n: int) -> None:
         """N chunks per inference, for the running policy and for one waiting to take over."""
         if n < 1:
-            raise ValueError(f"num_samples must be >= 1, got {n}")
+            raise ValueError(f'num_samples must be >= 1, got {n}')
         with self._inputs_lock:
             self.policy.num_samples = int(n)
             if self._staged is not None:
@@ -172,8 +200,10 @@ class PolicyController:
             self._reset()
 
     def _reset(self) -> None:
-        """Forget the inputs, the chunks and any inference in flight (a staged model stays
-        staged, with no inputs either)."""
+        """
+        Forget the inputs, the chunks and any inference in flight (a staged model stays
+        staged, with no inputs either).
+        """
         self.history.clear()
         staged = self._staged
         if staged is not None:
@@ -181,25 +211,32 @@ class PolicyController:
         self._forget_commanded_position()
         self.runner.discard()
         self.predicted_chunk = None
-        self._refused = ""
+        self._refused = ''
         self._requested_t_obs = -np.inf
         self._chunks_since_reset = 0
-        self.holding_reason = "reset"
+        self.holding_reason = 'reset'
 
     # ---- the control tick -------------------------------------------------------------
     def tick(self, waypoints: bool = False) -> Command:
         with self._tick_lock:
             command = self._tick()
             if waypoints and not command.holding and command.positions is not None:
-                command = replace(command, waypoints=self.executor.remaining_waypoints(command.time))
+                command = replace(
+                    command, waypoints=self.executor.remaining_waypoints(command.time)
+                )
             return command
 
     @property
     def chunk_ran_out(self) -> bool:
-        """Moving, but the active chunk ended before the next one was ready (inference slower
-        than a chunk lasts): the arm holds the chunk's last waypoint, never extrapolates."""
-        return (not self.holding_reason and self._last_tick is not None
-                and self.executor.chunk_finished(self._last_tick))
+        """
+        Moving, but the active chunk ended before the next one was ready (inference slower
+        than a chunk lasts): the arm holds the chunk's last waypoint, never extrapolates.
+        """
+        return (
+            not self.holding_reason
+            and self._last_tick is not None
+            and self.executor.chunk_finished(self._last_tick)
+        )
 
     def _tick(self) -> Command:
         now = self.clock.now()
@@ -212,16 +249,20 @@ class PolicyController:
         ages = self.history.input_ages(now)
         input_age = max(ages.values())
         stale = [name for name, age in ages.items() if age > self.config.stale_timeout]
-        self._track_arm_state("joint_states" in stale)
+        self._track_arm_state('joint_states' in stale)
         hold_reason = self._hold_reason(stale)
         if hold_reason:
             if not self.holding_reason:
                 self.executor.clear()  # a chunk from before a hold is never resumed
             self.holding_reason = hold_reason
             if not stale and (self.enabled or self.config.shadow_mode):
-                self._maybe_infer(now)  # shadow mode: keep predicting while held, if inputs are fresh
+                self._maybe_infer(
+                    now
+                )  # shadow mode: keep predicting while held, if inputs are fresh
             position, from_measured = self._hold_position(now)
-            return Command(now, position, True, hold_reason, input_age=input_age, from_measured=from_measured)
+            return Command(
+                now, position, True, hold_reason, input_age=input_age, from_measured=from_measured
+            )
 
         from_measured = False
         if self.holding_reason:
@@ -229,7 +270,7 @@ class PolicyController:
             # that are still fresh may start at once.
             self.executor.start_from(self._measured_actions(), now)
             from_measured = True
-            self.holding_reason = ""
+            self.holding_reason = ''
             candidate = new_chunk or self.predicted_chunk
             if candidate is not None and now - candidate.t_obs <= self.config.stale_timeout:
                 new_chunk = candidate
@@ -239,7 +280,13 @@ class PolicyController:
         if self.executor.chunk_finished(now) and not self._overrun_counted:
             self.stats.overruns += 1
             self._overrun_counted = True
-        return Command(now, self.executor.command(now), False, input_age=input_age, from_measured=from_measured)
+        return Command(
+            now,
+            self.executor.command(now),
+            False,
+            input_age=input_age,
+            from_measured=from_measured,
+        )
 
     def _track_arm_state(self, joint_states_stale: bool) -> None:
         if joint_states_stale and not self._arm_state_lost:
@@ -250,12 +297,12 @@ class PolicyController:
 
     def _hold_reason(self, stale: list[str]) -> str:
         if stale:
-            return "stale or missing input: " + ", ".join(stale)
+            return 'stale or missing input: ' + ', '.join(stale)
         if not self.enabled:
-            return "disabled"
+            return 'disabled'
         if self._refused:
-            return f"refused chunk: {self._refused} (holding until a usable chunk arrives)"
-        return ""
+            return f'refused chunk: {self._refused} (holding until a usable chunk arrives)'
+        return ''
 
     def _hold_position(self, now: float) -> tuple[np.ndarray | None, bool]:
         """(position to hold, whether it is the measured one); None: command nothing."""
@@ -273,8 +320,10 @@ class PolicyController:
         return self.executor.last_command, False
 
     def _measured_actions(self) -> np.ndarray | None:
-        """The latest measured joint positions in the action order (the state may list the
-        joints in another order, or more of them)."""
+        """
+        The latest measured joint positions in the action order (the state may list the
+        joints in another order, or more of them).
+        """
         joints = self.history.latest_joint_positions()
         return None if joints is None else joints[self._action_index]
 
@@ -300,15 +349,19 @@ class PolicyController:
         times = self.waypoint_times(observation.t_obs)
 
         def job():
-            return self.policy.act(observation.features, observation.joint_positions, reference, offset)
+            return self.policy.act(
+                observation.features, observation.joint_positions, reference, offset
+            )
 
         if self.runner.submit(job, tag=(observation, times)):
             self._requested_t_obs = observation.t_obs
             self.stats.inferences += 1
 
     def _replan_time(self, active: Chunk) -> float:
-        """When to start the next inference: the executed part of the active chunk (its
-        action_horizon steps from the observation on) ends at t_obs + Ta*dt."""
+        """
+        When to start the next inference: the executed part of the active chunk (its
+        action_horizon steps from the observation on) ends at t_obs + Ta*dt.
+        """
         dt = self.spec.dt
         executed_until = active.t_obs + self.spec.action_horizon * dt
         lead = self.config.replan_lead
@@ -319,12 +372,17 @@ class PolicyController:
 
     def waypoint_times(self, t_obs: float) -> np.ndarray:
         k = np.arange(self.spec.pred_horizon)
-        return t_obs + (k - (self.spec.obs_horizon - 1) + self.config.action_delay_steps) * self.spec.dt
+        return (
+            t_obs
+            + (k - (self.spec.obs_horizon - 1) + self.config.action_delay_steps) * self.spec.dt
+        )
 
     def _reference_for(self, observation: Observation, active: Chunk | None):
-        """The running chunk at the new chunk's waypoint times (normalized), and the index of
+        """
+        The running chunk at the new chunk's waypoint times (normalized), and the index of
         the first new waypoint it covers; (None, 0) when there is nothing to be consistent
-        with or it is time to let the policy change its mind."""
+        with or it is time to let the policy change its mind.
+        """
         if not self.config.temporal_consistency or active is None:
             return None, 0
         reset_every = self.config.consistency_reset_every
@@ -332,15 +390,19 @@ class PolicyController:
             self._chunks_since_reset = 0
             return None, 0
         times = self.waypoint_times(observation.t_obs)
-        overlap = np.nonzero((times >= active.times[0] - 1e-9) & (times <= active.end_time + 1e-9))[0]
+        overlap = np.nonzero(
+            (times >= active.times[0] - 1e-9) & (times <= active.end_time + 1e-9)
+        )[0]
         if overlap.size == 0:
             return None, 0
         reference = np.stack([active.position_at(t) for t in times[overlap]])
         return self.spec.action_stats.normalize(reference), int(overlap[0])
 
     def _take_result(self, now: float) -> Chunk | None:
-        """The finished inference as a usable chunk, or None (nothing finished, too late, or
-        refused: a refused chunk also drops the running one, so the arm holds)."""
+        """
+        The finished inference as a usable chunk, or None (nothing finished, too late, or
+        refused: a refused chunk also drops the running one, so the arm holds).
+        """
         result: JobResult | None = self.runner.poll()
         if result is None:
             return None
@@ -349,7 +411,7 @@ class PolicyController:
         self.stats.last_latency_s = result.latency
         self.stats.recent_latencies = (self.stats.recent_latencies + [result.latency])[-10:]
         if result.error is not None:
-            return self._refuse(f"inference failed: {result.error}")
+            return self._refuse(f'inference failed: {result.error}')
         output = result.value
         self.stats.last_inference_ms = output.inference_ms
         if now - observation.t_obs > self.config.stale_timeout:
@@ -357,10 +419,10 @@ class PolicyController:
             return None
         positions = np.asarray(output.actions, dtype=np.float64)
         if not np.all(np.isfinite(positions)):
-            return self._refuse("model output is not finite")
+            return self._refuse('model output is not finite')
         if not self.executor.limits.contains(positions):
-            return self._refuse("model output outside the position limits")
-        self._refused = ""
+            return self._refuse('model output outside the position limits')
+        self._refused = ''
         self._chunks_since_reset += 1
         self.predicted_chunk = Chunk(times, positions, observation.t_obs)
         return self.predicted_chunk
@@ -378,6 +440,8 @@ def _measured_action_index(spec) -> list[int]:
     state = list(spec.joint_names)
     missing = [a for a in spec.action_names if a not in state]
     if missing:
-        raise ValueError(f"the bundle commands joints {missing} that are not in its state {state}: the arm's "
-                         f"measured position could not be held or resumed from")
+        raise ValueError(
+            f"the bundle commands joints {missing} that are not in its state {state}: the arm's "
+            f'measured position could not be held or resumed from'
+        )
     return [state.index(a) for a in spec.action_names]

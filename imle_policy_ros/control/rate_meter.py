@@ -1,8 +1,10 @@
-"""How regular a periodic loop really is: the last few hundred periods between ticks.
+"""
+How regular a periodic loop really is: the last few hundred periods between ticks.
 
 Used by the node's diagnostics (control rate, jitter) and by the benchmarks, so both
 report the same figures: jitter is the deviation of each period from the nominal one.
 """
+
 from __future__ import annotations
 
 from collections import deque

@@ -1,4 +1,5 @@
-"""A control tick's command as the points of a JointTrajectoryController message.
+"""
+A control tick's command as the points of a JointTrajectoryController message.
 
 The message holds the command, to be reached one control period from now, then the rest
 of the running chunk, so that a late message does not stall the arm. The chunk's
@@ -8,6 +9,7 @@ for. Shifting only the first point would leave the segment to the next waypoint 
 by a period than the one it was limited for, and ask the controller for up to
 (gap + period) / gap times the velocity limit on it.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,8 +18,10 @@ MIN_GAP = 1e-3  # s: a waypoint closer than this to the command is left out (no 
 
 
 def trajectory_points(command, period: float) -> tuple[list[float], list[np.ndarray]]:
-    """(times from start, positions), in the controller's action order, for a command with
-    positions (its waypoints, if any, from tick(waypoints=True))."""
+    """
+    (times from start, positions), in the controller's action order, for a command with
+    positions (its waypoints, if any, from tick(waypoints=True)).
+    """
     times, points = [period], [np.asarray(command.positions)]
     if command.waypoints is not None:
         ahead, waypoints = command.waypoints

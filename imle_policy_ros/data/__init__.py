@@ -1,26 +1,28 @@
-"""Datasets on disk: the episode store that training reads and conversions write.
+"""
+Datasets on disk: the episode store that training reads and conversions write.
 
 numpy only (no torch, no ROS), so recording and conversion hosts need nothing else.
 See docs/DATASET.md for the format and why it is this way.
 """
+
 from .episode_store import (
     ACTION_KINDS,
-    FORMAT_VERSION,
+    atomic_dataset,
     CameraMeta,
     DatasetMeta,
     Episode,
     EpisodeStore,
-    atomic_dataset,
+    FORMAT_VERSION,
     write_dataset_atomically,
 )
 
 __all__ = [
-    "ACTION_KINDS",
-    "FORMAT_VERSION",
-    "CameraMeta",
-    "DatasetMeta",
-    "Episode",
-    "EpisodeStore",
-    "atomic_dataset",
-    "write_dataset_atomically",
+    'ACTION_KINDS',
+    'FORMAT_VERSION',
+    'CameraMeta',
+    'DatasetMeta',
+    'Episode',
+    'EpisodeStore',
+    'atomic_dataset',
+    'write_dataset_atomically',
 ]

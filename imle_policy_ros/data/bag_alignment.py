@@ -1,4 +1,5 @@
-"""Resampling a recording's topics onto the dataset's step grid, by timestamp (numpy only).
+"""
+Resampling a recording's topics onto the dataset's step grid, by timestamp (numpy only).
 
 Steps are `rate` apart in integer nanoseconds, starting when every required topic has
 delivered at least one message (before that some input of the first step is missing).
@@ -17,6 +18,7 @@ positions. Dropped steps leave a gap in the stamps; training windows do not see 
 the report counts them and a bag with many should be re-recorded. A kept step whose input
 is older than half a step is counted as misaligned (kept, but worth knowing about).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from typing import Mapping
 
 import numpy as np
 
-ACTION_FROM = ("command", "next_state")
+ACTION_FROM = ('command', 'next_state')
 _NS = 1_000_000_000
 
 
@@ -41,35 +43,42 @@ class Alignment:
 
 def step_period_ns(rate_hz: float) -> float:
     if not (np.isfinite(rate_hz) and rate_hz > 0):
-        raise ValueError(f"rate must be > 0 Hz, got {rate_hz}")
+        raise ValueError(f'rate must be > 0 Hz, got {rate_hz}')
     return _NS / rate_hz
 
 
 def _latest(stamps: np.ndarray, times: np.ndarray) -> np.ndarray:
     """Index of the newest stamp <= each time (-1 where there is none)."""
-    return np.searchsorted(stamps, times, side="right") - 1
+    return np.searchsorted(stamps, times, side='right') - 1
 
 
-def align(observations: Mapping[str, np.ndarray], actions: np.ndarray, rate_hz: float,
-          action_from: str = "command", joint_state_name: str = "joint_states",
-          max_age_ns: int | None = None) -> Alignment:
-    """Align `observations` (name -> non-decreasing int64 stamps, one of them the joint
+def align(
+    observations: Mapping[str, np.ndarray],
+    actions: np.ndarray,
+    rate_hz: float,
+    action_from: str = 'command',
+    joint_state_name: str = 'joint_states',
+    max_age_ns: int | None = None,
+) -> Alignment:
+    """
+    Align `observations` (name -> non-decreasing int64 stamps, one of them the joint
     states named `joint_state_name`) and `actions` (the command stamps; ignored for
-    next_state) on a grid of `rate_hz`. max_age_ns defaults to two steps."""
+    next_state) on a grid of `rate_hz`. max_age_ns defaults to two steps.
+    """
     if action_from not in ACTION_FROM:
-        raise ValueError(f"action_from must be one of {ACTION_FROM}, got {action_from!r}")
+        raise ValueError(f'action_from must be one of {ACTION_FROM}, got {action_from!r}')
     if joint_state_name not in observations:
-        raise ValueError(f"observations lack the joint states {joint_state_name!r}")
+        raise ValueError(f'observations lack the joint states {joint_state_name!r}')
     period = step_period_ns(rate_hz)
     max_age = int(round(2 * period)) if max_age_ns is None else int(max_age_ns)
     states = observations[joint_state_name]
     required = [np.asarray(s, dtype=np.int64) for s in observations.values()]
-    if action_from == "command":
+    if action_from == 'command':
         required.append(np.asarray(actions, dtype=np.int64))
     if any(len(s) == 0 for s in required):
         return _empty(observations)
     start = max(int(s[0]) for s in required)
-    if action_from == "command":
+    if action_from == 'command':
         end, lead = int(actions[-1]), 0  # last step at or before the last command
     else:
         end, lead = int(states[-1]), 1  # the step one later must still have a state
@@ -82,18 +91,23 @@ def align(observations: Mapping[str, np.ndarray], actions: np.ndarray, rate_hz: 
     grid = start + np.round(k * period).astype(np.int64)
     while len(grid) > lead and grid[-1] > end:  # float rounding at the very end
         grid = grid[:-1]
-    times = grid[:len(grid) - lead]
+    times = grid[: len(grid) - lead]
     if len(times) == 0:
         return _empty(observations)
 
-    indices = {name: _latest(np.asarray(s, dtype=np.int64), times) for name, s in observations.items()}
-    ages = {name: times - np.asarray(observations[name], dtype=np.int64)[idx] for name, idx in indices.items()}
-    if action_from == "command":
+    indices = {
+        name: _latest(np.asarray(s, dtype=np.int64), times) for name, s in observations.items()
+    }
+    ages = {
+        name: times - np.asarray(observations[name], dtype=np.int64)[idx]
+        for name, idx in indices.items()
+    }
+    if action_from == 'command':
         action_idx = _latest(np.asarray(actions, dtype=np.int64), times)
     else:
         later = grid[lead:]
         action_idx = _latest(np.asarray(states, dtype=np.int64), later)
-        ages["next joint state"] = later - np.asarray(states, dtype=np.int64)[action_idx]
+        ages['next joint state'] = later - np.asarray(states, dtype=np.int64)[action_idx]
     stale = {name: age > max_age for name, age in ages.items()}
     keep = ~np.logical_or.reduce(list(stale.values()))
     # Counted once per step, against the first input that made it stale.
@@ -101,7 +115,9 @@ def align(observations: Mapping[str, np.ndarray], actions: np.ndarray, rate_hz: 
     for name, s in stale.items():
         dropped[name] = int(np.sum(s & ~already))
         already |= s
-    kept_ages = np.stack([a[keep] for a in ages.values()]) if keep.any() else np.zeros((1, 0), np.int64)
+    kept_ages = (
+        np.stack([a[keep] for a in ages.values()]) if keep.any() else np.zeros((1, 0), np.int64)
+    )
     misaligned = int(np.sum(np.any(kept_ages > period / 2, axis=0))) if kept_ages.size else 0
     return Alignment(
         step_times_ns=times[keep],
@@ -116,4 +132,4 @@ def align(observations: Mapping[str, np.ndarray], actions: np.ndarray, rate_hz: 
 
 def _empty(observations: Mapping[str, np.ndarray]) -> Alignment:
     none = np.zeros(0, dtype=np.int64)
-    return Alignment(none, {name: none for name in observations}, none, 0, {}, 0, 0)
+    return Alignment(none, dict.fromkeys(observations, none), none, 0, {}, 0, 0)

@@ -1,4 +1,5 @@
-"""Reading the topics of one rosbag2 bag into time series, with `rosbags`, no ROS.
+"""
+Reading the topics of one rosbag2 bag into time series, with `rosbags`, no ROS.
 
 A bag may be a bag directory (metadata.yaml + storage file, as `ros2 bag record` writes
 it) or a bare `.mcap` / `.db3` file; `find_bags` also expands a directory of bag
@@ -15,22 +16,23 @@ no header (Float64MultiArray) or the stamp was left at zero (many command publis
 Every problem that makes a bag unusable is a `BagRejected` naming the bag, the problem and
 what to do about it.
 """
+
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass, field
 from pathlib import Path
+import struct
 from typing import Callable, Iterable, Mapping
 
 import numpy as np
 from rosbags.rosbag2 import Reader, ReaderError
-from rosbags.typesys import Stores, get_typestore
+from rosbags.typesys import get_typestore, Stores
 
 from .bag_messages import header_stamp_ns
 from .bag_writer import STORAGE_SUFFIXES as WRITER_SUFFIXES
 
 STORAGE_SUFFIXES = tuple(WRITER_SUFFIXES.values())  # the files `find_bags` takes for bags
-METADATA_FILE = "metadata.yaml"
+METADATA_FILE = 'metadata.yaml'
 
 
 class BagRejected(ValueError):
@@ -38,7 +40,7 @@ class BagRejected(ValueError):
 
     def __init__(self, bag, problem: str):
         self.bag = Path(bag)
-        super().__init__(f"{bag}: {problem}")
+        super().__init__(f'{bag}: {problem}')
 
 
 def _is_bag_dir(path: Path) -> bool:
@@ -46,32 +48,43 @@ def _is_bag_dir(path: Path) -> bool:
 
 
 def find_bags(paths: Iterable) -> list[Path]:
-    """The bags named by `paths`, each one episode: a bag directory or storage file as is, a
-    directory of bags expanded (sorted by name, so episode order is stable)."""
+    """
+    The bags named by `paths`, each one episode: a bag directory or storage file as is, a
+    directory of bags expanded (sorted by name, so episode order is stable).
+    """
     bags: list[Path] = []
     for path in map(Path, paths):
         if _is_bag_dir(path) or (path.is_file() and path.suffix in STORAGE_SUFFIXES):
             bags.append(path)
         elif path.is_dir():
-            inner = sorted(p for p in path.iterdir()
-                           if _is_bag_dir(p) or (p.is_file() and p.suffix in STORAGE_SUFFIXES))
+            inner = sorted(
+                p
+                for p in path.iterdir()
+                if _is_bag_dir(p) or (p.is_file() and p.suffix in STORAGE_SUFFIXES)
+            )
             if not inner:
-                raise BagRejected(path, f"is neither a bag (no {METADATA_FILE}, not a .mcap or .db3 file) nor "
-                                        "a directory of bags; give the directory `ros2 bag record -o` wrote")
+                raise BagRejected(
+                    path,
+                    f'is neither a bag (no {METADATA_FILE}, not a .mcap or .db3 file) nor '
+                    'a directory of bags; give the directory `ros2 bag record -o` wrote',
+                )
             bags.extend(inner)
         elif path.exists():
-            raise BagRejected(path, "is not a bag: give a bag directory, a .mcap or .db3 file, "
-                                    "or a directory of bags")
+            raise BagRejected(
+                path,
+                'is not a bag: give a bag directory, a .mcap or .db3 file, or a directory of bags',
+            )
         else:
-            raise BagRejected(path, "does not exist")
+            raise BagRejected(path, 'does not exist')
     if len(set(bags)) != len(bags):
-        raise BagRejected(bags[0], "the same bag is named twice; each bag is one episode")
+        raise BagRejected(bags[0], 'the same bag is named twice; each bag is one episode')
     return bags
 
 
 @dataclass
 class TopicSeries:
     """One topic's messages in log order: stamps_ns[i] dates payloads[i]."""
+
     topic: str
     msgtype: str
     stamps_ns: np.ndarray  # int64
@@ -90,30 +103,44 @@ def _typestore():
 
 
 def _storage_failure(bag: Path, exc: BaseException) -> BagRejected:
-    return BagRejected(bag, f"cannot be read ({type(exc).__name__}: {exc}); the storage file is truncated or "
-                            "corrupt (an interrupted recording?). Re-record it, or recover what is readable "
-                            "(MCAP: `mcap recover`; sqlite3: `sqlite3 FILE .recover`) and convert that")
+    return BagRejected(
+        bag,
+        f'cannot be read ({type(exc).__name__}: {exc}); the storage file is truncated or '
+        'corrupt (an interrupted recording?). Re-record it, or recover what is readable '
+        '(MCAP: `mcap recover`; sqlite3: `sqlite3 FILE .recover`) and convert that',
+    )
 
 
 def _describe_topics(reader: Reader) -> str:
     counts: dict[tuple[str, str], int] = {}
     for c in reader.connections:
         counts[(c.topic, c.msgtype)] = counts.get((c.topic, c.msgtype), 0) + c.msgcount
-    return ", ".join(f"{t} ({ty}, {n} msgs)" for (t, ty), n in sorted(counts.items())) or "no topics"
+    return (
+        ', '.join(f'{t} ({ty}, {n} msgs)' for (t, ty), n in sorted(counts.items())) or 'no topics'
+    )
 
 
 # Errors a damaged storage file raises somewhere in rosbags, its sqlite (apsw) and MCAP
 # (struct unpacking, decompression) layers, or while deserializing a garbled message.
 def _storage_errors() -> tuple[type[BaseException], ...]:
-    errors: list[type[BaseException]] = [ReaderError, struct.error, EOFError, OSError, IndexError, KeyError,
-                                         ValueError]
+    errors: list[type[BaseException]] = [
+        ReaderError,
+        struct.error,
+        EOFError,
+        OSError,
+        IndexError,
+        KeyError,
+        ValueError,
+    ]
     try:
         import apsw
+
         errors.append(apsw.Error)
     except ImportError:  # pragma: no cover - rosbags depends on apsw
         pass
     try:
         from rosbags.serde import SerdeError
+
         errors.append(SerdeError)
     except ImportError:  # pragma: no cover
         pass
@@ -123,12 +150,14 @@ def _storage_errors() -> tuple[type[BaseException], ...]:
 @dataclass(frozen=True)
 class TopicRequest:
     """A topic to read: the message types accepted on it, and what to keep of each message."""
+
     types: tuple[str, ...]
     decode: Callable[[str, object], object]  # (msgtype, message) -> payload kept in memory
 
 
 def read_topics(bag, wanted: Mapping[str, TopicRequest]) -> dict[str, TopicSeries]:
-    """Read the `wanted` topics of `bag` into one TopicSeries each.
+    """
+    Read the `wanted` topics of `bag` into one TopicSeries each.
 
     Each message is deserialized and handed to its topic's `decode` at once, so only what
     decode keeps (a resized frame, a position vector) stays in memory, never the raw bag.
@@ -145,7 +174,7 @@ def read_topics(bag, wanted: Mapping[str, TopicRequest]) -> dict[str, TopicSerie
             described = _describe_topics(reader)
             stamps: dict[str, list[int]] = {t: [] for t in wanted}
             payloads: dict[str, list] = {t: [] for t in wanted}
-            header_stamped = {t: True for t in wanted}
+            header_stamped = dict.fromkeys(wanted, True)
             typestore = _typestore()
             for connection, log_time, raw in reader.messages(connections=connections):
                 topic, msgtype = connection.topic, connection.msgtype
@@ -154,30 +183,43 @@ def read_topics(bag, wanted: Mapping[str, TopicRequest]) -> dict[str, TopicSerie
                 if stamp == 0:
                     stamp, header_stamped[topic] = int(log_time), False
                 if stamps[topic] and stamp < stamps[topic][-1]:
-                    raise BagRejected(bag, f"time goes backwards on {topic}: message {len(stamps[topic])} is "
-                                           f"stamped {stamp} ns, before the previous one's {stamps[topic][-1]} ns. "
-                                           "Fix the publisher's clock (or its stamps) and re-record")
+                    raise BagRejected(
+                        bag,
+                        f'time goes backwards on {topic}: message {len(stamps[topic])} is '
+                        f"stamped {stamp} ns, before the previous one's {stamps[topic][-1]} ns. "
+                        "Fix the publisher's clock (or its stamps) and re-record",
+                    )
                 try:
                     payloads[topic].append(wanted[topic].decode(msgtype, msg))
                 except BagRejected:
                     raise
                 except ValueError as exc:
-                    raise BagRejected(bag, f"{topic} message {len(stamps[topic])}: {exc}") from exc
+                    raise BagRejected(bag, f'{topic} message {len(stamps[topic])}: {exc}') from exc
                 stamps[topic].append(stamp)
     except BagRejected:
         raise
     except FileNotFoundError as exc:
-        raise BagRejected(bag, f"is not a complete bag ({exc}); give the directory `ros2 bag record` wrote, "
-                               "or run `ros2 bag reindex` on it") from exc
+        raise BagRejected(
+            bag,
+            f'is not a complete bag ({exc}); give the directory `ros2 bag record` wrote, '
+            'or run `ros2 bag reindex` on it',
+        ) from exc
     except storage_errors as exc:
         raise _storage_failure(bag, exc) from exc
     for topic in wanted:
         if not stamps[topic]:
-            raise BagRejected(bag, f"topic {topic} has no messages in the bag; it has: {described}. "
-                                   "Record it, or pass the topic that carries it")
-        series[topic] = TopicSeries(topic, next(c.msgtype for c in connections if c.topic == topic),
-                                    np.asarray(stamps[topic], dtype=np.int64), payloads[topic],
-                                    header_stamped[topic])
+            raise BagRejected(
+                bag,
+                f'topic {topic} has no messages in the bag; it has: {described}. '
+                'Record it, or pass the topic that carries it',
+            )
+        series[topic] = TopicSeries(
+            topic,
+            next(c.msgtype for c in connections if c.topic == topic),
+            np.asarray(stamps[topic], dtype=np.int64),
+            payloads[topic],
+            header_stamped[topic],
+        )
     return series
 
 
@@ -187,10 +229,15 @@ def _select(bag: Path, reader: Reader, wanted: Mapping[str, TopicRequest]) -> li
         types = request.types
         found = [c for c in reader.connections if c.topic == topic]
         if not found:
-            raise BagRejected(bag, f"topic {topic} is not in the bag; it has: {_describe_topics(reader)}. "
-                                   "Pass the right topic name, or record it")
+            raise BagRejected(
+                bag,
+                f'topic {topic} is not in the bag; it has: {_describe_topics(reader)}. '
+                'Pass the right topic name, or record it',
+            )
         wrong = sorted({c.msgtype for c in found if c.msgtype not in types})
         if wrong:
-            raise BagRejected(bag, f"topic {topic} carries {', '.join(wrong)}; expected {' or '.join(types)}")
+            raise BagRejected(
+                bag, f'topic {topic} carries {", ".join(wrong)}; expected {" or ".join(types)}'
+            )
         chosen.extend(found)
     return chosen

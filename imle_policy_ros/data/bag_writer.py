@@ -1,4 +1,5 @@
-"""Writing a rosbag2 bag laid out as `ros2 bag record` lays it out, with `rosbags`, no ROS.
+"""
+Writing a rosbag2 bag laid out as `ros2 bag record` lays it out, with `rosbags`, no ROS.
 
 A bag is a directory `<name>/` holding `metadata.yaml` and one storage file
 `<name>.mcap` or `<name>.db3`. Two layouts are offered, one per distro:
@@ -14,28 +15,43 @@ Every message has two times, as in a real recording: the header stamp (set by wh
 built the message) and the log time (when the recorder received it), which must not go
 backwards: a recorder writes messages in the order it receives them.
 """
+
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
+import shutil
 
-from rosbags.interfaces import Qos, QosDurability, QosHistory, QosLiveliness, QosReliability, QosTime
+from rosbags.interfaces import (
+    Qos,
+    QosDurability,
+    QosHistory,
+    QosLiveliness,
+    QosReliability,
+    QosTime,
+)
 from rosbags.rosbag2 import StoragePlugin, Writer
-from rosbags.typesys import Stores, get_typestore
+from rosbags.typesys import get_typestore, Stores
 
-STORAGES = {"mcap": StoragePlugin.MCAP, "sqlite3": StoragePlugin.SQLITE3}
-STORAGE_SUFFIXES = {"mcap": ".mcap", "sqlite3": ".db3"}
-DISTROS = {"jazzy": (Stores.ROS2_JAZZY, 9), "humble": (Stores.ROS2_HUMBLE, 8)}
+STORAGES = {'mcap': StoragePlugin.MCAP, 'sqlite3': StoragePlugin.SQLITE3}
+STORAGE_SUFFIXES = {'mcap': '.mcap', 'sqlite3': '.db3'}
+DISTROS = {'jazzy': (Stores.ROS2_JAZZY, 9), 'humble': (Stores.ROS2_HUMBLE, 8)}
 
 # rclcpp's "infinite" duration, as ros2 bag record writes it for unset deadlines and lifespans.
 _INFINITE = QosTime(sec=9223372036, nsec=854775807)
 
 
 def _qos(reliability: QosReliability, depth: int) -> Qos:
-    return Qos(history=QosHistory.KEEP_LAST, depth=depth, reliability=reliability,
-               durability=QosDurability.VOLATILE, deadline=_INFINITE, lifespan=_INFINITE,
-               liveliness=QosLiveliness.AUTOMATIC, liveliness_lease_duration=_INFINITE,
-               avoid_ros_namespace_conventions=False)
+    return Qos(
+        history=QosHistory.KEEP_LAST,
+        depth=depth,
+        reliability=reliability,
+        durability=QosDurability.VOLATILE,
+        deadline=_INFINITE,
+        lifespan=_INFINITE,
+        liveliness=QosLiveliness.AUTOMATIC,
+        liveliness_lease_duration=_INFINITE,
+        avoid_ros_namespace_conventions=False,
+    )
 
 
 # What the publishers offer: cameras and joint states use the sensor-data profile (best
@@ -47,12 +63,13 @@ RELIABLE_QOS = _qos(QosReliability.RELIABLE, 10)
 def typestore_for(distro: str):
     """The rosbags typestore holding the message definitions of a ROS 2 distro."""
     if distro not in DISTROS:
-        raise ValueError(f"distro must be one of {sorted(DISTROS)}, got {distro!r}")
+        raise ValueError(f'distro must be one of {sorted(DISTROS)}, got {distro!r}')
     return get_typestore(DISTROS[distro][0])
 
 
 class BagWriter:
-    """One bag, written message by message. Use as a context manager: on an exception the
+    """
+    One bag, written message by message. Use as a context manager: on an exception the
     half-written bag directory is removed, so a bag that exists is complete.
 
         with BagWriter(path, storage="mcap", distro="jazzy") as bag:
@@ -60,38 +77,43 @@ class BagWriter:
             bag.write("/joint_states", msg, log_time_ns)
     """
 
-    def __init__(self, path, storage: str = "mcap", distro: str = "jazzy"):
+    def __init__(self, path, storage: str = 'mcap', distro: str = 'jazzy'):
         if storage not in STORAGES:
-            raise ValueError(f"storage must be one of {sorted(STORAGES)}, got {storage!r}")
+            raise ValueError(f'storage must be one of {sorted(STORAGES)}, got {storage!r}')
         self.path = Path(path)
         self.storage, self.distro = storage, distro
         self.typestore = typestore_for(distro)
-        self._writer = Writer(self.path, version=DISTROS[distro][1], storage_plugin=STORAGES[storage])
+        self._writer = Writer(
+            self.path, version=DISTROS[distro][1], storage_plugin=STORAGES[storage]
+        )
         self._connections: dict[str, object] = {}
         self._types: dict[str, str] = {}
         self._last_log_time = -1
         self._open = False
 
-    def open(self) -> "BagWriter":
+    def open(self) -> 'BagWriter':
         self._writer.open()  # refuses an existing path: a bag is never written over
         self._open = True
         return self
 
     def add_topic(self, topic: str, msgtype: str, qos: Qos = RELIABLE_QOS) -> None:
         if topic in self._connections:
-            raise ValueError(f"{self.path}: topic {topic} was added already")
-        self._connections[topic] = self._writer.add_connection(topic, msgtype, typestore=self.typestore,
-                                                               offered_qos_profiles=[qos])
+            raise ValueError(f'{self.path}: topic {topic} was added already')
+        self._connections[topic] = self._writer.add_connection(
+            topic, msgtype, typestore=self.typestore, offered_qos_profiles=[qos]
+        )
         self._types[topic] = msgtype
 
     def write(self, topic: str, message, log_time_ns: int) -> None:
         """Serialize `message` (a typestore object) to CDR and log it at `log_time_ns`."""
         if topic not in self._connections:
-            raise ValueError(f"{self.path}: topic {topic} was not added (add_topic first)")
+            raise ValueError(f'{self.path}: topic {topic} was not added (add_topic first)')
         log_time_ns = int(log_time_ns)
         if log_time_ns < self._last_log_time:
-            raise ValueError(f"{self.path}: log time {log_time_ns} ns on {topic} is before the previous "
-                             f"message's {self._last_log_time} ns; a recorder logs in receive order")
+            raise ValueError(
+                f'{self.path}: log time {log_time_ns} ns on {topic} is before the previous '
+                f"message's {self._last_log_time} ns; a recorder logs in receive order"
+            )
         self._last_log_time = log_time_ns
         raw = self.typestore.serialize_cdr(message, self._types[topic])
         self._writer.write(self._connections[topic], log_time_ns, raw)
@@ -110,7 +132,7 @@ class BagWriter:
             finally:
                 shutil.rmtree(self.path, ignore_errors=True)
 
-    def __enter__(self) -> "BagWriter":
+    def __enter__(self) -> 'BagWriter':
         return self.open()
 
     def __exit__(self, exc_type, exc, tb) -> bool:

@@ -1,4 +1,5 @@
-"""Closed-loop evaluation in the built-in simulator, through the same PolicyController the
+"""
+Closed-loop evaluation in the built-in simulator, through the same PolicyController the
 ROS node uses and the ONNX bundle: what is measured here is what the robot would run.
 
 Simulated time throughout: the camera delivers frames at `camera_hz`, joint states arrive
@@ -6,18 +7,19 @@ every control tick, the controller ticks at `control_hz`, and inference results 
 available after the time the inference really took on this machine (or a fixed latency,
 for runs that must not depend on the machine).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .simulated_controller import simulated_controller
 from ..control.chunk_executor import JointLimits
 from ..control.clock import SimulatedClock
 from ..runtime import PolicyBundle
 from ..sim.planar_arm import ArmGeometry
 from ..sim.reach_env import ReachEnv
-from .simulated_controller import simulated_controller
 
 EVAL_SEED_BASE = 1_000_000  # far from the seeds sim-demos draws training scenes from
 
@@ -58,28 +60,36 @@ class EvalReport:
     def summary(self) -> dict:
         n = len(self.episodes)
         sides = [e.side for e in self.episodes if e.success]
-        latencies = np.concatenate([e.inference_ms for e in self.episodes if e.inference_ms] or [np.zeros(1)])
+        latencies = np.concatenate(
+            [e.inference_ms for e in self.episodes if e.inference_ms] or [np.zeros(1)]
+        )
         return {
-            "episodes": n,
-            "success_rate": sum(e.success for e in self.episodes) / n,
-            "collision_rate": sum(e.collision for e in self.episodes) / n,
-            "timeout_rate": sum(e.timeout for e in self.episodes) / n,
+            'episodes': n,
+            'success_rate': sum(e.success for e in self.episodes) / n,
+            'collision_rate': sum(e.collision for e in self.episodes) / n,
+            'timeout_rate': sum(e.timeout for e in self.episodes) / n,
             # share of each solution among the successful episodes
-            "mode_share": {s: (sides.count(s) / len(sides) if sides else 0.0) for s in ("left", "right")},
-            "switches_per_episode": float(np.mean([e.switches for e in self.episodes])),
-            "inference_ms_p50": float(np.percentile(latencies, 50)),
-            "inference_ms_p99": float(np.percentile(latencies, 99)),
-            "mean_duration_s": float(np.mean([e.duration for e in self.episodes])),
-            "temporal_consistency": self.config.temporal_consistency,
-            "num_samples": self.config.num_samples,
+            'mode_share': {
+                s: (sides.count(s) / len(sides) if sides else 0.0) for s in ('left', 'right')
+            },
+            'switches_per_episode': float(np.mean([e.switches for e in self.episodes])),
+            'inference_ms_p50': float(np.percentile(latencies, 50)),
+            'inference_ms_p99': float(np.percentile(latencies, 99)),
+            'mean_duration_s': float(np.mean([e.duration for e in self.episodes])),
+            'temporal_consistency': self.config.temporal_consistency,
+            'num_samples': self.config.num_samples,
         }
 
 
 def arm_limits(geometry: ArmGeometry = ArmGeometry()) -> JointLimits:
-    return JointLimits.create(2, geometry.lower_limits, geometry.upper_limits, geometry.max_velocity)
+    return JointLimits.create(
+        2, geometry.lower_limits, geometry.upper_limits, geometry.max_velocity
+    )
 
 
-def run_episode(bundle: PolicyBundle, cfg: EvalConfig, seed: int, frames: list | None = None) -> EpisodeResult:
+def run_episode(
+    bundle: PolicyBundle, cfg: EvalConfig, seed: int, frames: list | None = None
+) -> EpisodeResult:
     """One episode; appends the camera frames to `frames` when given (for a video)."""
     image_size = bundle.spec.cameras[0].height
     env = ReachEnv(seed=seed, time_limit=cfg.time_limit, image_size=image_size)
@@ -105,19 +115,35 @@ def run_episode(bundle: PolicyBundle, cfg: EvalConfig, seed: int, frames: list |
         env.advance(control_period)
         clock.advance(control_period)
     status = env.status()
-    return EpisodeResult(seed, status.success, status.collision, status.timeout, status.side, status.switches,
-                         status.time, np.asarray(env.tool_path), np.asarray(env.scene.target_xy), inference_ms)
+    return EpisodeResult(
+        seed,
+        status.success,
+        status.collision,
+        status.timeout,
+        status.side,
+        status.switches,
+        status.time,
+        np.asarray(env.tool_path),
+        np.asarray(env.scene.target_xy),
+        inference_ms,
+    )
 
 
-def evaluate(bundle: PolicyBundle, cfg: EvalConfig, progress: bool = True,
-             first_episode_frames: list | None = None) -> EvalReport:
+def evaluate(
+    bundle: PolicyBundle,
+    cfg: EvalConfig,
+    progress: bool = True,
+    first_episode_frames: list | None = None,
+) -> EvalReport:
     """first_episode_frames: a list to receive the camera frames of episode 0 (for a video)."""
     from tqdm import tqdm
 
     results = []
-    bar = tqdm(range(cfg.episodes), desc="eval", unit="episode", disable=not progress, dynamic_ncols=True)
+    bar = tqdm(
+        range(cfg.episodes), desc='eval', unit='episode', disable=not progress, dynamic_ncols=True
+    )
     for i in bar:
         frames = first_episode_frames if i == 0 else None
         results.append(run_episode(bundle, cfg, EVAL_SEED_BASE + cfg.seed * 10_000 + i, frames))
-        bar.set_postfix(success=f"{np.mean([r.success for r in results]):.0%}")
+        bar.set_postfix(success=f'{np.mean([r.success for r in results]):.0%}')
     return EvalReport(results, cfg)

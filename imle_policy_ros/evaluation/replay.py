@@ -1,4 +1,5 @@
-"""Replay: a model run offline over a recorded demonstration, as the policy node would run it.
+"""
+Replay: a model run offline over a recorded demonstration, as the policy node would run it.
 
 The recording's frames and joint states are fed to the same PolicyController at their
 stamps, on simulated time, with the inference latency simulated (measured, or fixed); the
@@ -17,6 +18,7 @@ commanded at `times[k] - delay`. Two errors per inference:
 Both over the executed part (action_horizon waypoints from the observation on) and over the
 whole chunk. Held out demos are the check before a model touches the arm.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -24,23 +26,26 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .simulated_controller import simulated_controller
 from ..control.chunk_executor import JointLimits
 from ..control.clock import SimulatedClock
 from ..runtime import PolicyBundle
-from .simulated_controller import simulated_controller
 
 
 @dataclass
 class RecordedEpisode:
-    """What replay needs of a recording: per-camera frames and joint states at stamps, and
-    the commanded actions (columns named by action_names)."""
+    """
+    What replay needs of a recording: per-camera frames and joint states at stamps, and
+    the commanded actions (columns named by action_names).
+    """
+
     stamps: np.ndarray  # [T] s
     frames: dict  # camera name -> uint8 [T, H, W, 3]
     joint_names: list
     joint_positions: np.ndarray  # [T, S]
     action_names: list
     actions: np.ndarray  # [T, A]
-    name: str = "episode"
+    name: str = 'episode'
 
 
 @dataclass
@@ -60,7 +65,9 @@ class ReplayedChunk:
     times: np.ndarray  # [P] when each waypoint is due
     chosen: np.ndarray  # [P, A] the chunk the controller chose
     samples: np.ndarray  # [N, P, A] every sampled chunk (unnormalized)
-    recorded: np.ndarray  # [P, A] the demonstrator's commands at the same moments (NaN outside the recording)
+    recorded: (
+        np.ndarray
+    )  # [P, A] the demonstrator's commands at the same moments (NaN outside the recording)
 
 
 @dataclass
@@ -74,33 +81,37 @@ class ReplayReport:
     recorded_actions: np.ndarray | None = None  # [T, A]
 
     def _errors(self, executed_only: bool) -> dict:
-        """Mean absolute error per joint: of the chosen chunks, of the best of N, and of
-        holding still at the command in force at the observation (the scale to read them on)."""
+        """
+        Mean absolute error per joint: of the chosen chunks, of the best of N, and of
+        holding still at the command in force at the observation (the scale to read them on).
+        """
         start = self.obs_horizon - 1
         stop = start + self.action_horizon if executed_only else None
-        errors = {"chosen": [], "best_of_n": [], "hold": []}
+        errors = {'chosen': [], 'best_of_n': [], 'hold': []}
         for c in self.chunks:
             recorded = c.recorded[start:stop]
             valid = np.all(np.isfinite(recorded), axis=1)
             if not valid.any():
                 continue
             recorded = recorded[valid]
-            errors["chosen"].append(np.abs(c.chosen[start:stop][valid] - recorded).mean(axis=0))
-            per_sample = np.abs(c.samples[:, start:stop][:, valid] - recorded).mean(axis=1)  # [N, A]
-            errors["best_of_n"].append(per_sample[np.argmin(per_sample.mean(axis=1))])
+            errors['chosen'].append(np.abs(c.chosen[start:stop][valid] - recorded).mean(axis=0))
+            per_sample = np.abs(c.samples[:, start:stop][:, valid] - recorded).mean(
+                axis=1
+            )  # [N, A]
+            errors['best_of_n'].append(per_sample[np.argmin(per_sample.mean(axis=1))])
             held = recorded_at(self.recorded_times, self.recorded_actions, np.array([c.t_obs]))[0]
-            errors["hold"].append(np.abs(recorded - held).mean(axis=0))
+            errors['hold'].append(np.abs(recorded - held).mean(axis=0))
         nan = np.full(len(self.action_names), np.nan)
         return {k: np.mean(v, axis=0) if v else nan for k, v in errors.items()}
 
     def summary(self) -> dict:
         per_joint = lambda values: {n: float(v) for n, v in zip(self.action_names, values)}
-        out = {"episode": self.episode, "inferences": len(self.chunks)}
-        for part, executed_only in (("executed", True), ("chunk", False)):
+        out = {'episode': self.episode, 'inferences': len(self.chunks)}
+        for part, executed_only in (('executed', True), ('chunk', False)):
             errors = self._errors(executed_only)
-            out[f"mae_{part}"] = per_joint(errors["chosen"])
-            out[f"mae_{part}_best_of_n"] = per_joint(errors["best_of_n"])
-            out[f"mae_{part}_holding_still"] = per_joint(errors["hold"])
+            out[f'mae_{part}'] = per_joint(errors['chosen'])
+            out[f'mae_{part}_best_of_n'] = per_joint(errors['best_of_n'])
+            out[f'mae_{part}_holding_still'] = per_joint(errors['hold'])
         return out
 
 
@@ -111,7 +122,7 @@ class _RecordingRunner:
         self.runner = None
         self.results = []
 
-    def wrap(self, runner) -> "_RecordingRunner":
+    def wrap(self, runner) -> '_RecordingRunner':
         self.runner = runner
         return self
 
@@ -136,26 +147,34 @@ class _RecordingRunner:
 
 
 def _camera_order(bundle: PolicyBundle, episode: RecordedEpisode) -> list[str]:
-    """The episode's camera for each of the bundle's cameras: by name when the names match,
-    else by position, as the node feeds image_topics[i] to the bundle's camera i."""
+    """
+    The episode's camera for each of the bundle's cameras: by name when the names match,
+    else by position, as the node feeds image_topics[i] to the bundle's camera i.
+    """
     wanted = [c.name for c in bundle.spec.cameras]
     recorded = list(episode.frames)
     if all(name in recorded for name in wanted):
         return wanted
     if len(wanted) == len(recorded):
         return recorded
-    raise ValueError(f"{episode.name}: the model wants cameras {wanted}, the recording has {recorded}")
+    raise ValueError(
+        f'{episode.name}: the model wants cameras {wanted}, the recording has {recorded}'
+    )
 
 
-def replay_episode(bundle: PolicyBundle, episode: RecordedEpisode, cfg: ReplayConfig = ReplayConfig()) -> ReplayReport:
+def replay_episode(
+    bundle: PolicyBundle, episode: RecordedEpisode, cfg: ReplayConfig = ReplayConfig()
+) -> ReplayReport:
     # recorded frames are the dataset's, where depth is already grey (data/bag_images)
     bundle = dataclasses.replace(bundle, spec=bundle.spec.taking_dataset_frames())
     spec = bundle.spec
     cameras = _camera_order(bundle, episode)
     missing = [a for a in spec.action_names if a not in episode.action_names]
     if missing:
-        raise ValueError(f"{episode.name}: the model commands {missing}; the recording's actions are "
-                         f"{list(episode.action_names)}")
+        raise ValueError(
+            f"{episode.name}: the model commands {missing}; the recording's actions are "
+            f'{list(episode.action_names)}'
+        )
     action_columns = [list(episode.action_names).index(a) for a in spec.action_names]
     recorded_actions = np.asarray(episode.actions, dtype=np.float64)[:, action_columns]
     stamps = np.asarray(episode.stamps, dtype=np.float64)
@@ -164,36 +183,54 @@ def replay_episode(bundle: PolicyBundle, episode: RecordedEpisode, cfg: ReplayCo
     runner = _RecordingRunner()
     # Open loop: the commands go nowhere, so limits only must not refuse the model's chunks.
     limits = JointLimits.create(len(spec.action_names), velocity=1e6)
-    controller = simulated_controller(bundle, limits, clock, cfg, cfg.seed, wrap_runner=runner.wrap)
+    controller = simulated_controller(
+        bundle, limits, clock, cfg, cfg.seed, wrap_runner=runner.wrap
+    )
 
     period, fed = 1.0 / cfg.control_hz, 0
     while clock.now() <= stamps[-1] + 1e-9:
         while fed < len(stamps) and stamps[fed] <= clock.now() + 1e-9:
             for i, camera in enumerate(cameras):
                 controller.on_frame(i, float(stamps[fed]), episode.frames[camera][fed])
-            controller.on_joint_state(float(stamps[fed]), episode.joint_names, episode.joint_positions[fed])
+            controller.on_joint_state(
+                float(stamps[fed]), episode.joint_names, episode.joint_positions[fed]
+            )
             fed += 1
         controller.tick()
         clock.advance(period)
 
     delay = controller.config.action_delay_steps * spec.dt
-    report = ReplayReport(episode.name, list(spec.action_names), spec.action_horizon, spec.obs_horizon,
-                          recorded_times=stamps, recorded_actions=recorded_actions)
+    report = ReplayReport(
+        episode.name,
+        list(spec.action_names),
+        spec.action_horizon,
+        spec.obs_horizon,
+        recorded_times=stamps,
+        recorded_actions=recorded_actions,
+    )
     for result in runner.results:
         observation, times = result.tag
         output = result.value
         samples = np.stack([spec.action_stats.unnormalize(s) for s in output.samples_normalized])
-        report.chunks.append(ReplayedChunk(observation.t_obs, times, np.asarray(output.actions, np.float64),
-                                           samples, recorded_at(stamps, recorded_actions, times - delay)))
+        report.chunks.append(
+            ReplayedChunk(
+                observation.t_obs,
+                times,
+                np.asarray(output.actions, np.float64),
+                samples,
+                recorded_at(stamps, recorded_actions, times - delay),
+            )
+        )
     return report
 
 
 def recorded_at(stamps: np.ndarray, actions: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """The recorded command in force at each time (the latest at or before it, as a
-    controller holds it); NaN before the first or after the last."""
-    index = np.searchsorted(stamps, times + 1e-9, side="right") - 1
+    """
+    The recorded command in force at each time (the latest at or before it, as a
+    controller holds it); NaN before the first or after the last.
+    """
+    index = np.searchsorted(stamps, times + 1e-9, side='right') - 1
     out = np.full((len(times), actions.shape[1]), np.nan)
     inside = (index >= 0) & (times <= stamps[-1] + 1e-9)
     out[inside] = actions[index[inside]]
     return out
-

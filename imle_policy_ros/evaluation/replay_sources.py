@@ -1,5 +1,8 @@
-"""Where `imle-policy-ros replay` gets its recording: a bag, read with the topics the node
-subscribes to (from the deploy config), or an episode of a dataset on disk."""
+"""
+Where `imle-policy-ros replay` gets its recording: a bag, read with the topics the node
+subscribes to (from the deploy config), or an episode of a dataset on disk.
+"""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from ..data.bag_dataset import ConversionSettings, bag_to_episode
+from .replay import RecordedEpisode
+from ..data.bag_dataset import bag_to_episode, ConversionSettings
 from ..data.bag_reader import BagRejected
 from ..data.episode_store import EpisodeStore
 from ..resources import resolve_config_path
-from .replay import RecordedEpisode
 
 
 class RecordingError(ValueError):
@@ -21,11 +24,17 @@ class RecordingError(ValueError):
 def from_dataset(store: EpisodeStore, index: int) -> RecordedEpisode:
     """Episode `index` of a dataset on disk."""
     if not 0 <= index < len(store):
-        raise RecordingError(f"{store.root} has episodes 0..{len(store) - 1}, not {index}")
+        raise RecordingError(f'{store.root} has episodes 0..{len(store) - 1}, not {index}')
     episode, meta = store.episode(index), store.meta
-    return RecordedEpisode(np.asarray(episode.stamps), dict(episode.images), list(meta.joint_names),
-                           np.asarray(episode.joint_positions), list(meta.action_names), np.asarray(episode.actions),
-                           name=f"{store.root.name}/{store.episode_names[index]}")
+    return RecordedEpisode(
+        np.asarray(episode.stamps),
+        dict(episode.images),
+        list(meta.joint_names),
+        np.asarray(episode.joint_positions),
+        list(meta.action_names),
+        np.asarray(episode.actions),
+        name=f'{store.root.name}/{store.episode_names[index]}',
+    )
 
 
 def from_bag(bag, settings: ConversionSettings) -> RecordedEpisode:
@@ -34,9 +43,15 @@ def from_bag(bag, settings: ConversionSettings) -> RecordedEpisode:
     except BagRejected as exc:
         raise RecordingError(str(exc)) from None
     episode, joints = converted.episode, list(converted.joint_names)
-    return RecordedEpisode(np.asarray(episode.stamps), dict(episode.images), joints,
-                           np.asarray(episode.joint_positions), joints, np.asarray(episode.actions),
-                           name=Path(bag).name)
+    return RecordedEpisode(
+        np.asarray(episode.stamps),
+        dict(episode.images),
+        joints,
+        np.asarray(episode.joint_positions),
+        joints,
+        np.asarray(episode.actions),
+        name=Path(bag).name,
+    )
 
 
 def load_recording(args, bundle) -> tuple[RecordedEpisode, float]:
@@ -45,20 +60,32 @@ def load_recording(args, bundle) -> tuple[RecordedEpisode, float]:
     config = {}
     if args.config:
         with open(resolve_config_path(args.config)) as f:
-            config = (yaml.safe_load(f) or {}).get("imle_policy", {}).get("ros__parameters", {})
-    control_hz = float(config.get("control_rate_hz", 50.0))
-    if (path / "meta.json").is_file():
+            config = (yaml.safe_load(f) or {}).get('imle_policy', {}).get('ros__parameters', {})
+    control_hz = float(config.get('control_rate_hz', 50.0))
+    if (path / 'meta.json').is_file():
         return from_dataset(EpisodeStore.open(path), args.episode), control_hz
     if not path.exists():
-        raise RecordingError(f"{path} does not exist: give a bag (directory or .mcap/.db3) or a dataset directory")
-    image_topics = args.image_topic or config.get("image_topics")
-    action_topic = args.action_topic or config.get("command_topic")
-    joint_state_topic = args.joint_state_topic or config.get("joint_state_topic", "/joint_states")
+        raise RecordingError(
+            f'{path} does not exist: give a bag (directory or .mcap/.db3) or a dataset directory'
+        )
+    image_topics = args.image_topic or config.get('image_topics')
+    action_topic = args.action_topic or config.get('command_topic')
+    joint_state_topic = args.joint_state_topic or config.get('joint_state_topic', '/joint_states')
     if not image_topics or not action_topic:
-        raise RecordingError("which topics? give --config with the deploy config, or --image-topic and --action-topic")
+        raise RecordingError(
+            'which topics? give --config with the deploy config, or --image-topic and --action-topic'
+        )
     camera = bundle.spec.cameras[0]
     # depth shown as grey exactly as in the model's training data
-    depth_max = next((c.depth_max_m for c in bundle.spec.cameras if c.depth_max_m), ConversionSettings.depth_max)
-    settings = ConversionSettings(tuple(image_topics), joint_state_topic, action_topic, rate_hz=args.rate,
-                                  image_size=(camera.height, camera.width), depth_max=depth_max)
+    depth_max = next(
+        (c.depth_max_m for c in bundle.spec.cameras if c.depth_max_m), ConversionSettings.depth_max
+    )
+    settings = ConversionSettings(
+        tuple(image_topics),
+        joint_state_topic,
+        action_topic,
+        rate_hz=args.rate,
+        image_size=(camera.height, camera.width),
+        depth_max=depth_max,
+    )
     return from_bag(path, settings), control_hz

@@ -1,24 +1,30 @@
-"""Which solutions the policy holds at the start of an episode, before it has moved.
+"""
+Which solutions the policy holds at the start of an episode, before it has moved.
 
 Closed-loop success does not show multimodality by itself: a regressor can succeed by
 picking one side per scene. Here we sample many chunks from the very first observation of
 each scene and look at which side of the obstacle each chunk heads for. A multimodal
 policy offers both sides in the same scene; a regressor offers one.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
+from .closed_loop import EVAL_SEED_BASE
 from ..runtime import OnnxPolicy, PolicyBundle
 from ..sim.planar_arm import forward_kinematics
 from ..sim.reach_env import ReachEnv
-from .closed_loop import EVAL_SEED_BASE
 
 
-def start_mode_shares(bundle: PolicyBundle, scenes: int = 20, samples: int = 64, seed: int = 0) -> dict:
-    """Per scene, the share of sampled chunks whose last waypoint is right of the obstacle
+def start_mode_shares(
+    bundle: PolicyBundle, scenes: int = 20, samples: int = 64, seed: int = 0
+) -> dict:
+    """
+    Per scene, the share of sampled chunks whose last waypoint is right of the obstacle
     (tool y < 0); summarized as the mean share and the fraction of scenes offering both
-    sides (each at least 10% of the samples)."""
+    sides (each at least 10% of the samples).
+    """
     policy = OnnxPolicy(bundle, num_samples=samples, temporal_consistency=False, seed=seed)
     spec = bundle.spec
     shares = []
@@ -27,11 +33,15 @@ def start_mode_shares(bundle: PolicyBundle, scenes: int = 20, samples: int = 64,
         env.reset(seed=EVAL_SEED_BASE + i)
         features = policy.encode(0, env.camera_frame())
         # the first observation of an episode: every history step is the same (edge padding)
-        condition = policy.condition(np.stack([features[None]] * spec.obs_horizon),
-                                     np.stack([env.joint_positions] * spec.obs_horizon))
+        condition = policy.condition(
+            np.stack([features[None]] * spec.obs_horizon),
+            np.stack([env.joint_positions] * spec.obs_horizon),
+        )
         chunks = spec.action_stats.unnormalize(policy.sample(condition, samples))
         end_y = np.array([forward_kinematics(chunk[-1])[1] for chunk in chunks])
         shares.append(float(np.mean(end_y < 0)))
     shares = np.array(shares)
-    return {"start_share_right": float(shares.mean()),
-            "scenes_offering_both_sides": float(np.mean((shares >= 0.1) & (shares <= 0.9)))}
+    return {
+        'start_share_right': float(shares.mean()),
+        'scenes_offering_both_sides': float(np.mean((shares >= 0.1) & (shares <= 0.9))),
+    }

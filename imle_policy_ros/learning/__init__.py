@@ -1,4 +1,5 @@
-"""Training side of IMLE Policy (torch): image encoder, UNet generator, RS-IMLE loss.
+"""
+Training side of IMLE Policy (torch): image encoder, UNet generator, RS-IMLE loss.
 
 Nothing here is needed on a deploy host; the runtime only sees the exported ONNX files.
 Submodules are imported explicitly (`from imle_policy_ros.learning.encoder import ...`)

@@ -1,4 +1,5 @@
-"""Random image crops for training; the run-time counterpart is the center crop of
+"""
+Random image crops for training; the run-time counterpart is the center crop of
 `runtime.preprocess` (same crop size both ways).
 
 Works on numpy arrays and torch tensors alike (only basic slicing is used), channels-last
@@ -6,6 +7,7 @@ Works on numpy arrays and torch tensors alike (only basic slicing is used), chan
 the frames of one observation history stay aligned with each other; call once per sample
 to get a different crop per sample.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -15,11 +17,11 @@ import numpy as np
 
 def _crop_size(images, crop_hw: Sequence[int]) -> tuple[int, int, int, int]:
     if images.ndim < 3 or images.shape[-1] != 3:
-        raise ValueError(f"images must be [..., H, W, 3], got shape {tuple(images.shape)}")
+        raise ValueError(f'images must be [..., H, W, 3], got shape {tuple(images.shape)}')
     h, w = int(images.shape[-3]), int(images.shape[-2])
     ch, cw = int(crop_hw[0]), int(crop_hw[1])
     if not (0 < ch <= h and 0 < cw <= w):
-        raise ValueError(f"crop {ch}x{cw} does not fit in images of {h}x{w}")
+        raise ValueError(f'crop {ch}x{cw} does not fit in images of {h}x{w}')
     return h, w, ch, cw
 
 
@@ -28,4 +30,4 @@ def random_crop(images, crop_hw: Sequence[int], rng: np.random.Generator):
     h, w, ch, cw = _crop_size(images, crop_hw)
     top = int(rng.integers(0, h - ch + 1))
     left = int(rng.integers(0, w - cw + 1))
-    return images[..., top:top + ch, left:left + cw, :]
+    return images[..., top : top + ch, left : left + cw, :]

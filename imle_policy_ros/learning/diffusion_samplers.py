@@ -1,4 +1,5 @@
-"""DDPM and DDIM samplers as Diffusion Policy runs them: the baselines IMLE Policy is timed against.
+"""
+DDPM and DDIM samplers as Diffusion Policy runs them: the baselines IMLE Policy is timed against.
 
 Diffusion Policy (Chi et al. 2023) draws an action chunk by starting from Gaussian noise
 and calling its noise-prediction UNet once per denoising step: 100 steps with DDPM, or
@@ -20,6 +21,7 @@ at integer step t (a Python int, the same for the whole batch): a torch module, 
 ONNX Runtime session wrapped to take and return torch tensors. The arithmetic between
 calls is a few elementwise ops on [B, T, A], negligible next to a UNet call.
 """
+
 from __future__ import annotations
 
 import math
@@ -35,11 +37,17 @@ MAX_BETA = 0.999
 
 def squared_cosine_betas(steps: int = TRAIN_STEPS, max_beta: float = MAX_BETA) -> torch.Tensor:
     """Betas of the squared-cosine schedule (Nichol & Dhariwal 2021), float64 [steps]."""
+
     def alpha_bar(s: float) -> float:
         return math.cos((s + 0.008) / 1.008 * math.pi / 2) ** 2
 
-    return torch.tensor([min(1.0 - alpha_bar((i + 1) / steps) / alpha_bar(i / steps), max_beta)
-                         for i in range(steps)], dtype=torch.float64)
+    return torch.tensor(
+        [
+            min(1.0 - alpha_bar((i + 1) / steps) / alpha_bar(i / steps), max_beta)
+            for i in range(steps)
+        ],
+        dtype=torch.float64,
+    )
 
 
 class NoiseSchedule:
@@ -60,18 +68,27 @@ class NoiseSchedule:
         return math.sqrt(a) * x0 + math.sqrt(1.0 - a) * noise
 
 
-def _x0_estimate(x: torch.Tensor, eps: torch.Tensor, alpha_bar_t: float, clip: bool) -> torch.Tensor:
+def _x0_estimate(
+    x: torch.Tensor, eps: torch.Tensor, alpha_bar_t: float, clip: bool
+) -> torch.Tensor:
     x0 = (x - math.sqrt(1.0 - alpha_bar_t) * eps) / math.sqrt(alpha_bar_t)
     # Diffusion Policy clips the estimate to the normalized action range [-1, 1].
     return x0.clamp(-1.0, 1.0) if clip else x0
 
 
 @torch.no_grad()
-def ddpm_sample(denoiser: Denoiser, noise: torch.Tensor, schedule: NoiseSchedule | None = None,
-                generator: torch.Generator | None = None, clip: bool = True) -> torch.Tensor:
-    """Ancestral DDPM sampling over every training step (T calls of `denoiser`).
+def ddpm_sample(
+    denoiser: Denoiser,
+    noise: torch.Tensor,
+    schedule: NoiseSchedule | None = None,
+    generator: torch.Generator | None = None,
+    clip: bool = True,
+) -> torch.Tensor:
+    """
+    Ancestral DDPM sampling over every training step (T calls of `denoiser`).
 
-    noise: the starting x_T [B, ...]; generator: for the noise drawn at each step."""
+    noise: the starting x_T [B, ...]; generator: for the noise drawn at each step.
+    """
     schedule = schedule or NoiseSchedule()
     x = noise
     for t in reversed(range(schedule.steps)):
@@ -79,8 +96,9 @@ def ddpm_sample(denoiser: Denoiser, noise: torch.Tensor, schedule: NoiseSchedule
         beta_t = 1.0 - a_t / a_prev
         x0 = _x0_estimate(x, denoiser(x, t), a_t, clip)
         # Mean of the posterior q(x_{t-1} | x_t, x0) (Ho et al. 2020, eq. 7).
-        x = (math.sqrt(a_prev) * beta_t / (1.0 - a_t)) * x0 \
-            + (math.sqrt(1.0 - beta_t) * (1.0 - a_prev) / (1.0 - a_t)) * x
+        x = (math.sqrt(a_prev) * beta_t / (1.0 - a_t)) * x0 + (
+            math.sqrt(1.0 - beta_t) * (1.0 - a_prev) / (1.0 - a_t)
+        ) * x
         if t > 0:
             variance = max((1.0 - a_prev) / (1.0 - a_t) * beta_t, 1e-20)  # "fixed_small"
             z = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
@@ -89,16 +107,21 @@ def ddpm_sample(denoiser: Denoiser, noise: torch.Tensor, schedule: NoiseSchedule
 
 
 def ddim_timesteps(inference_steps: int, train_steps: int = TRAIN_STEPS) -> list[int]:
-    """"leading" spacing, as diffusers' DDIMScheduler: 10 of 100 -> [90, 80, ..., 0]."""
+    """ "leading" spacing, as diffusers' DDIMScheduler: 10 of 100 -> [90, 80, ..., 0]."""
     if not 1 <= inference_steps <= train_steps:
-        raise ValueError(f"inference_steps must be in 1..{train_steps}, got {inference_steps}")
+        raise ValueError(f'inference_steps must be in 1..{train_steps}, got {inference_steps}')
     ratio = train_steps // inference_steps
     return [i * ratio for i in reversed(range(inference_steps))]
 
 
 @torch.no_grad()
-def ddim_sample(denoiser: Denoiser, noise: torch.Tensor, inference_steps: int = 10,
-                schedule: NoiseSchedule | None = None, clip: bool = True) -> torch.Tensor:
+def ddim_sample(
+    denoiser: Denoiser,
+    noise: torch.Tensor,
+    inference_steps: int = 10,
+    schedule: NoiseSchedule | None = None,
+    clip: bool = True,
+) -> torch.Tensor:
     """Deterministic DDIM (eta = 0): `inference_steps` calls of `denoiser`."""
     schedule = schedule or NoiseSchedule()
     timesteps = ddim_timesteps(inference_steps, schedule.steps)

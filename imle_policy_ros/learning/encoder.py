@@ -1,4 +1,5 @@
-"""ResNet-18 image encoder with GroupNorm, as used by IMLE Policy and Diffusion Policy.
+"""
+ResNet-18 image encoder with GroupNorm, as used by IMLE Policy and Diffusion Policy.
 
 Topology (He et al. 2016, the "18" layout), trained from scratch:
     stem:   conv 7x7 stride 2 -> norm -> ReLU -> maxpool 3x3 stride 2
@@ -14,6 +15,7 @@ The forward takes the model bundle's image contract directly (uint8 RGB, channel
 see runtime/policy_spec.py), so the exported encoder.onnx needs no preprocessing on the
 robot: the cast, the /255 and the NHWC -> NCHW permute are inside the graph.
 """
+
 from __future__ import annotations
 
 import torch
@@ -55,7 +57,8 @@ class BasicBlock(nn.Module):
 
 
 class ResNet18Encoder(nn.Module):
-    """uint8 (or float in [0, 255]) images [B, H, W, 3] RGB -> features [B, 8 * width].
+    """
+    uint8 (or float in [0, 255]) images [B, H, W, 3] RGB -> features [B, 8 * width].
 
     Any image size works: the network shrinks it 32x overall (strides of 2 in the stem
     conv, the maxpool and stages 2-4) and the global average pool removes whatever
@@ -65,7 +68,7 @@ class ResNet18Encoder(nn.Module):
     def __init__(self, width: int = 64):
         super().__init__()
         if width < 1:
-            raise ValueError(f"width must be >= 1, got {width}")
+            raise ValueError(f'width must be >= 1, got {width}')
         self.width = width
         self.stem = nn.Sequential(
             nn.Conv2d(3, width, 7, stride=2, padding=3, bias=False),
@@ -77,10 +80,12 @@ class ResNet18Encoder(nn.Module):
         in_channels = width
         for i, stride in enumerate((1, 2, 2, 2)):
             out_channels = width * 2**i
-            stages.append(nn.Sequential(
-                BasicBlock(in_channels, out_channels, stride),
-                BasicBlock(out_channels, out_channels, 1),
-            ))
+            stages.append(
+                nn.Sequential(
+                    BasicBlock(in_channels, out_channels, stride),
+                    BasicBlock(out_channels, out_channels, 1),
+                )
+            )
             in_channels = out_channels
         self.stages = nn.Sequential(*stages)
         self._init_weights()
@@ -94,12 +99,12 @@ class ResNet18Encoder(nn.Module):
         # the identity (weight 1, bias 0, which is GroupNorm's default already).
         for module in self.modules():
             if isinstance(module, nn.Conv2d):
-                nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+                nn.init.kaiming_normal_(module.weight, mode='fan_out', nonlinearity='relu')
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         # Checked eagerly only; under the ONNX tracer it would just be frozen to a constant.
         if not torch.jit.is_tracing() and (images.dim() != 4 or images.shape[-1] != 3):
-            raise ValueError(f"expected images [B, H, W, 3], got {tuple(images.shape)}")
+            raise ValueError(f'expected images [B, H, W, 3], got {tuple(images.shape)}')
         # Follow the weights' dtype (float32 unless the caller converted the module).
         x = images.to(self.stem[0].weight.dtype) / 255.0
         x = x.permute(0, 3, 1, 2)  # NHWC (camera layout) -> NCHW (conv layout)

@@ -1,4 +1,5 @@
-"""Checkpoint -> model bundle (encoder.onnx, generator.onnx, policy.json), with a parity check.
+"""
+Checkpoint -> model bundle (encoder.onnx, generator.onnx, policy.json), with a parity check.
 
 The bundle is written into a temporary folder next to the destination and moved into
 place only after ONNX Runtime reproduces torch on fresh random inputs (max abs difference
@@ -10,25 +11,31 @@ the batch, Mish with one Exp): same math, about 3x faster in ONNX Runtime at N =
 `write_bundle` is the export without checkpoint or staging, for networks built in code
 (benchmarks, tests).
 """
+
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from pathlib import Path
 import shutil
 import tempfile
 import warnings
-from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-from ..runtime.bundle import file_sha256, load_bundle
-from ..runtime.sessions import create_session
-from ..runtime.normalization import MinMaxStats
-from ..runtime.policy_spec import (ENCODER_FILE, GENERATOR_FILE, CameraSpec, PolicySpec,
-                                   TrainingInfo)
 from .export_rewrites import rewrite_for_onnx
 from .policy_network import ImlePolicyNetwork, NetworkConfig
+from ..runtime.bundle import file_sha256, load_bundle
+from ..runtime.normalization import MinMaxStats
+from ..runtime.policy_spec import (
+    CameraSpec,
+    ENCODER_FILE,
+    GENERATOR_FILE,
+    PolicySpec,
+    TrainingInfo,
+)
+from ..runtime.sessions import create_session
 
 OPSET = 17
 PARITY_TOLERANCE = 1e-4
@@ -48,33 +55,39 @@ class ParityReport:
 
 
 def load_checkpoint_network(checkpoint: str | Path, use_ema: bool = True):
-    ckpt = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    net = ImlePolicyNetwork(NetworkConfig.from_dict(ckpt["network_config"]))
-    net.load_state_dict(ckpt["ema" if use_ema else "model"])
+    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=False)
+    net = ImlePolicyNetwork(NetworkConfig.from_dict(ckpt['network_config']))
+    net.load_state_dict(ckpt['ema' if use_ema else 'model'])
     return net.eval(), ckpt
 
 
 def spec_from_checkpoint(ckpt: dict, net_cfg: NetworkConfig) -> PolicySpec:
-    meta, train_cfg = ckpt["dataset_meta"], ckpt["train_config"]
-    crop = tuple(train_cfg["crop"]) if train_cfg.get("crop") else None
-    cameras = tuple(CameraSpec(c["name"], int(c["height"]), int(c["width"]), crop, c.get("depth_max_m"))
-                    for c in meta["cameras"])
+    meta, train_cfg = ckpt['dataset_meta'], ckpt['train_config']
+    crop = tuple(train_cfg['crop']) if train_cfg.get('crop') else None
+    cameras = tuple(
+        CameraSpec(c['name'], int(c['height']), int(c['width']), crop, c.get('depth_max_m'))
+        for c in meta['cameras']
+    )
     return PolicySpec(
         cameras=cameras,
-        joint_names=tuple(meta["joint_names"]),
-        action_names=tuple(meta["action_names"]),
-        action_kind=meta["action_kind"],
+        joint_names=tuple(meta['joint_names']),
+        action_names=tuple(meta['action_names']),
+        action_kind=meta['action_kind'],
         obs_horizon=net_cfg.obs_horizon,
         pred_horizon=net_cfg.pred_horizon,
         action_horizon=net_cfg.action_horizon,
-        dt=1.0 / float(meta["rate_hz"]),
+        dt=1.0 / float(meta['rate_hz']),
         feature_dim=net_cfg.feature_dim,
-        state_stats=MinMaxStats.from_dict(ckpt["state_stats"]),
-        action_stats=MinMaxStats.from_dict(ckpt["action_stats"]),
+        state_stats=MinMaxStats.from_dict(ckpt['state_stats']),
+        action_stats=MinMaxStats.from_dict(ckpt['action_stats']),
         training=TrainingInfo(
-            objective=train_cfg["objective"], epsilon=train_cfg["epsilon"],
-            num_samples_per_example=train_cfg["samples_per_example"], steps=int(ckpt["step"]),
-            seed=train_cfg["seed"], data_hash=ckpt.get("data_hash", "")),
+            objective=train_cfg['objective'],
+            epsilon=train_cfg['epsilon'],
+            num_samples_per_example=train_cfg['samples_per_example'],
+            steps=int(ckpt['step']),
+            seed=train_cfg['seed'],
+            data_hash=ckpt.get('data_hash', ''),
+        ),
         onnx_opset=OPSET,
     )
 
@@ -83,8 +96,8 @@ def export_onnx(net: ImlePolicyNetwork, directory: Path) -> None:
     # The TorchScript exporter is the one that handles these networks in torch 2.13 (the
     # dynamo exporter fails on them); its deprecation and tracer notes are noise here.
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        warnings.simplefilter('ignore', DeprecationWarning)
+        warnings.simplefilter('ignore', torch.jit.TracerWarning)
         _export_both(net, directory)
 
 
@@ -92,23 +105,37 @@ def _export_both(net: ImlePolicyNetwork, directory: Path) -> None:
     cfg = net.config
     h, w = cfg.image_hw
     image = torch.zeros(2, h, w, 3, dtype=torch.uint8)
-    torch.onnx.export(net.encoder, (image,), str(directory / ENCODER_FILE),
-                      input_names=["image"], output_names=["features"],
-                      dynamic_axes={"image": {0: "batch"}, "features": {0: "batch"}},
-                      opset_version=OPSET, dynamo=False)
+    torch.onnx.export(
+        net.encoder,
+        (image,),
+        str(directory / ENCODER_FILE),
+        input_names=['image'],
+        output_names=['features'],
+        dynamic_axes={'image': {0: 'batch'}, 'features': {0: 'batch'}},
+        opset_version=OPSET,
+        dynamo=False,
+    )
     condition = torch.zeros(2, cfg.condition_dim)
     noise = torch.zeros(2, cfg.pred_horizon, cfg.action_dim)
-    torch.onnx.export(rewrite_for_onnx(net.generator), (condition, noise), str(directory / GENERATOR_FILE),
-                      input_names=["condition", "noise"], output_names=["actions"],
-                      dynamic_axes={"condition": {0: "batch"}, "noise": {0: "batch"}, "actions": {0: "batch"}},
-                      opset_version=OPSET, dynamo=False)
+    torch.onnx.export(
+        rewrite_for_onnx(net.generator),
+        (condition, noise),
+        str(directory / GENERATOR_FILE),
+        input_names=['condition', 'noise'],
+        output_names=['actions'],
+        dynamic_axes={'condition': {0: 'batch'}, 'noise': {0: 'batch'}, 'actions': {0: 'batch'}},
+        opset_version=OPSET,
+        dynamo=False,
+    )
 
 
 def write_bundle(net: ImlePolicyNetwork, spec: PolicySpec, directory: str | Path) -> Path:
-    """Export `net` into `directory` and write policy.json (`spec` plus the files' sha256).
+    """
+    Export `net` into `directory` and write policy.json (`spec` plus the files' sha256).
 
     No parity gate and no staging: callers that need them use export_bundle, or call
-    check_parity themselves (the benchmarks do, on the inputs they time)."""
+    check_parity themselves (the benchmarks do, on the inputs they time).
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     export_onnx(net, directory)
@@ -124,32 +151,40 @@ def check_parity(net: ImlePolicyNetwork, directory: Path, seed: int = 1234) -> P
     images = rng.integers(0, 256, (3, *cfg.image_hw, 3), dtype=np.uint8)
     condition = rng.standard_normal((32, cfg.condition_dim)).astype(np.float32)
     noise = rng.standard_normal((32, cfg.pred_horizon, cfg.action_dim)).astype(np.float32)
-    enc, _ = create_session(directory / ENCODER_FILE, ["cpu"])
-    gen, _ = create_session(directory / GENERATOR_FILE, ["cpu"])
+    enc, _ = create_session(directory / ENCODER_FILE, ['cpu'])
+    gen, _ = create_session(directory / GENERATOR_FILE, ['cpu'])
     with torch.no_grad():
         enc_torch = net.encoder(torch.from_numpy(images)).numpy()
         gen_torch = net.generator(torch.from_numpy(condition), torch.from_numpy(noise)).numpy()
-    enc_ort = enc.run(None, {"image": images})[0]
-    gen_ort = gen.run(None, {"condition": condition, "noise": noise})[0]
-    return ParityReport(float(np.abs(enc_ort - enc_torch).max()), float(np.abs(gen_ort - gen_torch).max()))
+    enc_ort = enc.run(None, {'image': images})[0]
+    gen_ort = gen.run(None, {'condition': condition, 'noise': noise})[0]
+    return ParityReport(
+        float(np.abs(enc_ort - enc_torch).max()), float(np.abs(gen_ort - gen_torch).max())
+    )
 
 
-def export_bundle(checkpoint: str | Path, output: str | Path, use_ema: bool = True,
-                  tolerance: float = PARITY_TOLERANCE, overwrite: bool = False) -> tuple[Path, ParityReport]:
+def export_bundle(
+    checkpoint: str | Path,
+    output: str | Path,
+    use_ema: bool = True,
+    tolerance: float = PARITY_TOLERANCE,
+    overwrite: bool = False,
+) -> tuple[Path, ParityReport]:
     output = Path(output)
     if output.exists() and any(output.iterdir()) and not overwrite:
-        raise ExportError(f"{output} exists and is not empty; pass --overwrite to replace it")
+        raise ExportError(f'{output} exists and is not empty; pass --overwrite to replace it')
     net, ckpt = load_checkpoint_network(checkpoint, use_ema)
     spec = spec_from_checkpoint(ckpt, net.config)
     output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.export-", dir=output.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f'.{output.name}.export-', dir=output.parent))
     try:
         write_bundle(net, spec, staging)
         report = check_parity(net, staging)
         if report.worst() > tolerance:
             raise ExportError(
-                f"ONNX Runtime differs from torch by {report.worst():.2e} (> {tolerance:.0e}): "
-                f"encoder {report.encoder_max_abs_diff:.2e}, generator {report.generator_max_abs_diff:.2e}")
+                f'ONNX Runtime differs from torch by {report.worst():.2e} (> {tolerance:.0e}): '
+                f'encoder {report.encoder_max_abs_diff:.2e}, generator {report.generator_max_abs_diff:.2e}'
+            )
         load_bundle(staging)  # the runtime's full validation, test inference included
         if output.exists():
             shutil.rmtree(output)

@@ -1,4 +1,5 @@
-"""Export-time rewrites of the generator that keep its math and make ONNX Runtime fast.
+"""
+Export-time rewrites of the generator that keep its math and make ONNX Runtime fast.
 
 Both are module swaps applied to a copy of the network right before `torch.onnx.export`;
 the copy shares the trained weights (nothing is copied), the ONNX inputs and outputs are
@@ -17,6 +18,7 @@ exported before, 127 ms with both (torch eager: 127 ms).
    overflows (fp16 on a GPU: e^x = inf gives 1, the right limit) and is closer to torch's
    fp32 mish than the n / (n + 2) form (max abs diff 1e-6 against 8e-6 over [-100, 100]).
 """
+
 from __future__ import annotations
 
 import copy
@@ -39,21 +41,39 @@ class BatchFoldedConv1d(nn.Module):
         # [O, I, k] -> [O, I, 1, k]; the exporter folds this into a constant initializer.
         weight = c.weight.unsqueeze(2)
         if isinstance(c, nn.ConvTranspose1d):
-            y = F.conv_transpose2d(y, weight, c.bias, stride=(1, c.stride[0]), padding=(0, c.padding[0]),
-                                   output_padding=(0, c.output_padding[0]), groups=c.groups,
-                                   dilation=(1, c.dilation[0]))
+            y = F.conv_transpose2d(
+                y,
+                weight,
+                c.bias,
+                stride=(1, c.stride[0]),
+                padding=(0, c.padding[0]),
+                output_padding=(0, c.output_padding[0]),
+                groups=c.groups,
+                dilation=(1, c.dilation[0]),
+            )
         else:
             if isinstance(c.padding, str):
-                raise ValueError(f"string padding {c.padding!r} is not supported by the batch fold")
-            y = F.conv2d(y, weight, c.bias, stride=(1, c.stride[0]), padding=(0, c.padding[0]),
-                         dilation=(1, c.dilation[0]), groups=c.groups)
+                raise ValueError(
+                    f'string padding {c.padding!r} is not supported by the batch fold'
+                )
+            y = F.conv2d(
+                y,
+                weight,
+                c.bias,
+                stride=(1, c.stride[0]),
+                padding=(0, c.padding[0]),
+                dilation=(1, c.dilation[0]),
+                groups=c.groups,
+            )
         return y.squeeze(0).transpose(0, 1)  # [1, O, B, T'] -> [B, O, T']
 
 
 class ExpMish(nn.Module):
-    """mish(x) = x * tanh(softplus(x)) = x * (1 - 2 / (n + 2)), n = e^x (e^x + 2).
+    """
+    mish(x) = x * tanh(softplus(x)) = x * (1 - 2 / (n + 2)), n = e^x (e^x + 2).
 
-    The clamp keeps n finite in fp32 (for x > 20 the factor is 1 in float32 anyway)."""
+    The clamp keeps n finite in fp32 (for x > 20 the factor is 1 in float32 anyway).
+    """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         u = torch.exp(torch.clamp(x, max=20.0))
@@ -61,7 +81,7 @@ class ExpMish(nn.Module):
 
 
 def _swap(module: nn.Module) -> nn.Module | None:
-    if type(module) in (nn.Conv1d, nn.ConvTranspose1d) and module.padding_mode == "zeros":
+    if type(module) in (nn.Conv1d, nn.ConvTranspose1d) and module.padding_mode == 'zeros':
         return BatchFoldedConv1d(module)
     if isinstance(module, nn.Mish):
         return ExpMish()
@@ -69,8 +89,10 @@ def _swap(module: nn.Module) -> nn.Module | None:
 
 
 def rewrite_for_onnx(module: nn.Module) -> nn.Module:
-    """A copy of `module` (in eval mode) with the rewrites above; it shares `module`'s
-    parameters and buffers, so it costs no memory and needs no re-sync after training."""
+    """
+    A copy of `module` (in eval mode) with the rewrites above; it shares `module`'s
+    parameters and buffers, so it costs no memory and needs no re-sync after training.
+    """
     shared = {id(t): t for t in (*module.parameters(), *module.buffers())}
     rewritten = copy.deepcopy(module, memo=shared)
     for parent in list(rewritten.modules()):  # listed before swapping: wrappers are not revisited

@@ -1,4 +1,5 @@
-"""The IMLE Policy network: a shared image encoder + the conditional UNet generator.
+"""
+The IMLE Policy network: a shared image encoder + the conditional UNet generator.
 
 The condition is built exactly as `runtime.policy_spec` describes, so the ONNX runtime can
 rebuild it from cached per-frame features: for each of the last obs_horizon steps (oldest
@@ -8,6 +9,7 @@ One encoder is shared by all cameras (as LeRobot's Diffusion Policy does by defa
 keeps the bundle at one encoder.onnx and the features of a frame independent of which
 camera slot it fills; cameras are told apart by their position in the condition.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -45,9 +47,9 @@ class NetworkConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "NetworkConfig":
+    def from_dict(cls, d: dict) -> 'NetworkConfig':
         d = dict(d)
-        d["image_hw"] = tuple(d["image_hw"])
+        d['image_hw'] = tuple(d['image_hw'])
         return cls(**d)
 
 
@@ -76,9 +78,11 @@ class ImlePolicyNetwork(nn.Module):
         per_step = torch.cat([*per_camera, state], dim=-1)  # [B, To, C*F + S]
         return per_step.reshape(batch, -1)
 
-    def forward(self, images: dict[str, torch.Tensor], state: torch.Tensor,
-                noise: torch.Tensor) -> torch.Tensor:
-        """noise [B, m, Tp, A] -> m chunks per example [B, m, Tp, A].
+    def forward(
+        self, images: dict[str, torch.Tensor], state: torch.Tensor, noise: torch.Tensor
+    ) -> torch.Tensor:
+        """
+        Noise [B, m, Tp, A] -> m chunks per example [B, m, Tp, A].
 
         The condition is computed once per example and repeated for its m samples: the
         encoder cost does not grow with m, only the (small) generator's does.

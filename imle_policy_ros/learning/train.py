@@ -1,4 +1,5 @@
-"""Training loop: RS-IMLE (or the plain MSE regressor baseline) on an episode store.
+"""
+Training loop: RS-IMLE (or the plain MSE regressor baseline) on an episode store.
 
 Plain PyTorch, no framework. Repeatability: the batch of step k and its noise are drawn
 from generators seeded with (seed, k), so a run resumed from a checkpoint continues with
@@ -8,35 +9,36 @@ Several GPUs: launch with `torchrun --nproc_per_node G -m imle_policy_ros.cli tr
 each rank takes its share of every batch, gradients are averaged by DDP, rank 0 writes
 checkpoints and the progress bar.
 """
+
 from __future__ import annotations
 
 import copy
+from dataclasses import asdict, dataclass, field
 import json
 import math
 import os
-import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
+import time
 
 import numpy as np
 import torch
 from torch import nn
 
-from ..data.episode_store import EpisodeStore
+from .augment import random_crop
 from .policy_network import ImlePolicyNetwork, NetworkConfig
 from .rs_imle_loss import chosen_sample_loss, select_nearest_kept
-from .augment import random_crop
 from .windows import ChunkWindows
+from ..data.episode_store import EpisodeStore
 
-CHECKPOINT_DIR = "checkpoints"
-LATEST = "latest.pt"
+CHECKPOINT_DIR = 'checkpoints'
+LATEST = 'latest.pt'
 
 
 @dataclass
 class TrainConfig:
     dataset: str
     output_dir: str
-    objective: str = "rs_imle"  # or "mse": same networks, zero noise, squared error
+    objective: str = 'rs_imle'  # or "mse": same networks, zero noise, squared error
     steps: int = 20000
     batch_size: int = 128
     lr: float = 1e-4
@@ -53,7 +55,7 @@ class TrainConfig:
     down_dims: list[int] = field(default_factory=lambda: [256, 512, 1024])
     crop: list[int] | None = None  # [h, w] random crop in training, center crop at run time
     seed: int = 0
-    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    device: str = 'auto'  # auto | cpu | cuda | cuda:N
     checkpoint_every: int = 1000
     log_every: int = 50
     threads: int = 0  # torch intra-op threads on CPU; 0 leaves torch's default
@@ -61,11 +63,13 @@ class TrainConfig:
 
 
 def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == 'auto':
+        return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     device = torch.device(name)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise SystemExit(f"device {name!r} asked for, but torch sees no CUDA device; use --device cpu")
+    if device.type == 'cuda' and not torch.cuda.is_available():
+        raise SystemExit(
+            f'device {name!r} asked for, but torch sees no CUDA device; use --device cpu'
+        )
     return device
 
 
@@ -78,7 +82,8 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
 
 
 class EmaWeights:
-    """Exponential moving average of the weights; the EMA copy is what gets exported.
+    """
+    Exponential moving average of the weights; the EMA copy is what gets exported.
 
     The decay ramps up from 0 (Diffusion Policy's warm-up idea) so early, poor weights are
     forgotten quickly instead of dominating the average for thousands of steps.
@@ -98,35 +103,46 @@ class EmaWeights:
 
 
 def batch_indices(step: int, num_windows: int, batch_size: int, seed: int) -> np.ndarray:
-    """Windows of step `step`: consecutive slices of a per-epoch permutation (seeded by
-    (seed, epoch)), so every window is seen once per epoch and resume needs no sampler state."""
+    """
+    Windows of step `step`: consecutive slices of a per-epoch permutation (seeded by
+    (seed, epoch)), so every window is seen once per epoch and resume needs no sampler state.
+    """
     per_epoch = max(1, num_windows // batch_size)
     epoch, pos = divmod(step, per_epoch)
     order = np.random.default_rng([seed, epoch]).permutation(num_windows)
     if num_windows < batch_size:  # tiny datasets: draw with replacement
         return np.random.default_rng([seed, step]).integers(0, num_windows, batch_size)
-    return order[pos * batch_size:(pos + 1) * batch_size]
+    return order[pos * batch_size : (pos + 1) * batch_size]
 
 
-def collate(windows: ChunkWindows, indices: np.ndarray, device: torch.device,
-            crop_hw=None, rng: np.random.Generator | None = None):
-    """Stacks the windows of one batch; with crop_hw, each example gets its own random crop
-    (the same for all its frames, so its observation history stays aligned)."""
+def collate(
+    windows: ChunkWindows,
+    indices: np.ndarray,
+    device: torch.device,
+    crop_hw=None,
+    rng: np.random.Generator | None = None,
+):
+    """
+    Stacks the windows of one batch; with crop_hw, each example gets its own random crop
+    (the same for all its frames, so its observation history stays aligned).
+    """
     items = [windows[int(i)] for i in indices]
     images = {}
-    for name in items[0]["images"]:
-        frames = [it["images"][name] for it in items]
+    for name in items[0]['images']:
+        frames = [it['images'][name] for it in items]
         if crop_hw:
             frames = [random_crop(f, crop_hw, rng) for f in frames]
         images[name] = torch.stack(frames).to(device)
-    state = torch.stack([it["state"] for it in items]).to(device)
-    actions = torch.stack([it["actions"] for it in items]).to(device)
+    state = torch.stack([it['state'] for it in items]).to(device)
+    actions = torch.stack([it['actions'] for it in items]).to(device)
     return images, state, actions
 
 
-def compute_loss(net: nn.Module, cfg: TrainConfig, images, state, actions, noise_gen: torch.Generator):
+def compute_loss(
+    net: nn.Module, cfg: TrainConfig, images, state, actions, noise_gen: torch.Generator
+):
     batch = actions.shape[0]
-    if cfg.objective == "mse":
+    if cfg.objective == 'mse':
         noise = torch.zeros(batch, 1, *actions.shape[1:], device=actions.device)
         pred = net(images, state, noise)[:, 0]
         return nn.functional.mse_loss(pred, actions)
@@ -146,21 +162,21 @@ def compute_loss(net: nn.Module, cfg: TrainConfig, images, state, actions, noise
 
 def _distributed() -> tuple[int, int, int]:
     """(rank, local_rank, world) from torchrun's environment; (0, 0, 1) when run alone."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    return int(os.environ.get("RANK", "0")), int(os.environ.get("LOCAL_RANK", "0")), world
+    world = int(os.environ.get('WORLD_SIZE', '1'))
+    return int(os.environ.get('RANK', '0')), int(os.environ.get('LOCAL_RANK', '0')), world
 
 
 def train(cfg: TrainConfig, resume: str | None = None) -> Path:
     """Trains, writes checkpoints under cfg.output_dir/checkpoints, returns the last one."""
-    if cfg.objective not in ("rs_imle", "mse"):
-        raise ValueError(f"objective must be rs_imle or mse, got {cfg.objective!r}")
+    if cfg.objective not in ('rs_imle', 'mse'):
+        raise ValueError(f'objective must be rs_imle or mse, got {cfg.objective!r}')
     rank, local_rank, world = _distributed()
     device = resolve_device(cfg.device)
     if world > 1:
-        if device.type == "cuda":
-            device = torch.device("cuda", local_rank)
+        if device.type == 'cuda':
+            device = torch.device('cuda', local_rank)
             torch.cuda.set_device(device)
-        torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
+        torch.distributed.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
     if cfg.threads > 0:
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
@@ -170,10 +186,16 @@ def train(cfg: TrainConfig, resume: str | None = None) -> Path:
     meta = store.meta
     image_hw = tuple(cfg.crop) if cfg.crop else _stored_image_hw(windows)
     net_cfg = NetworkConfig(
-        camera_names=list(meta.camera_names), image_hw=image_hw,
-        state_dim=len(meta.joint_names), action_dim=len(meta.action_names),
-        obs_horizon=cfg.obs_horizon, pred_horizon=cfg.pred_horizon, action_horizon=cfg.action_horizon,
-        encoder_width=cfg.encoder_width, down_dims=list(cfg.down_dims))
+        camera_names=list(meta.camera_names),
+        image_hw=image_hw,
+        state_dim=len(meta.joint_names),
+        action_dim=len(meta.action_names),
+        obs_horizon=cfg.obs_horizon,
+        pred_horizon=cfg.pred_horizon,
+        action_horizon=cfg.action_horizon,
+        encoder_width=cfg.encoder_width,
+        down_dims=list(cfg.down_dims),
+    )
     net = ImlePolicyNetwork(net_cfg).to(device)
     ema = EmaWeights(net, cfg.ema_decay)
     optimizer = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -183,22 +205,26 @@ def train(cfg: TrainConfig, resume: str | None = None) -> Path:
     ckpt_dir = out / CHECKPOINT_DIR
     start_step = 0
     if resume:
-        ckpt = torch.load(_resolve_resume(resume, ckpt_dir), map_location=device, weights_only=False)
-        net.load_state_dict(ckpt["model"])
-        ema.model.load_state_dict(ckpt["ema"])
-        optimizer.load_state_dict(ckpt["optimizer"])
-        scheduler.load_state_dict(ckpt["scheduler"])
-        start_step = ckpt["step"]
+        ckpt = torch.load(
+            _resolve_resume(resume, ckpt_dir), map_location=device, weights_only=False
+        )
+        net.load_state_dict(ckpt['model'])
+        ema.model.load_state_dict(ckpt['ema'])
+        optimizer.load_state_dict(ckpt['optimizer'])
+        scheduler.load_state_dict(ckpt['scheduler'])
+        start_step = ckpt['step']
     model = net
     if world > 1:
-        model = nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None)
+        model = nn.parallel.DistributedDataParallel(
+            net, device_ids=[device.index] if device.type == 'cuda' else None
+        )
 
-    data_hash = store.content_hash() if rank == 0 else ""
+    data_hash = store.content_hash() if rank == 0 else ''
     if rank == 0:
         ckpt_dir.mkdir(parents=True, exist_ok=True)
-        (out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=2) + "\n")
+        (out / 'train_config.json').write_text(json.dumps(asdict(cfg), indent=2) + '\n')
     progress = _progress(cfg, start_step, rank)
-    log_path = out / "train_log.jsonl"
+    log_path = out / 'train_log.jsonl'
     last_ckpt = ckpt_dir / LATEST
     started, running = time.monotonic(), None
     model.train()
@@ -220,15 +246,36 @@ def train(cfg: TrainConfig, resume: str | None = None) -> Path:
         if rank != 0:
             continue
         progress.update(1)
-        progress.set_postfix(loss=f"{running:.4f}", lr=f"{scheduler.get_last_lr()[0]:.2e}")
+        progress.set_postfix(loss=f'{running:.4f}', lr=f'{scheduler.get_last_lr()[0]:.2e}')
         if (step + 1) % cfg.log_every == 0 or step + 1 == cfg.steps:
-            with log_path.open("a") as f:
-                f.write(json.dumps({"step": step + 1, "loss": value, "loss_avg": running,
-                                    "grad_norm": float(grad_norm), "lr": scheduler.get_last_lr()[0],
-                                    "elapsed_s": round(time.monotonic() - started, 2)}) + "\n")
+            with log_path.open('a') as f:
+                f.write(
+                    json.dumps(
+                        {
+                            'step': step + 1,
+                            'loss': value,
+                            'loss_avg': running,
+                            'grad_norm': float(grad_norm),
+                            'lr': scheduler.get_last_lr()[0],
+                            'elapsed_s': round(time.monotonic() - started, 2),
+                        }
+                    )
+                    + '\n'
+                )
         if (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps:
-            last_ckpt = save_checkpoint(ckpt_dir, step + 1, net, ema, optimizer, scheduler, cfg,
-                                        net_cfg, windows, store, data_hash)
+            last_ckpt = save_checkpoint(
+                ckpt_dir,
+                step + 1,
+                net,
+                ema,
+                optimizer,
+                scheduler,
+                cfg,
+                net_cfg,
+                windows,
+                store,
+                data_hash,
+            )
     if rank == 0:
         progress.close()
     if world > 1:
@@ -236,29 +283,42 @@ def train(cfg: TrainConfig, resume: str | None = None) -> Path:
     return last_ckpt
 
 
-def save_checkpoint(ckpt_dir: Path, step: int, net, ema, optimizer, scheduler, cfg, net_cfg,
-                    windows: ChunkWindows, store: EpisodeStore, data_hash: str) -> Path:
-    """Everything export and resume need: weights, EMA weights, optimizer state, configs,
+def save_checkpoint(
+    ckpt_dir: Path,
+    step: int,
+    net,
+    ema,
+    optimizer,
+    scheduler,
+    cfg,
+    net_cfg,
+    windows: ChunkWindows,
+    store: EpisodeStore,
+    data_hash: str,
+) -> Path:
+    """
+    Everything export and resume need: weights, EMA weights, optimizer state, configs,
     normalization stats and the dataset's description. Written then renamed, so a crash
-    mid-write never leaves a corrupt latest.pt."""
+    mid-write never leaves a corrupt latest.pt.
+    """
     state = {
-        "step": step,
-        "model": net.state_dict(),
-        "ema": ema.model.state_dict(),
-        "optimizer": optimizer.state_dict(),
-        "scheduler": scheduler.state_dict(),
-        "train_config": asdict(cfg),
-        "network_config": net_cfg.to_dict(),
-        "state_stats": windows.state_stats.to_dict(),
-        "action_stats": windows.action_stats.to_dict(),
-        "dataset_meta": store.meta.to_dict(),
-        "data_hash": data_hash,
+        'step': step,
+        'model': net.state_dict(),
+        'ema': ema.model.state_dict(),
+        'optimizer': optimizer.state_dict(),
+        'scheduler': scheduler.state_dict(),
+        'train_config': asdict(cfg),
+        'network_config': net_cfg.to_dict(),
+        'state_stats': windows.state_stats.to_dict(),
+        'action_stats': windows.action_stats.to_dict(),
+        'dataset_meta': store.meta.to_dict(),
+        'data_hash': data_hash,
     }
-    path = ckpt_dir / f"step_{step:07d}.pt"
-    tmp = path.with_suffix(".tmp")
+    path = ckpt_dir / f'step_{step:07d}.pt'
+    tmp = path.with_suffix('.tmp')
     torch.save(state, tmp)
     os.replace(tmp, path)
-    latest_tmp = ckpt_dir / (LATEST + ".tmp")
+    latest_tmp = ckpt_dir / (LATEST + '.tmp')
     torch.save(state, latest_tmp)
     os.replace(latest_tmp, ckpt_dir / LATEST)
     return path
@@ -267,21 +327,34 @@ def save_checkpoint(ckpt_dir: Path, step: int, net, ema, optimizer, scheduler, c
 def _resolve_resume(resume: str, ckpt_dir: Path) -> Path:
     path = Path(resume)
     if path.is_dir():
-        path = path / CHECKPOINT_DIR / LATEST if (path / CHECKPOINT_DIR).is_dir() else path / LATEST
+        path = (
+            path / CHECKPOINT_DIR / LATEST if (path / CHECKPOINT_DIR).is_dir() else path / LATEST
+        )
     if not path.is_file():
-        raise SystemExit(f"--resume: no checkpoint at {path}; give a .pt file or a training output dir")
+        raise SystemExit(
+            f'--resume: no checkpoint at {path}; give a .pt file or a training output dir'
+        )
     return path
 
 
 def _stored_image_hw(windows: ChunkWindows) -> tuple[int, int]:
     sizes = {tuple(windows.image_hw(name)) for name in windows.camera_names}
     if len(sizes) != 1:
-        raise SystemExit(f"cameras have different image sizes {sorted(sizes)}; the shared encoder "
-                         "needs one size: resize them when building the dataset")
+        raise SystemExit(
+            f'cameras have different image sizes {sorted(sizes)}; the shared encoder '
+            'needs one size: resize them when building the dataset'
+        )
     return sizes.pop()
 
 
 def _progress(cfg: TrainConfig, start: int, rank: int):
     from tqdm import tqdm
-    return tqdm(total=cfg.steps, initial=start, desc=f"train {cfg.objective}", unit="step",
-                disable=(rank != 0) or not cfg.progress, dynamic_ncols=True)
+
+    return tqdm(
+        total=cfg.steps,
+        initial=start,
+        desc=f'train {cfg.objective}',
+        unit='step',
+        disable=(rank != 0) or not cfg.progress,
+        dynamic_ncols=True,
+    )

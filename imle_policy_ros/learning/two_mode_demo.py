@@ -1,8 +1,10 @@
-"""Train, export and sample IMLE and the MSE baseline on the two-mode toy dataset.
+"""
+Train, export and sample IMLE and the MSE baseline on the two-mode toy dataset.
 
 Used by README's first command (examples/two_modes.py) and by the end-to-end test, so
 what the README shows is what CI checks. Goes through the real CLI, exporter and runtime.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,22 +13,65 @@ import numpy as np
 
 from ..cli import main as cli
 from ..data.two_mode_toy import classify_chunks, write_two_mode_dataset
-from ..runtime import OnnxPolicy, load_bundle
+from ..runtime import load_bundle, OnnxPolicy
 
-SMALL_MODEL = ["--obs-horizon", "1", "--pred-horizon", "8", "--action-horizon", "1",
-               "--encoder-width", "4", "--down-dims", "32", "64"]
-SCHEDULE = ["--batch-size", "32", "--warmup-steps", "30", "--lr", "1e-3", "--ema-decay", "0.99"]
+SMALL_MODEL = [
+    '--obs-horizon',
+    '1',
+    '--pred-horizon',
+    '8',
+    '--action-horizon',
+    '1',
+    '--encoder-width',
+    '4',
+    '--down-dims',
+    '32',
+    '64',
+]
+SCHEDULE = ['--batch-size', '32', '--warmup-steps', '30', '--lr', '1e-3', '--ema-decay', '0.99']
 
 
-def train_export_sample(dataset: Path, workdir: Path, objective: str, steps: int = 300,
-                        samples: int = 200, seed: int = 0, progress: bool = False) -> dict:
-    run, bundle_dir = workdir / objective, workdir / f"{objective}_bundle"
-    args = ["train", str(dataset), "-o", str(run), "--objective", objective, "--steps", str(steps),
-            "--checkpoint-every", str(steps), "--seed", str(seed), *SMALL_MODEL, *SCHEDULE]
-    if cli(args + ([] if progress else ["--no-progress"])) != 0:
-        raise RuntimeError(f"training {objective} failed")
-    if cli(["export", str(run / "checkpoints" / "latest.pt"), "-o", str(bundle_dir), "--overwrite"]) != 0:
-        raise RuntimeError(f"export of {objective} failed")
+def train_export_sample(
+    dataset: Path,
+    workdir: Path,
+    objective: str,
+    steps: int = 300,
+    samples: int = 200,
+    seed: int = 0,
+    progress: bool = False,
+) -> dict:
+    run, bundle_dir = workdir / objective, workdir / f'{objective}_bundle'
+    args = [
+        'train',
+        str(dataset),
+        '-o',
+        str(run),
+        '--objective',
+        objective,
+        '--steps',
+        str(steps),
+        '--checkpoint-every',
+        str(steps),
+        '--seed',
+        str(seed),
+        *SMALL_MODEL,
+        *SCHEDULE,
+    ]
+    if cli(args + ([] if progress else ['--no-progress'])) != 0:
+        raise RuntimeError(f'training {objective} failed')
+    if (
+        cli(
+            [
+                'export',
+                str(run / 'checkpoints' / 'latest.pt'),
+                '-o',
+                str(bundle_dir),
+                '--overwrite',
+            ]
+        )
+        != 0
+    ):
+        raise RuntimeError(f'export of {objective} failed')
     bundle = load_bundle(bundle_dir)
     policy = OnnxPolicy(bundle, seed=seed + 1)
     frame = np.full((*bundle.spec.cameras[0].model_input_hw, 3), 128, np.uint8)
@@ -38,8 +83,12 @@ def train_export_sample(dataset: Path, workdir: Path, objective: str, steps: int
 
 def run_demo(workdir: Path, steps: int = 300, seed: int = 0, progress: bool = False) -> dict:
     workdir = Path(workdir)
-    dataset = workdir / "data"
+    dataset = workdir / 'data'
     if not dataset.exists():
         write_two_mode_dataset(dataset, episodes=64, seed=seed)
-    return {objective: train_export_sample(dataset, workdir, objective, steps, seed=seed, progress=progress)
-            for objective in ("rs_imle", "mse")}
+    return {
+        objective: train_export_sample(
+            dataset, workdir, objective, steps, seed=seed, progress=progress
+        )
+        for objective in ('rs_imle', 'mse')
+    }

@@ -1,4 +1,5 @@
-"""Training windows over episodes, the way Diffusion Policy samples them.
+"""
+Training windows over episodes, the way Diffusion Policy samples them.
 
 For an episode of length L, observation horizon To, prediction horizon Tp and action
 horizon Ta, a window starts at s in [-(To-1), L - Tp + (Ta-1)] and covers steps
@@ -10,6 +11,7 @@ actions. Windows never cross episode boundaries.
 Items carry full frames; the training loop crops them (learning/augment.py: random crop
 per sample in training, center crop at run time).
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -26,17 +28,21 @@ from ..runtime.normalization import MinMaxStats
 DEFAULT_MAX_RAM_BYTES = 2 << 30
 
 
-def window_indices(episode_lengths: Sequence[int], obs_horizon: int, pred_horizon: int,
-                   action_horizon: int) -> np.ndarray:
-    """Global step indices of every window: int64 [num_windows, pred_horizon].
+def window_indices(
+    episode_lengths: Sequence[int], obs_horizon: int, pred_horizon: int, action_horizon: int
+) -> np.ndarray:
+    """
+    Global step indices of every window: int64 [num_windows, pred_horizon].
 
     Steps are numbered consecutively over the episodes in order (episode k starts at the
     sum of the lengths before it). An episode too short for any window contributes none.
     """
     if not 1 <= obs_horizon <= pred_horizon:
-        raise ValueError(f"obs_horizon {obs_horizon} must be in 1..pred_horizon ({pred_horizon})")
+        raise ValueError(f'obs_horizon {obs_horizon} must be in 1..pred_horizon ({pred_horizon})')
     if not 1 <= action_horizon <= pred_horizon:
-        raise ValueError(f"action_horizon {action_horizon} must be in 1..pred_horizon ({pred_horizon})")
+        raise ValueError(
+            f'action_horizon {action_horizon} must be in 1..pred_horizon ({pred_horizon})'
+        )
     pad_before, pad_after = obs_horizon - 1, action_horizon - 1
     offsets = np.concatenate([[0], np.cumsum(episode_lengths, dtype=np.int64)])
     span = np.arange(pred_horizon, dtype=np.int64)
@@ -51,7 +57,8 @@ def window_indices(episode_lengths: Sequence[int], obs_horizon: int, pred_horizo
 
 
 class ChunkWindows(Dataset):
-    """(observation history, action chunk) examples from an EpisodeStore or a list of Episodes.
+    """
+    (observation history, action chunk) examples from an EpisodeStore or a list of Episodes.
 
     Item: {"images": {camera: uint8 [To, H, W, 3]}, "state": float32 [To, S] normalized,
            "actions": float32 [Tp, A] normalized} (torch tensors).
@@ -59,22 +66,38 @@ class ChunkWindows(Dataset):
     images stay memory-mapped unless they fit under `max_ram_bytes`.
     """
 
-    def __init__(self, source: EpisodeStore | Sequence[Episode], obs_horizon: int, pred_horizon: int,
-                 action_horizon: int, *, meta: DatasetMeta | None = None,
-                 state_stats: MinMaxStats | None = None, action_stats: MinMaxStats | None = None,
-                 max_ram_bytes: int = DEFAULT_MAX_RAM_BYTES):
-        self.obs_horizon, self.pred_horizon, self.action_horizon = obs_horizon, pred_horizon, action_horizon
+    def __init__(
+        self,
+        source: EpisodeStore | Sequence[Episode],
+        obs_horizon: int,
+        pred_horizon: int,
+        action_horizon: int,
+        *,
+        meta: DatasetMeta | None = None,
+        state_stats: MinMaxStats | None = None,
+        action_stats: MinMaxStats | None = None,
+        max_ram_bytes: int = DEFAULT_MAX_RAM_BYTES,
+    ):
+        self.obs_horizon, self.pred_horizon, self.action_horizon = (
+            obs_horizon,
+            pred_horizon,
+            action_horizon,
+        )
         if isinstance(source, EpisodeStore):
             self.meta = meta if meta is not None else source.meta
-            self._store_root = source.root  # lets worker processes reopen the maps (see __getstate__)
+            self._store_root = (
+                source.root
+            )  # lets worker processes reopen the maps (see __getstate__)
             episodes = [source.episode(i) for i in range(len(source))]
         else:
             self.meta = meta
             self._store_root = None
             episodes = list(source)
         if not episodes:
-            raise ValueError("no episodes to build windows from")
-        self.camera_names = self.meta.camera_names if self.meta is not None else tuple(episodes[0].images)
+            raise ValueError('no episodes to build windows from')
+        self.camera_names = (
+            self.meta.camera_names if self.meta is not None else tuple(episodes[0].images)
+        )
         self._check_consistent(episodes)
 
         lengths = [len(e) for e in episodes]
@@ -82,28 +105,38 @@ class ChunkWindows(Dataset):
         self._indices = window_indices(lengths, obs_horizon, pred_horizon, action_horizon)
         if len(self._indices) == 0:
             shortest = pred_horizon - action_horizon - obs_horizon + 2
-            raise ValueError(f"no windows: every episode is shorter than pred_horizon - action_horizon - "
-                             f"obs_horizon + 2 = {shortest} steps; lengths {lengths}")
+            raise ValueError(
+                f'no windows: every episode is shorter than pred_horizon - action_horizon - '
+                f'obs_horizon + 2 = {shortest} steps; lengths {lengths}'
+            )
         self._offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
         # Episode of each window (its clamped first index lies inside that episode).
-        self._window_episode = np.searchsorted(self._offsets, self._indices[:, 0], side="right") - 1
+        self._window_episode = (
+            np.searchsorted(self._offsets, self._indices[:, 0], side='right') - 1
+        )
 
         states = np.concatenate([np.asarray(e.joint_positions, np.float32) for e in episodes])
         actions = np.concatenate([np.asarray(e.actions, np.float32) for e in episodes])
         self.state_stats = state_stats if state_stats is not None else MinMaxStats.fit(states)
         self.action_stats = action_stats if action_stats is not None else MinMaxStats.fit(actions)
         if self.state_stats.dim != states.shape[1]:
-            raise ValueError(f"state_stats has {self.state_stats.dim} dims, joint_positions have {states.shape[1]}")
+            raise ValueError(
+                f'state_stats has {self.state_stats.dim} dims, joint_positions have {states.shape[1]}'
+            )
         if self.action_stats.dim != actions.shape[1]:
-            raise ValueError(f"action_stats has {self.action_stats.dim} dims, actions have {actions.shape[1]}")
+            raise ValueError(
+                f'action_stats has {self.action_stats.dim} dims, actions have {actions.shape[1]}'
+            )
         self._state = self.state_stats.normalize(states)
         self._actions = self.action_stats.normalize(actions)
 
         image_bytes = sum(e.images[c].nbytes for e in episodes for c in self.camera_names)
         self.in_ram = image_bytes <= max_ram_bytes
         if self.in_ram:
-            self._ram_images = {c: np.concatenate([np.asarray(e.images[c]) for e in episodes])
-                                for c in self.camera_names}
+            self._ram_images = {
+                c: np.concatenate([np.asarray(e.images[c]) for e in episodes])
+                for c in self.camera_names
+            }
             self._episode_images = None
         else:
             self._ram_images = None
@@ -117,21 +150,27 @@ class ChunkWindows(Dataset):
         first = episodes[0]
         for e in episodes[1:]:
             if set(e.images) != set(self.camera_names):
-                raise ValueError(f"{e.name}: cameras {sorted(e.images)} differ from {first.name}'s")
+                raise ValueError(
+                    f"{e.name}: cameras {sorted(e.images)} differ from {first.name}'s"
+                )
             for c in self.camera_names:
                 if e.images[c].shape[1:] != first.images[c].shape[1:]:
-                    raise ValueError(f"{e.name}: images[{c!r}] shape {e.images[c].shape[1:]} differs "
-                                     f"from {first.name}'s {first.images[c].shape[1:]}")
-            if e.joint_positions.shape[1] != first.joint_positions.shape[1] or \
-                    e.actions.shape[1] != first.actions.shape[1]:
+                    raise ValueError(
+                        f'{e.name}: images[{c!r}] shape {e.images[c].shape[1:]} differs '
+                        f"from {first.name}'s {first.images[c].shape[1:]}"
+                    )
+            if (
+                e.joint_positions.shape[1] != first.joint_positions.shape[1]
+                or e.actions.shape[1] != first.actions.shape[1]
+            ):
                 raise ValueError(f"{e.name}: state/action dims differ from {first.name}'s")
 
     # ---- worker processes ---------------------------------------------------------------
     def __getstate__(self) -> dict:
         # Pickling a memory map copies its whole contents; send the path and remap instead.
         state = self.__dict__.copy()
-        if state["_episode_images"] is not None and self._store_root is not None:
-            state["_episode_images"] = None
+        if state['_episode_images'] is not None and self._store_root is not None:
+            state['_episode_images'] = None
         return state
 
     def _images_of_episode(self, k: int) -> dict[str, np.ndarray]:
@@ -154,8 +193,11 @@ class ChunkWindows(Dataset):
         return len(self.episode_lengths)
 
     def image_hw(self, camera: str) -> tuple[int, int]:
-        return (self._ram_images[camera].shape[1:3] if self.in_ram
-                else self._images_of_episode(0)[camera].shape[1:3])
+        return (
+            self._ram_images[camera].shape[1:3]
+            if self.in_ram
+            else self._images_of_episode(0)[camera].shape[1:3]
+        )
 
     def __len__(self) -> int:
         return len(self._indices)
@@ -171,7 +213,7 @@ class ChunkWindows(Dataset):
             ep_images = self._images_of_episode(k)
             images = {c: np.asarray(ep_images[c][local]) for c in self.camera_names}
         return {
-            "images": {c: torch.from_numpy(img) for c, img in images.items()},
-            "state": torch.from_numpy(self._state[obs]),
-            "actions": torch.from_numpy(self._actions[idx]),
+            'images': {c: torch.from_numpy(img) for c, img in images.items()},
+            'state': torch.from_numpy(self._state[obs]),
+            'actions': torch.from_numpy(self._actions[idx]),
         }

@@ -1,4 +1,5 @@
-"""`~/command_info`: what the policy node knew when it published each command.
+"""
+`~/command_info`: what the policy node knew when it published each command.
 
 One std_msgs/Float64MultiArray per published command, on a reliable topic, so that anyone
 (the fault tests, `imle-policy-ros soak`, an operator with `ros2 topic echo`) can check the
@@ -12,6 +13,7 @@ message (layout.dim[0].label) so it reads without this module.
 positions in the command order (the controller's joint_names); input_age is -1 when an
 input is missing (a float64 array has no inf that every reader parses the same way).
 """
+
 from __future__ import annotations
 
 import array
@@ -21,20 +23,38 @@ from std_msgs.msg import Float64MultiArray, MultiArrayDimension, MultiArrayLayou
 
 from ..control.safety_invariants import CommandRecord
 
-FIELDS = ("tick", "time", "holding", "from_measured", "input_age")
+FIELDS = ('tick', 'time', 'holding', 'from_measured', 'input_age')
 
 
 def command_info(tick: int, command, positions_in_command_order, joint_names) -> Float64MultiArray:
     age = command.input_age if np.isfinite(command.input_age) else -1.0
-    values = [float(tick), float(command.time), float(command.holding), float(command.from_measured), float(age)]
+    values = [
+        float(tick),
+        float(command.time),
+        float(command.holding),
+        float(command.from_measured),
+        float(age),
+    ]
     values += np.asarray(positions_in_command_order, dtype=np.float64).tolist()
-    label = ",".join(FIELDS + tuple(f"position:{name}" for name in joint_names))
-    layout = MultiArrayLayout(dim=[MultiArrayDimension(label=label, size=len(values), stride=len(values))])
-    return Float64MultiArray(layout=layout, data=array.array("d", values))
+    label = ','.join(FIELDS + tuple(f'position:{name}' for name in joint_names))
+    layout = MultiArrayLayout(
+        dim=[MultiArrayDimension(label=label, size=len(values), stride=len(values))]
+    )
+    return Float64MultiArray(layout=layout, data=array.array('d', values))
 
 
 def record_of(msg: Float64MultiArray) -> CommandRecord:
-    data = np.frombuffer(msg.data, dtype=np.float64) if isinstance(msg.data, array.array) else np.asarray(msg.data)
-    tick, time, holding, from_measured, age = data[:len(FIELDS)]
-    return CommandRecord(float(time), data[len(FIELDS):].copy(), bool(holding), bool(from_measured),
-                         float(age) if age >= 0 else float("inf"), int(tick))
+    data = (
+        np.frombuffer(msg.data, dtype=np.float64)
+        if isinstance(msg.data, array.array)
+        else np.asarray(msg.data)
+    )
+    tick, time, holding, from_measured, age = data[: len(FIELDS)]
+    return CommandRecord(
+        float(time),
+        data[len(FIELDS) :].copy(),
+        bool(holding),
+        bool(from_measured),
+        float(age) if age >= 0 else float('inf'),
+        int(tick),
+    )

@@ -1,4 +1,5 @@
-"""The faults a FaultStack can be given, each with how to start it, how to end it, and the
+"""
+The faults a FaultStack can be given, each with how to start it, how to end it, and the
 safe outcome: `hold` (the arm holds within stale_observation_timeout, and resumes from
 where it is when the fault ends) or `continue` (control goes on: the bad input is refused
 and counted, or was legal all along). One table for the fault tests and the soak.
@@ -7,13 +8,14 @@ Transport faults go through sim_robot_node's fault switches (ros/input_faults.py
 each does to the messages), the robot restart kills and restarts its process, and the
 model-switch faults set model_path to a bundle the node must refuse (`refusal_bundles`).
 """
+
 from __future__ import annotations
 
+from dataclasses import dataclass
 import hashlib
 import json
-import shutil
-from dataclasses import dataclass
 from pathlib import Path
+import shutil
 from typing import Callable
 
 import numpy as np
@@ -28,7 +30,7 @@ class Fault:
 
 
 def _switch(**on):
-    off = {name: (True if isinstance(value, bool) else "none") for name, value in on.items()}
+    off = {name: (True if isinstance(value, bool) else 'none') for name, value in on.items()}
     return (lambda stack: stack.set_sim(**on)), (lambda stack: stack.set_sim(**off))
 
 
@@ -42,46 +44,53 @@ def _refuse_model(kind: str) -> Fault:
         path = stack.refusal_bundles[kind]
         result = stack.set_policy(model_path=str(path))[0]
         if result.successful:
-            raise AssertionError(f"the node accepted a bundle it must refuse ({kind}: {path})")
+            raise AssertionError(f'the node accepted a bundle it must refuse ({kind}: {path})')
         stack.last_refusal = result.reason
-    return Fault("continue", start, lambda stack: None)
+
+    return Fault('continue', start, lambda stack: None)
 
 
 FAULTS = {
-    "camera_stops": _sim_fault("hold", camera_enabled=False),
-    "compressed_camera_stops": _sim_fault("hold", True, compressed_camera_enabled=False),
-    "image_wrong_encoding": _sim_fault("hold", image_fault="wrong_encoding"),
-    "image_wrong_size": _sim_fault("hold", image_fault="wrong_size"),
-    "image_bad_step": _sim_fault("hold", image_fault="bad_step"),
-    "compressed_image_corrupt": _sim_fault("hold", True, image_fault="corrupt_compressed"),
-    "frames_late": _sim_fault("hold", stamp_fault="late"),
-    "frames_out_of_order": _sim_fault("hold", stamp_fault="out_of_order"),
-    "frames_duplicate_stamps": _sim_fault("hold", stamp_fault="duplicate"),
-    "joint_state_missing_joint": _sim_fault("hold", joint_state_fault="missing_joint"),
-    "joint_state_nan": _sim_fault("hold", joint_state_fault="nan"),
-    "joint_state_extra_joint": _sim_fault("continue", joint_state_fault="extra_joint"),
-    "joint_state_reordered": _sim_fault("continue", joint_state_fault="reordered"),
-    "robot_restart": Fault("hold", lambda stack: stack.kill_robot(), lambda stack: stack.restart_robot()),
-    "model_missing": _refuse_model("missing"),
-    "model_corrupt_onnx": _refuse_model("corrupt_onnx"),
-    "model_hash_mismatch": _refuse_model("hash_mismatch"),
-    "model_other_joint_names": _refuse_model("other_joint_names"),
-    "model_other_action_dim": _refuse_model("other_action_dim"),
+    'camera_stops': _sim_fault('hold', camera_enabled=False),
+    'compressed_camera_stops': _sim_fault('hold', True, compressed_camera_enabled=False),
+    'image_wrong_encoding': _sim_fault('hold', image_fault='wrong_encoding'),
+    'image_wrong_size': _sim_fault('hold', image_fault='wrong_size'),
+    'image_bad_step': _sim_fault('hold', image_fault='bad_step'),
+    'compressed_image_corrupt': _sim_fault('hold', True, image_fault='corrupt_compressed'),
+    'frames_late': _sim_fault('hold', stamp_fault='late'),
+    'frames_out_of_order': _sim_fault('hold', stamp_fault='out_of_order'),
+    'frames_duplicate_stamps': _sim_fault('hold', stamp_fault='duplicate'),
+    'joint_state_missing_joint': _sim_fault('hold', joint_state_fault='missing_joint'),
+    'joint_state_nan': _sim_fault('hold', joint_state_fault='nan'),
+    'joint_state_extra_joint': _sim_fault('continue', joint_state_fault='extra_joint'),
+    'joint_state_reordered': _sim_fault('continue', joint_state_fault='reordered'),
+    'robot_restart': Fault(
+        'hold', lambda stack: stack.kill_robot(), lambda stack: stack.restart_robot()
+    ),
+    'model_missing': _refuse_model('missing'),
+    'model_corrupt_onnx': _refuse_model('corrupt_onnx'),
+    'model_hash_mismatch': _refuse_model('hash_mismatch'),
+    'model_other_joint_names': _refuse_model('other_joint_names'),
+    'model_other_action_dim': _refuse_model('other_action_dim'),
 }
 
 
 def faults_for(compressed_camera: bool) -> list[str]:
-    return [name for name, fault in FAULTS.items() if compressed_camera or not fault.needs_compressed_camera]
+    return [
+        name
+        for name, fault in FAULTS.items()
+        if compressed_camera or not fault.needs_compressed_camera
+    ]
 
 
 # ---- bundles a running node must refuse --------------------------------------------------
 def refusal_bundles(good: Path, workdir: Path) -> dict[str, Path]:
     """Made from copies of the running bundle `good`, each broken in one way."""
     workdir = Path(workdir)
-    bundles = {"missing": workdir / "no_such_bundle"}
+    bundles = {'missing': workdir / 'no_such_bundle'}
 
     def copy(kind: str) -> Path:
-        target = workdir / f"refused_{kind}"
+        target = workdir / f'refused_{kind}'
         if target.exists():
             shutil.rmtree(target)
         shutil.copytree(good, target)
@@ -89,32 +98,39 @@ def refusal_bundles(good: Path, workdir: Path) -> dict[str, Path]:
         return target
 
     def edit_spec(directory: Path, change) -> None:
-        path = directory / "policy.json"
+        path = directory / 'policy.json'
         spec = json.loads(path.read_text())
         change(spec)
         path.write_text(json.dumps(spec, indent=2))
 
     # random bytes where the generator was, with its sha256 updated: ONNX Runtime refuses it
-    corrupt = copy("corrupt_onnx")
+    corrupt = copy('corrupt_onnx')
     garbage = np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes()
-    (corrupt / "generator.onnx").write_bytes(garbage)
-    edit_spec(corrupt, lambda s: s["onnx"]["sha256"].update({"generator.onnx": hashlib.sha256(garbage).hexdigest()}))
+    (corrupt / 'generator.onnx').write_bytes(garbage)
+    edit_spec(
+        corrupt,
+        lambda s: s['onnx']['sha256'].update(
+            {'generator.onnx': hashlib.sha256(garbage).hexdigest()}
+        ),
+    )
 
     # one byte of the generator flipped: the sha256 in policy.json no longer matches
-    tampered = copy("hash_mismatch") / "generator.onnx"
+    tampered = copy('hash_mismatch') / 'generator.onnx'
     data = bytearray(tampered.read_bytes())
     data[200] ^= 0xFF
     tampered.write_bytes(bytes(data))
 
     def rename_joints(spec):
-        spec["state"]["joint_names"] = [f"other_{n}" for n in spec["state"]["joint_names"]]
-        spec["action"]["names"] = [f"other_{n}" for n in spec["action"]["names"]]
-    edit_spec(copy("other_joint_names"), rename_joints)
+        spec['state']['joint_names'] = [f'other_{n}' for n in spec['state']['joint_names']]
+        spec['action']['names'] = [f'other_{n}' for n in spec['action']['names']]
+
+    edit_spec(copy('other_joint_names'), rename_joints)
 
     def add_action(spec):
-        spec["action"]["names"] = list(spec["action"]["names"]) + ["extra_joint"]
-        for bound in ("min", "max"):
-            values = spec["normalization"]["action"][bound]
-            spec["normalization"]["action"][bound] = list(values) + [values[-1]]
-    edit_spec(copy("other_action_dim"), add_action)
+        spec['action']['names'] = list(spec['action']['names']) + ['extra_joint']
+        for bound in ('min', 'max'):
+            values = spec['normalization']['action'][bound]
+            spec['normalization']['action'][bound] = list(values) + [values[-1]]
+
+    edit_spec(copy('other_action_dim'), add_action)
     return bundles

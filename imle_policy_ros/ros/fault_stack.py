@@ -1,4 +1,5 @@
-"""The simulated stack the fault tests and `imle-policy-ros soak` break: sim_robot_node and
+"""
+The simulated stack the fault tests and `imle-policy-ros soak` break: sim_robot_node and
 policy_node as separate processes on a domain of their own, a probe that watches and
 drives them as a user would, and a SafetyRecorder that judges every command.
 
@@ -6,58 +7,82 @@ Parameters come from config/sim.yaml with the given overrides on top (one parame
 per stack, written to its work folder), so the limits and timeout the invariants are
 judged with are the ones the node runs with.
 """
+
 from __future__ import annotations
 
-import time
 from pathlib import Path
+import time
 
 import yaml
 
+from .safety_recorder import SafetyRecorder
+from .stack_probe import new_domain_id, NodeProcess, Probe, SIM_CONFIG
 from ..control.chunk_executor import JointLimits
 from ..resources import resolve_model_path
-from .safety_recorder import SafetyRecorder
-from .stack_probe import SIM_CONFIG, NodeProcess, Probe, new_domain_id
 
-POLICY, SIM = "imle_policy", "sim_robot"
+POLICY, SIM = 'imle_policy', 'sim_robot'
 
 
 class FaultStack:
-    def __init__(self, workdir: Path, policy_params: dict | None = None, sim_params: dict | None = None):
+    def __init__(
+        self, workdir: Path, policy_params: dict | None = None, sim_params: dict | None = None
+    ):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         with open(SIM_CONFIG) as f:
             config = yaml.safe_load(f)
-        config[POLICY]["ros__parameters"].update(policy_params or {})
-        config[SIM]["ros__parameters"].update(sim_params or {})
-        self.policy_config = config[POLICY]["ros__parameters"]
-        self.sim_config = config[SIM]["ros__parameters"]
-        self.params_file = self.workdir / "params.yaml"
+        config[POLICY]['ros__parameters'].update(policy_params or {})
+        config[SIM]['ros__parameters'].update(sim_params or {})
+        self.policy_config = config[POLICY]['ros__parameters']
+        self.sim_config = config[SIM]['ros__parameters']
+        self.params_file = self.workdir / 'params.yaml'
         self.params_file.write_text(yaml.safe_dump(config))
         self.domain = new_domain_id()
         self._robot_starts = 0
         self.robot_started: float | None = None  # wall time of the last restart_robot()
         self.sim = self._start_robot()
-        self.policy = NodeProcess("imle_policy_ros.ros.policy_node",
-                                  # -r __node: what launch_ros passes for Node(name=...)
-                                  ["--params-file", str(self.params_file), "-r", f"__node:={POLICY}"],
-                                  self.domain, self.workdir / "policy.log")
+        self.policy = NodeProcess(
+            'imle_policy_ros.ros.policy_node',
+            # -r __node: what launch_ros passes for Node(name=...)
+            ['--params-file', str(self.params_file), '-r', f'__node:={POLICY}'],
+            self.domain,
+            self.workdir / 'policy.log',
+        )
         cfg = self.policy_config
-        self.joint_names = tuple(cfg["joint_names"])
-        self.limits = JointLimits.create(len(self.joint_names), cfg["position_lower_limits"],
-                                         cfg["position_upper_limits"], cfg["velocity_limits"])
-        self.stale_timeout = float(cfg["stale_observation_timeout"])
-        self.probe = Probe(self.domain, command_topic=None)  # the recorder judges commands, keeping none
+        self.joint_names = tuple(cfg['joint_names'])
+        self.limits = JointLimits.create(
+            len(self.joint_names),
+            cfg['position_lower_limits'],
+            cfg['position_upper_limits'],
+            cfg['velocity_limits'],
+        )
+        self.stale_timeout = float(cfg['stale_observation_timeout'])
+        self.probe = Probe(
+            self.domain, command_topic=None
+        )  # the recorder judges commands, keeping none
         self.refusal_bundles: dict = {}  # fault_injector: kind -> a bundle the node must refuse
-        self.last_refusal = ""
-        self.recorder = SafetyRecorder(self.probe.node, self.limits, self.stale_timeout, self.joint_names,
-                                       cfg["image_topics"], cfg["joint_state_topic"], cfg["command_topic"],
-                                       cfg["command_interface"], f"/{POLICY}/command_info")
+        self.last_refusal = ''
+        self.recorder = SafetyRecorder(
+            self.probe.node,
+            self.limits,
+            self.stale_timeout,
+            self.joint_names,
+            cfg['image_topics'],
+            cfg['joint_state_topic'],
+            cfg['command_topic'],
+            cfg['command_interface'],
+            f'/{POLICY}/command_info',
+        )
 
     # ---- processes ----------------------------------------------------------------------
     def _start_robot(self) -> NodeProcess:
         self._robot_starts += 1
-        return NodeProcess("imle_policy_ros.ros.sim_robot_node", ["--params-file", str(self.params_file)],
-                           self.domain, self.workdir / f"sim_{self._robot_starts}.log")
+        return NodeProcess(
+            'imle_policy_ros.ros.sim_robot_node',
+            ['--params-file', str(self.params_file)],
+            self.domain,
+            self.workdir / f'sim_{self._robot_starts}.log',
+        )
 
     def kill_robot(self) -> None:
         self.sim.kill()
@@ -72,8 +97,8 @@ class FaultStack:
     def prepare_model_refusals(self) -> None:
         from .fault_injector import refusal_bundles
 
-        good = resolve_model_path(self.policy_config["model_path"])
-        self.refusal_bundles = refusal_bundles(good, self.workdir / "bundles")
+        good = resolve_model_path(self.policy_config['model_path'])
+        self.refusal_bundles = refusal_bundles(good, self.workdir / 'bundles')
 
     def close(self) -> tuple[int, int]:
         """Stops everything; the exit codes of the policy and the (last) robot process."""
@@ -82,20 +107,25 @@ class FaultStack:
 
     # ---- driving ------------------------------------------------------------------------
     def wait_moving(self, timeout: float = 60.0, since: float | None = None) -> None:
-        """Until the policy commands motion (not holds) on inputs stamped after `since`
-        (wall time; default: now)."""
+        """
+        Until the policy commands motion (not holds) on inputs stamped after `since`
+        (wall time; default: now).
+        """
         since = time.time() if since is None else since
-        self.probe.wait_for(lambda p: any(not r.holding for r in self.recorder.records_since(since)), timeout,
-                            "the policy to command motion")
+        self.probe.wait_for(
+            lambda p: any(not r.holding for r in self.recorder.records_since(since)),
+            timeout,
+            'the policy to command motion',
+        )
 
     def set_sim(self, **values) -> None:
-        for result in self.probe.set_parameters(f"/{SIM}", values):
+        for result in self.probe.set_parameters(f'/{SIM}', values):
             if not result.successful:
-                raise AssertionError(f"sim_robot refused {values}: {result.reason}")
+                raise AssertionError(f'sim_robot refused {values}: {result.reason}')
 
     def set_policy(self, **values):
         """The parameter results: a refusal is an answer here, not an error."""
-        return self.probe.set_parameters(f"/{POLICY}", values)
+        return self.probe.set_parameters(f'/{POLICY}', values)
 
     def diagnostics(self) -> dict:
         return self.probe.policy_diagnostics()
@@ -103,8 +133,8 @@ class FaultStack:
     def rss_mb(self) -> float | None:
         """Resident memory of the policy process (from /proc), None once it is gone."""
         try:
-            for line in Path(f"/proc/{self.policy.pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f'/proc/{self.policy.pid}/status').read_text().splitlines():
+                if line.startswith('VmRSS:'):
                     return int(line.split()[1]) / 1024.0
         except OSError:
             return None

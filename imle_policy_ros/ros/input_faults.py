@@ -1,4 +1,5 @@
-"""Inputs broken on purpose, the way drivers and transports break them: what sim_robot_node
+"""
+Inputs broken on purpose, the way drivers and transports break them: what sim_robot_node
 publishes while one of its fault switches is on (fault tests, `imle-policy-ros soak`).
 
 Image faults (`image_fault`), each of which the policy must refuse, count and log:
@@ -24,67 +25,75 @@ Stamp faults of the camera frames (`stamp_fault`):
                       so every stamp is older than the one before
   duplicate           every frame stamped with the moment the fault began
 """
+
 from __future__ import annotations
 
 import array
 
-IMAGE_FAULTS = ("none", "wrong_encoding", "wrong_size", "bad_step", "corrupt_compressed")
-JOINT_STATE_FAULTS = ("none", "missing_joint", "extra_joint", "reordered", "nan")
-STAMP_FAULTS = ("none", "late", "out_of_order", "duplicate")
-FAULT_PARAMETERS = {"image_fault": IMAGE_FAULTS, "joint_state_fault": JOINT_STATE_FAULTS,
-                    "stamp_fault": STAMP_FAULTS}
-EXTRA_JOINT = "gripper_finger_joint"
+IMAGE_FAULTS = ('none', 'wrong_encoding', 'wrong_size', 'bad_step', 'corrupt_compressed')
+JOINT_STATE_FAULTS = ('none', 'missing_joint', 'extra_joint', 'reordered', 'nan')
+STAMP_FAULTS = ('none', 'late', 'out_of_order', 'duplicate')
+FAULT_PARAMETERS = {
+    'image_fault': IMAGE_FAULTS,
+    'joint_state_fault': JOINT_STATE_FAULTS,
+    'stamp_fault': STAMP_FAULTS,
+}
+EXTRA_JOINT = 'gripper_finger_joint'
 
 
 def check_fault(parameter: str, value: str) -> str | None:
     """Why `value` is not a fault of `parameter`, or None."""
     allowed = FAULT_PARAMETERS[parameter]
-    return None if value in allowed else f"{parameter} {value!r} is not one of {', '.join(allowed)}"
+    return (
+        None if value in allowed else f'{parameter} {value!r} is not one of {", ".join(allowed)}'
+    )
 
 
 def break_image(msg, fault: str):
     """A sensor_msgs/Image, changed in place (and returned) as `fault` says."""
-    if fault == "wrong_encoding":
-        msg.encoding = "yuv422"
-    elif fault == "wrong_size":
+    if fault == 'wrong_encoding':
+        msg.encoding = 'yuv422'
+    elif fault == 'wrong_size':
         msg.height += 1
-    elif fault == "bad_step":
+    elif fault == 'bad_step':
         msg.step = msg.width * 3 - 3
     return msg
 
 
 def break_compressed(msg, fault: str):
     """A sensor_msgs/CompressedImage, changed in place (and returned)."""
-    if fault == "corrupt_compressed":
+    if fault == 'corrupt_compressed':
         raw = bytes(msg.data)
-        msg.data = array.array("B", raw[:len(raw) // 2])
+        msg.data = array.array('B', raw[: len(raw) // 2])
     return msg
 
 
 def break_joint_state(msg, fault: str):
     """A sensor_msgs/JointState, changed in place (and returned)."""
     names, positions, velocities = list(msg.name), list(msg.position), list(msg.velocity)
-    if fault == "missing_joint":
+    if fault == 'missing_joint':
         names, positions, velocities = names[:-1], positions[:-1], velocities[:-1]
-    elif fault == "extra_joint":
+    elif fault == 'extra_joint':
         names, positions, velocities = names + [EXTRA_JOINT], positions + [0.0], velocities + [0.0]
-    elif fault == "reordered":
+    elif fault == 'reordered':
         names, positions, velocities = names[::-1], positions[::-1], velocities[::-1]
-    elif fault == "nan":
-        positions[0] = float("nan")
+    elif fault == 'nan':
+        positions[0] = float('nan')
     msg.name = names
-    msg.position = array.array("d", positions)
-    msg.velocity = array.array("d", velocities)
+    msg.position = array.array('d', positions)
+    msg.velocity = array.array('d', velocities)
     return msg
 
 
 class FrameStamper:
-    """The stamp each camera frame carries: the moment it was taken, unless a stamp fault
+    """
+    The stamp each camera frame carries: the moment it was taken, unless a stamp fault
     is on. Faulty stamps are anchored on the last good one, so that every faulty frame is
-    older than (out_of_order) or as old as (duplicate) a frame already published."""
+    older than (out_of_order) or as old as (duplicate) a frame already published.
+    """
 
     def __init__(self):
-        self._fault = "none"
+        self._fault = 'none'
         self._since = 0.0  # when the fault began
         self._last_good: float | None = None
 
@@ -92,11 +101,11 @@ class FrameStamper:
         if fault != self._fault:
             self._fault, self._since = fault, taken
         anchor = taken if self._last_good is None else self._last_good
-        if fault == "late":
+        if fault == 'late':
             return taken - delay
-        if fault == "out_of_order":
+        if fault == 'out_of_order':
             return anchor - (taken - self._since) - 1e-3
-        if fault == "duplicate":
+        if fault == 'duplicate':
             return anchor
         self._last_good = taken
         return taken

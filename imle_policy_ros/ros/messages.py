@@ -1,15 +1,17 @@
-"""Building and reading the ROS messages the nodes exchange; no decisions here.
+"""
+Building and reading the ROS messages the nodes exchange; no decisions here.
 
 Notes from rclpy: float64[] fields take lists or array.array('d') (not numpy arrays);
 uint8[] fields are fastest as array.array('B', raw) and read with np.frombuffer.
 """
+
 from __future__ import annotations
 
 import array
 
-import numpy as np
 from builtin_interfaces.msg import Duration, Time
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+import numpy as np
 from sensor_msgs.msg import CompressedImage, Image, JointState
 from std_msgs.msg import Float64MultiArray
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
@@ -32,41 +34,53 @@ def duration(seconds: float) -> Duration:
 
 
 def _float64s(values) -> array.array:
-    return array.array("d", np.asarray(values, dtype=np.float64).ravel().tolist())
+    return array.array('d', np.asarray(values, dtype=np.float64).ravel().tolist())
 
 
 # ---- images ---------------------------------------------------------------------------
 def image_to_frame(msg) -> np.ndarray:
-    """sensor_msgs/Image or CompressedImage -> uint8 RGB [H, W, 3], or float32 [H, W] depth
+    """
+    sensor_msgs/Image or CompressedImage -> uint8 RGB [H, W, 3], or float32 [H, W] depth
     in metres for 16UC1 / 32FC1 (cameras.image_codec.decode_image_message); ImageRejected
-    says why not. Whether the model takes that kind of frame is the camera's to say."""
+    says why not. Whether the model takes that kind of frame is the camera's to say.
+    """
     return decode_image_message(msg, compressed=isinstance(msg, CompressedImage))
 
 
-def rgb_to_image(frame: np.ndarray, stamp: Time, frame_id: str, encoding: str = "rgb8") -> Image:
+def rgb_to_image(frame: np.ndarray, stamp: Time, frame_id: str, encoding: str = 'rgb8') -> Image:
     raw = encode_image(frame, encoding)
-    msg = Image(height=raw.height, width=raw.width, encoding=raw.encoding, is_bigendian=0, step=raw.step)
+    msg = Image(
+        height=raw.height, width=raw.width, encoding=raw.encoding, is_bigendian=0, step=raw.step
+    )
     msg.header.stamp = stamp
     msg.header.frame_id = frame_id
-    msg.data = array.array("B", raw.data)
+    msg.data = array.array('B', raw.data)
     return msg
 
 
 # ---- joint states and commands -------------------------------------------------------
 def joint_state(names, positions, velocities, stamp: Time) -> JointState:
-    msg = JointState(name=list(names), position=_float64s(positions), velocity=_float64s(velocities))
+    msg = JointState(
+        name=list(names), position=_float64s(positions), velocity=_float64s(velocities)
+    )
     msg.header.stamp = stamp
     return msg
 
 
-def joint_trajectory(joint_names, times_from_start, positions, stamp: Time | None = None) -> JointTrajectory:
-    """Positions only (controllers interpolate linearly); stamp None = zero = start now,
-    which avoids rejections from clock skew between this host and the controller's."""
+def joint_trajectory(
+    joint_names, times_from_start, positions, stamp: Time | None = None
+) -> JointTrajectory:
+    """
+    Positions only (controllers interpolate linearly); stamp None = zero = start now,
+    which avoids rejections from clock skew between this host and the controller's.
+    """
     msg = JointTrajectory(joint_names=list(joint_names))
     if stamp is not None:
         msg.header.stamp = stamp
-    msg.points = [JointTrajectoryPoint(positions=_float64s(p), time_from_start=duration(t))
-                  for t, p in zip(times_from_start, positions)]
+    msg.points = [
+        JointTrajectoryPoint(positions=_float64s(p), time_from_start=duration(t))
+        for t, p in zip(times_from_start, positions)
+    ]
     return msg
 
 
@@ -74,26 +88,44 @@ def float64_array(values) -> Float64MultiArray:
     return Float64MultiArray(data=_float64s(values))
 
 
-def trajectory_positions_at_start(msg: JointTrajectory) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """(joint names, [K] times from start in s, [K, D] positions) of a JointTrajectory.
-    Raises ValueError for points with different numbers of positions."""
-    times = np.array([p.time_from_start.sec + p.time_from_start.nanosec * 1e-9 for p in msg.points])
+def trajectory_positions_at_start(
+    msg: JointTrajectory,
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """
+    (joint names, [K] times from start in s, [K, D] positions) of a JointTrajectory.
+    Raises ValueError for points with different numbers of positions.
+    """
+    times = np.array(
+        [p.time_from_start.sec + p.time_from_start.nanosec * 1e-9 for p in msg.points]
+    )
     sizes = {len(p.positions) for p in msg.points}
     if len(sizes) > 1:
-        raise ValueError(f"joint trajectory points have different numbers of positions {sorted(sizes)}")
+        raise ValueError(
+            f'joint trajectory points have different numbers of positions {sorted(sizes)}'
+        )
     width = sizes.pop() if sizes else len(msg.joint_names)
     positions = np.array([list(p.positions) for p in msg.points], dtype=np.float64)
     return list(msg.joint_names), times, positions.reshape(len(msg.points), width)
 
 
 # ---- diagnostics ----------------------------------------------------------------------
-LEVELS = {"ok": DiagnosticStatus.OK, "warn": DiagnosticStatus.WARN, "error": DiagnosticStatus.ERROR}
+LEVELS = {
+    'ok': DiagnosticStatus.OK,
+    'warn': DiagnosticStatus.WARN,
+    'error': DiagnosticStatus.ERROR,
+}
 
 
-def diagnostic_array(stamp: Time, name: str, hardware_id: str, level: str, message: str,
-                     values: dict) -> DiagnosticArray:
-    status = DiagnosticStatus(level=LEVELS[level], name=name, hardware_id=hardware_id, message=message,
-                              values=[KeyValue(key=k, value=_text(v)) for k, v in values.items()])
+def diagnostic_array(
+    stamp: Time, name: str, hardware_id: str, level: str, message: str, values: dict
+) -> DiagnosticArray:
+    status = DiagnosticStatus(
+        level=LEVELS[level],
+        name=name,
+        hardware_id=hardware_id,
+        message=message,
+        values=[KeyValue(key=k, value=_text(v)) for k, v in values.items()],
+    )
     msg = DiagnosticArray(status=[status])
     msg.header.stamp = stamp
     return msg
@@ -101,16 +133,16 @@ def diagnostic_array(stamp: Time, name: str, hardware_id: str, level: str, messa
 
 def _text(value) -> str:
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return f'{value:.4g}'
     return str(value)
 
 
 def status_values(status) -> dict[str, str | int]:
     """One DiagnosticStatus's key/values, plus its message (`_message`) and level (`_level`, an int)."""
     values = {kv.key: kv.value for kv in status.values}
-    values["_message"] = status.message
+    values['_message'] = status.message
     level = status.level  # bytes in rclpy's generated message, int elsewhere
-    values["_level"] = int.from_bytes(level, "little") if isinstance(level, bytes) else int(level)
+    values['_level'] = int.from_bytes(level, 'little') if isinstance(level, bytes) else int(level)
     return values
 
 
@@ -119,7 +151,7 @@ def diagnostic_values(msg: DiagnosticArray) -> dict[str, str]:
     values = {}
     for status in msg.status:
         for key, value in status_values(status).items():
-            if key.startswith("_"):
+            if key.startswith('_'):
                 values.setdefault(key, value)
             else:
                 values[key] = value

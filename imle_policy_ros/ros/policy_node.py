@@ -1,4 +1,5 @@
-"""policy_node (`/imle_policy`): camera frames and joint states in, arm commands out.
+"""
+policy_node (`/imle_policy`): camera frames and joint states in, arm commands out.
 
 Thin wiring over control.PolicyController, which makes every decision (what to command,
 when to hold, when to infer, when a new model takes over). Four threads, none waiting for
@@ -13,13 +14,18 @@ Besides the commands: `~/predicted_trajectory` (the newest usable chunk), `~/com
 stream against the safety invariants) and /diagnostics (control/controller_status.py says
 what its levels mean).
 """
+
 from __future__ import annotations
 
 import sys
 
-import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
-from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor, SetParametersResult
+from rcl_interfaces.msg import (
+    FloatingPointRange,
+    IntegerRange,
+    ParameterDescriptor,
+    SetParametersResult,
+)
 from rclpy.exceptions import ParameterUninitializedException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
@@ -29,6 +35,10 @@ from std_msgs.msg import Float64MultiArray
 from std_srvs.srv import SetBool, Trigger
 from trajectory_msgs.msg import JointTrajectory
 
+from . import messages
+from .command_info import command_info
+from .command_layout import CommandLayout, joint_limits
+from .policy_parameters import BY_NAME, check_value, PARAMETERS, PolicyNodeConfig
 from ..cameras.image_codec import ImageRejected
 from ..control.controller_status import ControllerStatus
 from ..control.inference_runner import ThreadedRunner
@@ -38,14 +48,10 @@ from ..control.policy_controller import ControllerConfig, PolicyController
 from ..control.rate_meter import RateMeter
 from ..control.trajectory_command import trajectory_points
 from ..resources import resolve_model_path
-from ..runtime import OnnxPolicy, load_bundle
-from ..runtime.policy_spec import SPEC_FILE, PolicySpec
-from . import messages
-from .command_info import command_info
-from .command_layout import CommandLayout, joint_limits
-from .policy_parameters import BY_NAME, PARAMETERS, PolicyNodeConfig, check_value
+from ..runtime import load_bundle, OnnxPolicy
+from ..runtime.policy_spec import PolicySpec, SPEC_FILE
 
-NODE_NAME = "imle_policy"
+NODE_NAME = 'imle_policy'
 
 
 class RosClock:
@@ -68,11 +74,21 @@ class PolicyNode(Node):
         self.layout = CommandLayout.create(cfg.joint_names, policy.spec)
         self.runner = ThreadedRunner(self.clock)
         self.controller = PolicyController(
-            policy, joint_limits(cfg, self.layout, policy.spec), self.clock, self.runner,
-            ControllerConfig(stale_timeout=cfg.stale_observation_timeout, blend_time=cfg.blend_time,
-                             temporal_consistency=cfg.temporal_consistency,
-                             consistency_reset_every=cfg.consistency_reset_every, shadow_mode=cfg.shadow_mode))
-        self.controller.policy_label = str(policy.bundle.path)  # the one record of the active model
+            policy,
+            joint_limits(cfg, self.layout, policy.spec),
+            self.clock,
+            self.runner,
+            ControllerConfig(
+                stale_timeout=cfg.stale_observation_timeout,
+                blend_time=cfg.blend_time,
+                temporal_consistency=cfg.temporal_consistency,
+                consistency_reset_every=cfg.consistency_reset_every,
+                shadow_mode=cfg.shadow_mode,
+            ),
+        )
+        self.controller.policy_label = str(
+            policy.bundle.path
+        )  # the one record of the active model
         self.rate = RateMeter(1.0 / cfg.control_rate_hz)
         self._published_disabled_hold = True  # nothing to stop before the first enable
         self._last_predicted = None
@@ -82,43 +98,65 @@ class PolicyNode(Node):
         # Leading underscore: hidden from node lists. Without the global arguments, because a
         # `-r __node:=imle_policy` (what launch_ros passes for name=) would rename it too, and
         # two nodes answering /imle_policy's parameter services make half the calls fail.
-        self.input_node = Node(f"_{self.get_name()}_inputs", namespace=self.get_namespace(),
-                               use_global_arguments=False, context=self.context)
+        self.input_node = Node(
+            f'_{self.get_name()}_inputs',
+            namespace=self.get_namespace(),
+            use_global_arguments=False,
+            context=self.context,
+        )
         self._subscribe_inputs(cfg, len(policy.spec.cameras))
         self._command_pub = self.create_publisher(
-            JointTrajectory if cfg.command_interface == "joint_trajectory" else Float64MultiArray,
-            cfg.command_topic, 10)
-        self._predicted_pub = self.create_publisher(JointTrajectory, "~/predicted_trajectory", 10)
-        self._info_pub = self.create_publisher(Float64MultiArray, "~/command_info", 100)  # ros/command_info.py
-        self._diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
-        self.create_service(SetBool, "~/enable", self._on_enable)
-        self.create_service(Trigger, "~/reset", self._on_reset)
+            JointTrajectory if cfg.command_interface == 'joint_trajectory' else Float64MultiArray,
+            cfg.command_topic,
+            10,
+        )
+        self._predicted_pub = self.create_publisher(JointTrajectory, '~/predicted_trajectory', 10)
+        self._info_pub = self.create_publisher(
+            Float64MultiArray, '~/command_info', 100
+        )  # ros/command_info.py
+        self._diagnostics_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
+        self.create_service(SetBool, '~/enable', self._on_enable)
+        self.create_service(Trigger, '~/reset', self._on_reset)
         # A thread waiting for the GIL waits up to the switch interval (5 ms by default) while
         # another (decoding a frame, preparing an inference) holds it: 1 ms keeps the control
         # loop's jitter within its budget (bench/bench_ros_loop.py).
         sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
-        self.control_loop = PeriodicLoop(1.0 / cfg.control_rate_hz, self._on_control_tick, "imle-control",
-                                         on_error=self._on_control_error)
+        self.control_loop = PeriodicLoop(
+            1.0 / cfg.control_rate_hz,
+            self._on_control_tick,
+            'imle-control',
+            on_error=self._on_control_error,
+        )
         self.create_timer(1.0 / cfg.diagnostics_rate_hz, self._publish_diagnostics)
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self.controller.enable(cfg.autostart)
         self.control_loop.start()
         self.get_logger().info(
-            f"model {self.controller.policy_label} on {policy.bundle.generator_provider}; {cfg.command_interface} -> "
-            f"{cfg.command_topic} at {cfg.control_rate_hz:g} Hz; " + ("enabled" if cfg.autostart else
-                                                                      "disabled: call ~/enable to move the arm"))
+            f'model {self.controller.policy_label} on {policy.bundle.generator_provider}; {cfg.command_interface} -> '
+            f'{cfg.command_topic} at {cfg.control_rate_hz:g} Hz; '
+            + ('enabled' if cfg.autostart else 'disabled: call ~/enable to move the arm')
+        )
 
     # ---- set-up -------------------------------------------------------------------------
     def _declare_parameters(self) -> None:
         for p in PARAMETERS:
             descriptor = ParameterDescriptor(description=p.description, read_only=not p.live)
             if p.min is not None and isinstance(p.default, float):
-                descriptor.floating_point_range = [FloatingPointRange(from_value=p.min, to_value=p.max)]
+                descriptor.floating_point_range = [
+                    FloatingPointRange(from_value=p.min, to_value=p.max)
+                ]
             elif p.min is not None:
-                descriptor.integer_range = [IntegerRange(from_value=int(p.min), to_value=int(p.max), step=1)]
-            default = {"string[]": Parameter.Type.STRING_ARRAY,
-                       "double[]": Parameter.Type.DOUBLE_ARRAY}.get(p.default, p.default) \
-                if isinstance(p.default, str) else p.default
+                descriptor.integer_range = [
+                    IntegerRange(from_value=int(p.min), to_value=int(p.max), step=1)
+                ]
+            default = (
+                {
+                    'string[]': Parameter.Type.STRING_ARRAY,
+                    'double[]': Parameter.Type.DOUBLE_ARRAY,
+                }.get(p.default, p.default)
+                if isinstance(p.default, str)
+                else p.default
+            )
             self.declare_parameter(p.name, default, descriptor)
 
     def _parameter_values(self) -> dict:
@@ -131,32 +169,47 @@ class PolicyNode(Node):
         return values
 
     def _load_policy(self, model_path: str) -> OnnxPolicy:
-        """Load and validate a bundle (BundleError on any problem). Consistency is applied
-        in time by the controller, so the policy itself only samples."""
+        """
+        Load and validate a bundle (BundleError on any problem). Consistency is applied
+        in time by the controller, so the policy itself only samples.
+        """
         cfg = self.config
         # ORT workers must not busy-wait: they share the cores with the control timer.
-        bundle = load_bundle(resolve_model_path(model_path), cfg.providers, cfg.inference_threads,
-                             allow_spinning=False)
+        bundle = load_bundle(
+            resolve_model_path(model_path),
+            cfg.providers,
+            cfg.inference_threads,
+            allow_spinning=False,
+        )
         return OnnxPolicy(bundle, num_samples=cfg.num_samples, temporal_consistency=False)
 
     def _subscribe_inputs(self, cfg: PolicyNodeConfig, cameras: int) -> None:
         if len(cfg.image_topics) != cameras:
-            raise ValueError(f"image_topics lists {len(cfg.image_topics)} topics but the bundle has {cameras} "
-                             f"camera(s): give one topic per camera, in the bundle's order")
+            raise ValueError(
+                f'image_topics lists {len(cfg.image_topics)} topics but the bundle has {cameras} '
+                f"camera(s): give one topic per camera, in the bundle's order"
+            )
         for index, topic in enumerate(cfg.image_topics):
-            msg_type = CompressedImage if topic.rstrip("/").endswith("/compressed") else Image
-            self.input_node.create_subscription(msg_type, topic, lambda msg, i=index: self._on_image(i, msg),
-                                                qos_profile_sensor_data)
-        self.input_node.create_subscription(JointState, cfg.joint_state_topic, self._on_joint_state,
-                                            qos_profile_sensor_data)
+            msg_type = CompressedImage if topic.rstrip('/').endswith('/compressed') else Image
+            self.input_node.create_subscription(
+                msg_type,
+                topic,
+                lambda msg, i=index: self._on_image(i, msg),
+                qos_profile_sensor_data,
+            )
+        self.input_node.create_subscription(
+            JointState, cfg.joint_state_topic, self._on_joint_state, qos_profile_sensor_data
+        )
 
     def nodes(self) -> list[Node]:
         """The nodes to spin, each in its own executor (ros/spin.py)."""
         return [self, self.input_node]
 
     def stop_work(self) -> None:
-        """Stop the control loop and inference before the context goes (ros/spin.py calls
-        this first), so no tick publishes into a shut-down context."""
+        """
+        Stop the control loop and inference before the context goes (ros/spin.py calls
+        this first), so no tick publishes into a shut-down context.
+        """
         self.control_loop.stop()
         self.runner.stop()
 
@@ -175,22 +228,30 @@ class PolicyNode(Node):
             frame = messages.image_to_frame(msg)
         except ImageRejected as exc:
             source = self.controller.history.source_name(camera)
-            self.controller.reject_input(source, f"{source}: {exc}")
-            self.get_logger().warning(f"image refused on {self.config.image_topics[camera]}: {exc}",
-                                      throttle_duration_sec=2.0)
+            self.controller.reject_input(source, f'{source}: {exc}')
+            self.get_logger().warning(
+                f'image refused on {self.config.image_topics[camera]}: {exc}',
+                throttle_duration_sec=2.0,
+            )
             return
         self._log_refusal(self.controller.on_frame(camera, self._stamp(msg.header), frame))
 
     def _on_joint_state(self, msg: JointState) -> None:
-        self._log_refusal(self.controller.on_joint_state(self._stamp(msg.header), list(msg.name), list(msg.position)))
+        self._log_refusal(
+            self.controller.on_joint_state(
+                self._stamp(msg.header), list(msg.name), list(msg.position)
+            )
+        )
 
     def _log_refusal(self, reason: str | None) -> None:
         if reason:
-            self.get_logger().warning(f"input refused: {reason}", throttle_duration_sec=2.0)
+            self.get_logger().warning(f'input refused: {reason}', throttle_duration_sec=2.0)
 
     # ---- control tick -------------------------------------------------------------------
     def _on_control_tick(self) -> None:
-        command = self.controller.tick(waypoints=self.config.command_interface == "joint_trajectory")
+        command = self.controller.tick(
+            waypoints=self.config.command_interface == 'joint_trajectory'
+        )
         self._ticks += 1
         self.rate.tick(command.time)
         self._publish_prediction()
@@ -203,19 +264,22 @@ class PolicyNode(Node):
         else:
             self._published_disabled_hold = False
         positions = self.layout.to_command_order(command.positions)
-        if self.config.command_interface == "forward_position":
+        if self.config.command_interface == 'forward_position':
             self._command_pub.publish(messages.float64_array(positions))
         else:
             self._command_pub.publish(self._trajectory(command))
-        self._info_pub.publish(command_info(self._ticks, command, positions, self.layout.joint_names))
+        self._info_pub.publish(
+            command_info(self._ticks, command, positions, self.layout.joint_names)
+        )
 
     def _trajectory(self, command) -> JointTrajectory:
         times, points = trajectory_points(command, 1.0 / self.config.control_rate_hz)
-        return messages.joint_trajectory(self.layout.joint_names, times,
-                                         [self.layout.to_command_order(p) for p in points])
+        return messages.joint_trajectory(
+            self.layout.joint_names, times, [self.layout.to_command_order(p) for p in points]
+        )
 
     def _on_control_error(self, exc: BaseException) -> None:
-        self.get_logger().error(f"control tick failed: {exc!r}", throttle_duration_sec=1.0)
+        self.get_logger().error(f'control tick failed: {exc!r}', throttle_duration_sec=1.0)
 
     def _publish_prediction(self) -> None:
         """The newest usable chunk, one point per action, timed from its observation."""
@@ -223,23 +287,30 @@ class PolicyNode(Node):
         if chunk is None or chunk is self._last_predicted:
             return
         self._last_predicted = chunk
-        msg = messages.joint_trajectory(self.layout.joint_names, chunk.times - chunk.t_obs,
-                                        self.layout.to_command_order(chunk.positions),
-                                        stamp=messages.seconds_to_stamp(chunk.t_obs))
+        msg = messages.joint_trajectory(
+            self.layout.joint_names,
+            chunk.times - chunk.t_obs,
+            self.layout.to_command_order(chunk.positions),
+            stamp=messages.seconds_to_stamp(chunk.t_obs),
+        )
         self._predicted_pub.publish(msg)
 
     # ---- services -----------------------------------------------------------------------
     def _on_enable(self, request: SetBool.Request, response: SetBool.Response) -> SetBool.Response:
         self.controller.enable(request.data)
         response.success = True
-        response.message = "enabled" if request.data else "disabled: holding, then leaving the arm alone"
+        response.message = (
+            'enabled' if request.data else 'disabled: holding, then leaving the arm alone'
+        )
         self.get_logger().info(response.message)
         return response
 
     def _on_reset(self, request: Trigger.Request, response: Trigger.Response) -> Trigger.Response:
         self.controller.reset()
         response.success = True
-        response.message = "inputs, chunks and inference in flight forgotten; holding until fresh inputs"
+        response.message = (
+            'inputs, chunks and inference in flight forgotten; holding until fresh inputs'
+        )
         return response
 
     # ---- parameters ---------------------------------------------------------------------
@@ -249,7 +320,7 @@ class PolicyNode(Node):
             if problem:
                 return SetParametersResult(successful=False, reason=problem)
         for p in params:
-            if p.name == "model_path" and p.value != self.config.model_path:
+            if p.name == 'model_path' and p.value != self.config.model_path:
                 reason = self._stage_model(p.value)
                 if reason:
                     return SetParametersResult(successful=False, reason=reason)
@@ -258,9 +329,11 @@ class PolicyNode(Node):
         return SetParametersResult(successful=True)
 
     def _stage_model(self, model_path: str) -> str:
-        """Loads and validates the bundle in this (parameter service) thread while control
-        goes on in its own; the controller swaps it in between chunks. '' or the reason."""
-        self.get_logger().info(f"loading model {model_path} (the running model keeps control)")
+        """
+        Loads and validates the bundle in this (parameter service) thread while control
+        goes on in its own; the controller swaps it in between chunks. '' or the reason.
+        """
+        self.get_logger().info(f'loading model {model_path} (the running model keeps control)')
         try:
             spec_file = resolve_model_path(model_path) / SPEC_FILE
             if spec_file.is_file():
@@ -270,24 +343,30 @@ class PolicyNode(Node):
             policy = self._load_policy(model_path)
             self.controller.stage_policy(policy, label=str(policy.bundle.path))
         except Exception as exc:  # every failure is a refusal: the old model keeps running
-            reason = f"model {model_path} refused: {exc}"
+            reason = f'model {model_path} refused: {exc}'
             self.get_logger().error(reason)
             return reason
-        self.get_logger().info(f"model {policy.bundle.path} validated; it takes over at the next chunk")
-        return ""
+        self.get_logger().info(
+            f'model {policy.bundle.path} validated; it takes over at the next chunk'
+        )
+        return ''
 
     def _apply_live(self, name: str, value) -> None:
         ctrl = self.controller
-        self.config = PolicyNodeConfig(**{**self.config.__dict__, name: value}) if name in BY_NAME else self.config
-        if name == "num_samples":
+        self.config = (
+            PolicyNodeConfig(**{**self.config.__dict__, name: value})
+            if name in BY_NAME
+            else self.config
+        )
+        if name == 'num_samples':
             ctrl.set_num_samples(int(value))
-        elif name == "temporal_consistency":
+        elif name == 'temporal_consistency':
             ctrl.config.temporal_consistency = bool(value)
-        elif name == "consistency_reset_every":
+        elif name == 'consistency_reset_every':
             ctrl.config.consistency_reset_every = int(value)
-        elif name == "stale_observation_timeout":
+        elif name == 'stale_observation_timeout':
             ctrl.config.stale_timeout = float(value)
-        elif name == "shadow_mode":
+        elif name == 'shadow_mode':
             ctrl.config.shadow_mode = bool(value)
 
     # ---- diagnostics --------------------------------------------------------------------
@@ -295,18 +374,27 @@ class PolicyNode(Node):
         ctrl = self.controller
         stale = ctrl.history.stale_inputs(self.clock.now(), ctrl.config.stale_timeout)
         level, message, values = self._status.summarize(ctrl, stale)
-        values.update({
-            "provider": ctrl.policy.bundle.generator_provider,
-            "num_samples": ctrl.policy.num_samples,
-            "control_rate_hz": self.rate.rate_hz(),
-            "control_jitter_ms_p99": self.rate.jitter_ms(99),
-            "control_longest_gap_ms": self.rate.longest_gap * 1e3,  # since the previous status
-            "missed_deadlines": self.control_loop.skipped_ticks,  # ticks skipped: the loop fell a period behind
-        })
+        values.update(
+            {
+                'provider': ctrl.policy.bundle.generator_provider,
+                'num_samples': ctrl.policy.num_samples,
+                'control_rate_hz': self.rate.rate_hz(),
+                'control_jitter_ms_p99': self.rate.jitter_ms(99),
+                'control_longest_gap_ms': self.rate.longest_gap * 1e3,  # since the previous status
+                'missed_deadlines': self.control_loop.skipped_ticks,  # ticks skipped: the loop fell a period behind
+            }
+        )
         self.rate.reset_gap()
-        self._diagnostics_pub.publish(messages.diagnostic_array(
-            self.get_clock().now().to_msg(), f"{self.get_name()}: controller", self.get_name(), level, message,
-            values))
+        self._diagnostics_pub.publish(
+            messages.diagnostic_array(
+                self.get_clock().now().to_msg(),
+                f'{self.get_name()}: controller',
+                self.get_name(),
+                level,
+                message,
+                values,
+            )
+        )
 
 
 def main(args=None) -> int:
@@ -315,7 +403,7 @@ def main(args=None) -> int:
     return spin_nodes(lambda: PolicyNode().nodes(), args)
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     import sys
 
     sys.exit(main())

@@ -1,4 +1,5 @@
-"""`imle-policy-ros run --config FILE`: the nodes of a config in one process, for hosts
+"""
+`imle-policy-ros run --config FILE`: the nodes of a config in one process, for hosts
 with the rclpy wheels but no `ros2 launch`.
 
 The config is a ROS parameters file whose top-level keys are node names (config/sim.yaml:
@@ -6,6 +7,7 @@ The config is a ROS parameters file whose top-level keys are node names (config/
 parameters from that same file through `--ros-args --params-file`, exactly as the launch
 file hands it to them; one MultiThreadedExecutor spins them all.
 """
+
 from __future__ import annotations
 
 import yaml
@@ -14,10 +16,10 @@ from ..resources import resolve_config_path
 
 # node name in a config -> how to build it (imported only when named)
 NODE_FACTORIES = {
-    "imle_policy": ("imle_policy_ros.ros.policy_node", "PolicyNode"),
-    "sim_robot": ("imle_policy_ros.ros.sim_robot_node", "SimRobotNode"),
-    "sim_teleop": ("imle_policy_ros.ros.sim_teleop_node", "SimTeleopNode"),
-    "realsense_camera": ("imle_policy_ros.ros.realsense_node", "RealSenseNode"),
+    'imle_policy': ('imle_policy_ros.ros.policy_node', 'PolicyNode'),
+    'sim_robot': ('imle_policy_ros.ros.sim_robot_node', 'SimRobotNode'),
+    'sim_teleop': ('imle_policy_ros.ros.sim_teleop_node', 'SimTeleopNode'),
+    'realsense_camera': ('imle_policy_ros.ros.realsense_node', 'RealSenseNode'),
 }
 
 
@@ -26,13 +28,17 @@ def nodes_in_config(path) -> list[str]:
     with open(path) as f:
         document = yaml.safe_load(f) or {}
     if not isinstance(document, dict):
-        raise ValueError(f"{path}: expected node names as top-level keys, got {type(document).__name__}")
-    names = [name.lstrip("/") for name in document if name != "/**"]
+        raise ValueError(
+            f'{path}: expected node names as top-level keys, got {type(document).__name__}'
+        )
+    names = [name.lstrip('/') for name in document if name != '/**']
     unknown = [n for n in names if n not in NODE_FACTORIES]
     if unknown:
-        raise ValueError(f"{path}: unknown node(s) {unknown}; this package runs {sorted(NODE_FACTORIES)}")
+        raise ValueError(
+            f'{path}: unknown node(s) {unknown}; this package runs {sorted(NODE_FACTORIES)}'
+        )
     if not names:
-        raise ValueError(f"{path}: names no node to run")
+        raise ValueError(f'{path}: names no node to run')
     return names
 
 
@@ -50,10 +56,15 @@ def run(config: str, model: str | None = None, duration: float | None = None, ro
         nodes = []
         for name in names:
             module, cls = NODE_FACTORIES[name]
-            overrides = [Parameter("model_path", value=model)] if model and name == "imle_policy" else []
+            overrides = (
+                [Parameter('model_path', value=model)] if model and name == 'imle_policy' else []
+            )
             node = getattr(importlib.import_module(module), cls)(parameter_overrides=overrides)
-            nodes.extend(node.nodes() if hasattr(node, "nodes") else [node])
+            nodes.extend(node.nodes() if hasattr(node, 'nodes') else [node])
         return nodes
 
-    return spin_nodes(make_nodes, ["imle-policy-ros", "--ros-args", "--params-file", str(path), *ros_args],
-                      duration=duration)
+    return spin_nodes(
+        make_nodes,
+        ['imle-policy-ros', '--ros-args', '--params-file', str(path), *ros_args],
+        duration=duration,
+    )

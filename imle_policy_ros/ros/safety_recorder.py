@@ -1,4 +1,5 @@
-"""What the safety invariants need, recorded from outside the policy node: its
+"""
+What the safety invariants need, recorded from outside the policy node: its
 `~/command_info` stream, every command message, and the inputs it was sent (which of them
 it could have used, and when they were stamped). Attached to a probe's node by the fault
 tests and `imle-policy-ros soak`; judged by control.safety_invariants.
@@ -14,6 +15,7 @@ again) until the observer has seen every input again, its own record cannot judg
 node's inputs: the commands of that window are left out of the input checks and counted
 as unjudged. The controller's own input_age is still checked for them.
 """
+
 from __future__ import annotations
 
 import threading
@@ -24,12 +26,17 @@ from sensor_msgs.msg import CompressedImage, Image, JointState
 from std_msgs.msg import Float64MultiArray
 from trajectory_msgs.msg import JointTrajectory
 
-from ..cameras.image_codec import ImageRejected
-from ..control.chunk_executor import JointLimits
-from ..control.safety_invariants import (InvariantReport, check_command_stream, check_input_freshness,
-                                         check_measured_starts, check_trajectory)
 from . import messages
 from .command_info import record_of
+from ..cameras.image_codec import ImageRejected
+from ..control.chunk_executor import JointLimits
+from ..control.safety_invariants import (
+    check_command_stream,
+    check_input_freshness,
+    check_measured_starts,
+    check_trajectory,
+    InvariantReport,
+)
 
 # Inputs the observer may miss (best effort) make its newest stamp older than the one the
 # node had: three camera periods at 30 Hz.
@@ -40,29 +47,42 @@ MEASURED_TOLERANCE_S = 0.2
 
 
 class SafetyRecorder:
-    def __init__(self, node, limits: JointLimits, stale_timeout: float, joint_names, image_topics,
-                 joint_state_topic: str, command_topic: str, command_interface: str = "joint_trajectory",
-                 info_topic: str = "/imle_policy/command_info"):
+    def __init__(
+        self,
+        node,
+        limits: JointLimits,
+        stale_timeout: float,
+        joint_names,
+        image_topics,
+        joint_state_topic: str,
+        command_topic: str,
+        command_interface: str = 'joint_trajectory',
+        info_topic: str = '/imle_policy/command_info',
+    ):
         self.limits, self.stale_timeout = limits, stale_timeout
         self.joint_names = tuple(joint_names)
         self._lock = threading.Lock()
         self.records = []  # CommandRecord, in arrival order
         self.command_messages = 0
         self.command_violations: list[str] = []
-        self.input_stamps = {f"image {t}": [] for t in image_topics}
-        self.input_stamps["joint_states"] = []
+        self.input_stamps = {f'image {t}': [] for t in image_topics}
+        self.input_stamps['joint_states'] = []
         self.joint_positions = []  # [D] per valid joint state, in the command order
         self._blind_since: list[float] = []
         reliable = QoSProfile(depth=1000, reliability=ReliabilityPolicy.RELIABLE)
         sensor = QoSProfile(depth=50, reliability=ReliabilityPolicy.BEST_EFFORT)
         node.create_subscription(Float64MultiArray, info_topic, self._on_info, reliable)
-        if command_interface == "joint_trajectory":
+        if command_interface == 'joint_trajectory':
             node.create_subscription(JointTrajectory, command_topic, self._on_trajectory, reliable)
         else:
-            node.create_subscription(Float64MultiArray, command_topic, self._on_positions, reliable)
+            node.create_subscription(
+                Float64MultiArray, command_topic, self._on_positions, reliable
+            )
         for topic in image_topics:
-            kind = CompressedImage if topic.rstrip("/").endswith("/compressed") else Image
-            node.create_subscription(kind, topic, lambda msg, t=topic: self._on_image(t, msg), sensor)
+            kind = CompressedImage if topic.rstrip('/').endswith('/compressed') else Image
+            node.create_subscription(
+                kind, topic, lambda msg, t=topic: self._on_image(t, msg), sensor
+            )
         node.create_subscription(JointState, joint_state_topic, self._on_joint_state, sensor)
 
     # ---- recording ----------------------------------------------------------------------
@@ -72,24 +92,30 @@ class SafetyRecorder:
             self.records.append(record)
 
     def _on_trajectory(self, msg: JointTrajectory):
-        where = f"trajectory {self.command_messages}"
+        where = f'trajectory {self.command_messages}'
         # A malformed command is a violation to count, never an exception: one raised here
         # would stop the probe's executor and every later command would go unjudged.
         try:
             names, times, points = messages.trajectory_positions_at_start(msg)
         except ValueError as exc:
-            self._count_command([f"{where}: {exc}"])
+            self._count_command([f'{where}: {exc}'])
             return
         missing = [n for n in self.joint_names if n not in names]
         if missing:
-            self._count_command([f"{where}: joints {missing} missing from {names}"])
+            self._count_command([f'{where}: joints {missing} missing from {names}'])
             return
         index = [names.index(n) for n in self.joint_names]
         self._count_command(check_trajectory(times, points[:, index], self.limits, where=where))
 
     def _on_positions(self, msg: Float64MultiArray):
-        self._count_command(check_trajectory([1.0], [list(msg.data)], self.limits,
-                                             where=f"position command {self.command_messages}"))
+        self._count_command(
+            check_trajectory(
+                [1.0],
+                [list(msg.data)],
+                self.limits,
+                where=f'position command {self.command_messages}',
+            )
+        )
 
     def _count_command(self, problems):
         with self._lock:
@@ -102,7 +128,7 @@ class SafetyRecorder:
         except ImageRejected:
             return  # the node must refuse it: not an input it could use
         with self._lock:
-            self.input_stamps[f"image {topic}"].append(messages.stamp_seconds(msg.header.stamp))
+            self.input_stamps[f'image {topic}'].append(messages.stamp_seconds(msg.header.stamp))
 
     def _on_joint_state(self, msg: JointState):
         names, positions = list(msg.name), np.asarray(msg.position, dtype=np.float64)
@@ -112,7 +138,7 @@ class SafetyRecorder:
         if not np.all(np.isfinite(q)):
             return
         with self._lock:
-            self.input_stamps["joint_states"].append(messages.stamp_seconds(msg.header.stamp))
+            self.input_stamps['joint_states'].append(messages.stamp_seconds(msg.header.stamp))
             self.joint_positions.append(q)
 
     def mark_blind(self, since: float) -> None:
@@ -124,7 +150,9 @@ class SafetyRecorder:
     def _blind_windows(self, stamps: dict) -> list[tuple[float, float]]:
         windows = []
         for start in self._blind_since:
-            firsts = [min((t for t in values if t > start), default=np.inf) for values in stamps.values()]
+            firsts = [
+                min((t for t in values if t > start), default=np.inf) for values in stamps.values()
+            ]
             windows.append((start, max(firsts)))
         return windows
 
@@ -145,5 +173,7 @@ class SafetyRecorder:
         report.unjudged_pairs += len(records) - len(seen)
         report.extend(check_input_freshness(seen, stamps, self.stale_timeout, FRESHNESS_TOLERANCE))
         tolerance = float(self.limits.velocity.max()) * MEASURED_TOLERANCE_S
-        report.extend(check_measured_starts(seen, stamps["joint_states"], joints, self.limits, tolerance))
+        report.extend(
+            check_measured_starts(seen, stamps['joint_states'], joints, self.limits, tolerance)
+        )
         return report

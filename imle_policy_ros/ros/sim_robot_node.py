@@ -1,4 +1,5 @@
-"""sim_robot_node (`/sim_robot`): the built-in simulator as a ROS 2 arm with a camera.
+"""
+sim_robot_node (`/sim_robot`): the built-in simulator as a ROS 2 arm with a camera.
 
 Publishes joint_states and the top-down camera's images, and takes commands the way a
 ros2_control arm does: a JointTrajectoryController topic and a forward_position_controller
@@ -12,6 +13,7 @@ view as JPEG CompressedImage, is published on `compressed_camera_topic` when tha
 `image_fault`, `joint_state_fault` and `stamp_fault` break the outputs the ways
 ros/input_faults.py lists, while they are set (fault tests and `imle-policy-ros soak`).
 """
+
 from __future__ import annotations
 
 import array
@@ -26,52 +28,88 @@ from std_msgs.msg import Float64MultiArray, String
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
+from . import input_faults, messages
 from ..cameras.image_codec import encode_compressed
-from ..sim.command_follower import CommandFollower, CommandRefused
 from ..sim import sim_topics
+from ..sim.command_follower import CommandFollower, CommandRefused
 from ..sim.reach_env import ReachEnv
 from ..sim.reach_task import TIME_LIMIT_S
-from . import input_faults, messages
 
 PARAMETERS = {  # name: (default, description, live)
-    "seed": (0, "seed of the first scene; each new episode takes the next one", False),
-    "image_size": (64, "camera frames are image_size x image_size RGB", False),
-    "camera_rate_hz": (30.0, "camera frame rate", False),
-    "joint_state_rate_hz": (100.0, "joint_states rate; physics advances at each (in steps of 10 ms at most)",
-                            False),
-    "camera_topic": (sim_topics.CAMERA_TOPIC, "sensor_msgs/Image output", False),
-    "camera_frame_id": (sim_topics.CAMERA_FRAME_ID, "frame id of the images", False),
-    "joint_state_topic": (sim_topics.JOINT_STATE_TOPIC, "sensor_msgs/JointState output", False),
-    "trajectory_topic": (sim_topics.TRAJECTORY_TOPIC, "JointTrajectory input", False),
-    "position_command_topic": (sim_topics.POSITION_COMMAND_TOPIC, "Float64MultiArray input", False),
-    "time_limit": (TIME_LIMIT_S, "s after which an episode ends as a timeout (0: never, as when recording "
-                   "a demonstration)", False),
-    "reset_on_done": (True, "start a new scene when an episode ends", True),
-    "reset_delay": (2.0, "s between the end of an episode and the next scene", True),
-    "settle_time": (0.3, "s after a reset during which commands are ignored", True),
-    "policy_reset_service": ("", "Trigger service called after each reset (e.g. /imle_policy/reset)", False),
-    "camera_enabled": (True, "publish camera frames (false: as if unplugged)", True),
-    "joint_states_enabled": (True, "publish joint states (false: as if the driver stopped)", True),
-    "compressed_camera_topic": ("", "also publish each frame as a JPEG sensor_msgs/CompressedImage here "
-                                "(a second camera; empty: not)", False),
-    "compressed_camera_enabled": (True, "publish the compressed camera (false: as if unplugged)", True),
-    "image_fault": ("none", "break the images: " + " | ".join(input_faults.IMAGE_FAULTS), True),
-    "joint_state_fault": ("none", "break the joint states: " + " | ".join(input_faults.JOINT_STATE_FAULTS), True),
-    "stamp_fault": ("none", "break the frames' stamps: " + " | ".join(input_faults.STAMP_FAULTS), True),
-    "stamp_fault_delay": (1.0, "s by which stamp_fault late stamps frames before they were taken", True),
+    'seed': (0, 'seed of the first scene; each new episode takes the next one', False),
+    'image_size': (64, 'camera frames are image_size x image_size RGB', False),
+    'camera_rate_hz': (30.0, 'camera frame rate', False),
+    'joint_state_rate_hz': (
+        100.0,
+        'joint_states rate; physics advances at each (in steps of 10 ms at most)',
+        False,
+    ),
+    'camera_topic': (sim_topics.CAMERA_TOPIC, 'sensor_msgs/Image output', False),
+    'camera_frame_id': (sim_topics.CAMERA_FRAME_ID, 'frame id of the images', False),
+    'joint_state_topic': (sim_topics.JOINT_STATE_TOPIC, 'sensor_msgs/JointState output', False),
+    'trajectory_topic': (sim_topics.TRAJECTORY_TOPIC, 'JointTrajectory input', False),
+    'position_command_topic': (
+        sim_topics.POSITION_COMMAND_TOPIC,
+        'Float64MultiArray input',
+        False,
+    ),
+    'time_limit': (
+        TIME_LIMIT_S,
+        's after which an episode ends as a timeout (0: never, as when recording a demonstration)',
+        False,
+    ),
+    'reset_on_done': (True, 'start a new scene when an episode ends', True),
+    'reset_delay': (2.0, 's between the end of an episode and the next scene', True),
+    'settle_time': (0.3, 's after a reset during which commands are ignored', True),
+    'policy_reset_service': (
+        '',
+        'Trigger service called after each reset (e.g. /imle_policy/reset)',
+        False,
+    ),
+    'camera_enabled': (True, 'publish camera frames (false: as if unplugged)', True),
+    'joint_states_enabled': (True, 'publish joint states (false: as if the driver stopped)', True),
+    'compressed_camera_topic': (
+        '',
+        'also publish each frame as a JPEG sensor_msgs/CompressedImage here '
+        '(a second camera; empty: not)',
+        False,
+    ),
+    'compressed_camera_enabled': (
+        True,
+        'publish the compressed camera (false: as if unplugged)',
+        True,
+    ),
+    'image_fault': ('none', 'break the images: ' + ' | '.join(input_faults.IMAGE_FAULTS), True),
+    'joint_state_fault': (
+        'none',
+        'break the joint states: ' + ' | '.join(input_faults.JOINT_STATE_FAULTS),
+        True,
+    ),
+    'stamp_fault': (
+        'none',
+        "break the frames' stamps: " + ' | '.join(input_faults.STAMP_FAULTS),
+        True,
+    ),
+    'stamp_fault_delay': (
+        1.0,
+        's by which stamp_fault late stamps frames before they were taken',
+        True,
+    ),
 }
 
 
 class SimRobotNode(Node):
     def __init__(self, **kwargs):
-        super().__init__("sim_robot", **kwargs)
+        super().__init__('sim_robot', **kwargs)
         for name, (default, description, live) in PARAMETERS.items():
-            self.declare_parameter(name, default, ParameterDescriptor(description=description, read_only=not live))
+            self.declare_parameter(
+                name, default, ParameterDescriptor(description=description, read_only=not live)
+            )
         p = {name: self.get_parameter(name).value for name in PARAMETERS}
         self.params = p
-        self.seed = int(p["seed"])
-        time_limit = float(p["time_limit"]) if p["time_limit"] > 0 else float("inf")
-        self.env = ReachEnv(seed=self.seed, image_size=int(p["image_size"]), time_limit=time_limit)
+        self.seed = int(p['seed'])
+        time_limit = float(p['time_limit']) if p['time_limit'] > 0 else float('inf')
+        self.env = ReachEnv(seed=self.seed, image_size=int(p['image_size']), time_limit=time_limit)
         self.env.reset(seed=self.seed)
         self.episode = 0
         self.follower = CommandFollower(self.env.joint_names, self.env.joint_positions)
@@ -80,23 +118,40 @@ class SimRobotNode(Node):
         self._done_since: float | None = None
         self.rejected_commands = 0
 
-        self._image_pub = self.create_publisher(Image, p["camera_topic"], qos_profile_sensor_data)
-        self._compressed_pub = (self.create_publisher(CompressedImage, p["compressed_camera_topic"],
-                                                      qos_profile_sensor_data)
-                                if p["compressed_camera_topic"] else None)
+        self._image_pub = self.create_publisher(Image, p['camera_topic'], qos_profile_sensor_data)
+        self._compressed_pub = (
+            self.create_publisher(
+                CompressedImage, p['compressed_camera_topic'], qos_profile_sensor_data
+            )
+            if p['compressed_camera_topic']
+            else None
+        )
         self._stamper = input_faults.FrameStamper()
-        self._joint_pub = self.create_publisher(JointState, p["joint_state_topic"], qos_profile_sensor_data)
-        self._status_pub = self.create_publisher(String, "~/status", 10)
-        self.create_subscription(JointTrajectory, p["trajectory_topic"], self._on_trajectory, 10)
-        self.create_subscription(Float64MultiArray, p["position_command_topic"], self._on_positions, 10)
-        self.create_service(Trigger, "~/reset", self._on_reset_service)
-        self._policy_reset = (self.create_client(Trigger, p["policy_reset_service"])
-                              if p["policy_reset_service"] else None)
-        self.create_timer(1.0 / p["joint_state_rate_hz"], self._on_state_tick)
-        self.create_timer(1.0 / p["camera_rate_hz"], self._publish_image, callback_group=MutuallyExclusiveCallbackGroup())
+        self._joint_pub = self.create_publisher(
+            JointState, p['joint_state_topic'], qos_profile_sensor_data
+        )
+        self._status_pub = self.create_publisher(String, '~/status', 10)
+        self.create_subscription(JointTrajectory, p['trajectory_topic'], self._on_trajectory, 10)
+        self.create_subscription(
+            Float64MultiArray, p['position_command_topic'], self._on_positions, 10
+        )
+        self.create_service(Trigger, '~/reset', self._on_reset_service)
+        self._policy_reset = (
+            self.create_client(Trigger, p['policy_reset_service'])
+            if p['policy_reset_service']
+            else None
+        )
+        self.create_timer(1.0 / p['joint_state_rate_hz'], self._on_state_tick)
+        self.create_timer(
+            1.0 / p['camera_rate_hz'],
+            self._publish_image,
+            callback_group=MutuallyExclusiveCallbackGroup(),
+        )
         self.create_timer(0.1, self._publish_status)
         self.add_on_set_parameters_callback(self._on_set_parameters)
-        self.get_logger().info(f"simulated arm {list(self.env.joint_names)}; camera on {p['camera_topic']}")
+        self.get_logger().info(
+            f'simulated arm {list(self.env.joint_names)}; camera on {p["camera_topic"]}'
+        )
 
     def _now(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9
@@ -106,8 +161,11 @@ class SimRobotNode(Node):
 
     def _on_set_parameters(self, params) -> SetParametersResult:
         for param in params:
-            problem = (input_faults.check_fault(param.name, param.value)
-                       if param.name in input_faults.FAULT_PARAMETERS else None)
+            problem = (
+                input_faults.check_fault(param.name, param.value)
+                if param.name in input_faults.FAULT_PARAMETERS
+                else None
+            )
             if problem:
                 return SetParametersResult(successful=False, reason=problem)
         return SetParametersResult(successful=True)
@@ -119,12 +177,14 @@ class SimRobotNode(Node):
     def _on_trajectory(self, msg: JointTrajectory) -> None:
         now = self._now()
         if self._accepting(now):
+
             def follow():
                 try:
                     names, times, positions = messages.trajectory_positions_at_start(msg)
                 except ValueError as exc:
-                    raise CommandRefused(f"joint trajectory: {exc}") from None
+                    raise CommandRefused(f'joint trajectory: {exc}') from None
                 self.follower.follow_trajectory(now, names, times, positions)
+
             self._apply(follow)
 
     def _on_positions(self, msg: Float64MultiArray) -> None:
@@ -137,7 +197,7 @@ class SimRobotNode(Node):
             command()
         except CommandRefused as exc:
             self.rejected_commands += 1
-            self.get_logger().warning(f"command refused: {exc}", throttle_duration_sec=2.0)
+            self.get_logger().warning(f'command refused: {exc}', throttle_duration_sec=2.0)
 
     # ---- physics and episodes -----------------------------------------------------------
     def _on_state_tick(self) -> None:
@@ -146,7 +206,9 @@ class SimRobotNode(Node):
 
     def _advance_physics(self) -> None:
         now = self._now()
-        elapsed = min(max(now - self._last_physics, 0.0), 0.1)  # a stalled process does not teleport
+        elapsed = min(
+            max(now - self._last_physics, 0.0), 0.1
+        )  # a stalled process does not teleport
         self._last_physics = now
         self.env.command(self.follower.target(now))
         self.env.advance(elapsed)
@@ -155,10 +217,15 @@ class SimRobotNode(Node):
             return
         if self._done_since is None:
             self._done_since = now
-            outcome = "success" if status.success else "collision" if status.collision else "timeout"
-            self.get_logger().info(f"episode {self.episode}: {outcome}" + (f" ({status.side})" if status.side else "")
-                                   + f" after {status.time:.1f} s")
-        if self._live("reset_on_done") and now - self._done_since >= self._live("reset_delay"):
+            outcome = (
+                'success' if status.success else 'collision' if status.collision else 'timeout'
+            )
+            self.get_logger().info(
+                f'episode {self.episode}: {outcome}'
+                + (f' ({status.side})' if status.side else '')
+                + f' after {status.time:.1f} s'
+            )
+        if self._live('reset_on_done') and now - self._done_since >= self._live('reset_delay'):
             self.new_episode()
 
     def new_episode(self) -> None:
@@ -166,7 +233,7 @@ class SimRobotNode(Node):
         self.episode += 1
         self.env.reset(seed=self.seed + self.episode)
         self.follower.hold(self.env.joint_positions, now)
-        self._ignore_commands_until = now + self._live("settle_time")
+        self._ignore_commands_until = now + self._live('settle_time')
         self._done_since = None
         if self._policy_reset is not None and self._policy_reset.service_is_ready():
             self._policy_reset.call_async(Trigger.Request())
@@ -174,44 +241,66 @@ class SimRobotNode(Node):
     def _on_reset_service(self, request, response):
         self.new_episode()
         response.success = True
-        response.message = f"episode {self.episode} (seed {self.seed + self.episode})"
+        response.message = f'episode {self.episode} (seed {self.seed + self.episode})'
         return response
 
     # ---- outputs ------------------------------------------------------------------------
     def _publish_joint_state(self) -> None:
-        if self._live("joint_states_enabled"):
-            msg = messages.joint_state(self.env.joint_names, self.env.joint_positions, self.env.joint_velocities,
-                                       self.get_clock().now().to_msg())
-            self._joint_pub.publish(input_faults.break_joint_state(msg, self._live("joint_state_fault")))
+        if self._live('joint_states_enabled'):
+            msg = messages.joint_state(
+                self.env.joint_names,
+                self.env.joint_positions,
+                self.env.joint_velocities,
+                self.get_clock().now().to_msg(),
+            )
+            self._joint_pub.publish(
+                input_faults.break_joint_state(msg, self._live('joint_state_fault'))
+            )
 
     def _publish_image(self) -> None:
-        raw_on = self._live("camera_enabled")
-        compressed_on = self._compressed_pub is not None and self._live("compressed_camera_enabled")
+        raw_on = self._live('camera_enabled')
+        compressed_on = self._compressed_pub is not None and self._live(
+            'compressed_camera_enabled'
+        )
         if not (raw_on or compressed_on):
             return
         frame = self.env.camera_frame()
         taken = self._now()  # the moment the scene is rendered
-        stamp = messages.seconds_to_stamp(self._stamper.stamp(taken, self._live("stamp_fault"),
-                                                              self._live("stamp_fault_delay")))
-        fault = self._live("image_fault")
+        stamp = messages.seconds_to_stamp(
+            self._stamper.stamp(taken, self._live('stamp_fault'), self._live('stamp_fault_delay'))
+        )
+        fault = self._live('image_fault')
         if raw_on:
-            msg = messages.rgb_to_image(frame, stamp, self.params["camera_frame_id"])
+            msg = messages.rgb_to_image(frame, stamp, self.params['camera_frame_id'])
             self._image_pub.publish(input_faults.break_image(msg, fault))
         if compressed_on:
             fmt, data = encode_compressed(frame)
-            msg = CompressedImage(format=fmt, data=array.array("B", data))
+            msg = CompressedImage(format=fmt, data=array.array('B', data))
             msg.header.stamp = stamp
-            msg.header.frame_id = self.params["camera_frame_id"]
+            msg.header.frame_id = self.params['camera_frame_id']
             self._compressed_pub.publish(input_faults.break_compressed(msg, fault))
 
     def _publish_status(self) -> None:
         status = self.env.status()
-        self._status_pub.publish(String(data=json.dumps({
-            "episode": self.episode, "scene_seed": self.seed + self.episode, "success": status.success, "collision": status.collision,
-            "timeout": status.timeout, "side": status.side, "switches": status.switches,
-            "time": round(status.time, 3), "distance_to_target": round(status.distance_to_target, 4),
-            "joint_positions": [round(float(q), 4) for q in self.env.joint_positions],
-            "rejected_commands": self.rejected_commands})))
+        self._status_pub.publish(
+            String(
+                data=json.dumps(
+                    {
+                        'episode': self.episode,
+                        'scene_seed': self.seed + self.episode,
+                        'success': status.success,
+                        'collision': status.collision,
+                        'timeout': status.timeout,
+                        'side': status.side,
+                        'switches': status.switches,
+                        'time': round(status.time, 3),
+                        'distance_to_target': round(status.distance_to_target, 4),
+                        'joint_positions': [round(float(q), 4) for q in self.env.joint_positions],
+                        'rejected_commands': self.rejected_commands,
+                    }
+                )
+            )
+        )
 
 
 def main(args=None) -> int:
@@ -220,7 +309,7 @@ def main(args=None) -> int:
     return spin_nodes(lambda: [SimRobotNode()], args)
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     import sys
 
     sys.exit(main())

@@ -1,4 +1,5 @@
-"""sim_teleop_node (`/sim_teleop`): the scripted expert standing in for a human teleoperator.
+"""
+sim_teleop_node (`/sim_teleop`): the scripted expert standing in for a human teleoperator.
 
 `record_demos.launch.py robot:=sim` starts it beside sim_robot_node and `ros2 bag record`.
 It learns the scene from the simulator's `~/status` (`scene_seed`), plans a path around
@@ -11,6 +12,7 @@ until the simulator reports success or a collision), it logs the outcome and set
 It waits `start_delay` after first hearing the simulator before moving, so a recorder
 started at the same time has discovered and subscribed to every topic by then.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,43 +24,50 @@ from rclpy.node import Node
 from std_msgs.msg import String
 from trajectory_msgs.msg import JointTrajectory
 
+from . import messages
 from ..sim.expert import ScriptedExpert
 from ..sim.reach_env import ReachEnv
 from ..sim.reach_task import SIDES
-from . import messages
 
 PARAMETERS = {  # name: (default, description)
-    "status_topic": ("/sim_robot/status", "the simulator's status (JSON with scene_seed)"),
-    "command_topic": ("/joint_trajectory_controller/joint_trajectory", "JointTrajectory output"),
-    "command_rate_hz": (10.0, "commands per second (a teleop device's rate)"),
-    "side": ("random", "left | right | random (a coin flip from seed and the scene)"),
-    "seed": (0, "seed of the coin flip for side:=random"),
-    "start_delay": (2.0, "s between first hearing the simulator and moving"),
-    "hold_time": (0.3, "s to keep commanding the final position after the plan ends"),
-    "settle_timeout": (2.0, "s to hold longer while the simulator reports neither success nor collision"),
-    "home_tolerance": (0.05, "rad: the arm must be this close to home before the demo starts"),
+    'status_topic': ('/sim_robot/status', "the simulator's status (JSON with scene_seed)"),
+    'command_topic': ('/joint_trajectory_controller/joint_trajectory', 'JointTrajectory output'),
+    'command_rate_hz': (10.0, "commands per second (a teleop device's rate)"),
+    'side': ('random', 'left | right | random (a coin flip from seed and the scene)'),
+    'seed': (0, 'seed of the coin flip for side:=random'),
+    'start_delay': (2.0, 's between first hearing the simulator and moving'),
+    'hold_time': (0.3, 's to keep commanding the final position after the plan ends'),
+    'settle_timeout': (
+        2.0,
+        's to hold longer while the simulator reports neither success nor collision',
+    ),
+    'home_tolerance': (0.05, 'rad: the arm must be this close to home before the demo starts'),
 }
 
 
 class SimTeleopNode(Node):
     def __init__(self, **kwargs):
-        super().__init__("sim_teleop", **kwargs)
+        super().__init__('sim_teleop', **kwargs)
         for name, (default, description) in PARAMETERS.items():
-            self.declare_parameter(name, default, ParameterDescriptor(description=description, read_only=True))
+            self.declare_parameter(
+                name, default, ParameterDescriptor(description=description, read_only=True)
+            )
         p = {name: self.get_parameter(name).value for name in PARAMETERS}
-        if p["side"] not in (*SIDES, "random"):
-            raise ValueError(f"sim_teleop: side must be left, right or random, got {p['side']!r}")
-        if not p["command_rate_hz"] > 0:
-            raise ValueError(f"sim_teleop: command_rate_hz must be > 0, got {p['command_rate_hz']}")
+        if p['side'] not in (*SIDES, 'random'):
+            raise ValueError(f'sim_teleop: side must be left, right or random, got {p["side"]!r}')
+        if not p['command_rate_hz'] > 0:
+            raise ValueError(
+                f'sim_teleop: command_rate_hz must be > 0, got {p["command_rate_hz"]}'
+            )
         self.params = p
-        self.period = 1.0 / p["command_rate_hz"]
+        self.period = 1.0 / p['command_rate_hz']
         self.expert = ScriptedExpert()
         self.done = threading.Event()  # spin_nodes stops the process when set
         self._status: dict | None = None
         self._heard_at: float | None = None
         self._started_at: float | None = None
-        self._command_pub = self.create_publisher(JointTrajectory, p["command_topic"], 10)
-        self.create_subscription(String, p["status_topic"], self._on_status, 10)
+        self._command_pub = self.create_publisher(JointTrajectory, p['command_topic'], 10)
+        self.create_subscription(String, p['status_topic'], self._on_status, 10)
         self.create_timer(self.period, self._on_tick)
 
     def _now(self) -> float:
@@ -74,42 +83,58 @@ class SimTeleopNode(Node):
         if self.done.is_set() or self._status is None:
             return
         if self._started_at is None:
-            if now - self._heard_at >= self.params["start_delay"]:
+            if now - self._heard_at >= self.params['start_delay']:
                 self._start(now)
             return
         t = now - self._started_at
         plan = self.expert.plan
-        held = t - plan.duration - self.params["hold_time"]
+        held = t - plan.duration - self.params['hold_time']
         # On a loaded machine the arm trails the plan a little: hold the final command until
         # the simulator reports the outcome, as a person would, rather than end on a stale status.
-        settled = self._status.get("success") or self._status.get("collision")
-        if held > 0 and (settled or held > self.params["settle_timeout"]):
+        settled = self._status.get('success') or self._status.get('collision')
+        if held > 0 and (settled or held > self.params['settle_timeout']):
             self._finish(t)
             return
         # The command sent at t is where the plan is one period later (as in sim-demos).
         positions = self.expert.action(t, self.period)
-        self._command_pub.publish(messages.joint_trajectory(ReachEnv.joint_names, [self.period], [positions]))
+        self._command_pub.publish(
+            messages.joint_trajectory(ReachEnv.joint_names, [self.period], [positions])
+        )
 
     def _start(self, now: float) -> None:
-        scene_seed = int(self._status["scene_seed"])
+        scene_seed = int(self._status['scene_seed'])
         env = ReachEnv()
         env.reset(seed=scene_seed)  # the same scene the simulator drew from this seed
-        measured = np.asarray(self._status["joint_positions"])
-        if np.max(np.abs(measured - env.scene.home_q)) > self.params["home_tolerance"]:
-            raise RuntimeError(f"sim_teleop: the arm is at {measured.tolist()}, not at home "
-                               f"{np.round(env.scene.home_q, 4).tolist()}: restart the simulator for a new episode")
-        side = self.params["side"]
-        rng = np.random.default_rng([int(self.params["seed"]), scene_seed]) if side == "random" else None
-        plan = self.expert.reset(env.scene, rng, side=None if side == "random" else side)
+        measured = np.asarray(self._status['joint_positions'])
+        if np.max(np.abs(measured - env.scene.home_q)) > self.params['home_tolerance']:
+            raise RuntimeError(
+                f'sim_teleop: the arm is at {measured.tolist()}, not at home '
+                f'{np.round(env.scene.home_q, 4).tolist()}: restart the simulator for a new episode'
+            )
+        side = self.params['side']
+        rng = (
+            np.random.default_rng([int(self.params['seed']), scene_seed])
+            if side == 'random'
+            else None
+        )
+        plan = self.expert.reset(env.scene, rng, side=None if side == 'random' else side)
         self._started_at = now
-        self.get_logger().info(f"scene {scene_seed}: going {plan.side} of the obstacle, "
-                               f"{plan.duration:.1f} s")
+        self.get_logger().info(
+            f'scene {scene_seed}: going {plan.side} of the obstacle, {plan.duration:.1f} s'
+        )
 
     def _finish(self, t: float) -> None:
         status = self._status
-        outcome = ("success" if status.get("success") else "collision" if status.get("collision")
-                   else "not at the target")
-        self.get_logger().info(f"demonstration done after {t:.1f} s: {outcome} ({status.get('side')})")
+        outcome = (
+            'success'
+            if status.get('success')
+            else 'collision'
+            if status.get('collision')
+            else 'not at the target'
+        )
+        self.get_logger().info(
+            f'demonstration done after {t:.1f} s: {outcome} ({status.get("side")})'
+        )
         self.done.set()
 
 
@@ -119,7 +144,7 @@ def main(args=None) -> int:
     return spin_nodes(lambda: [SimTeleopNode()], args)
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     import sys
 
     sys.exit(main())

@@ -1,4 +1,5 @@
-"""Start nodes, spin each in its own single-threaded executor, shut down cleanly.
+"""
+Start nodes, spin each in its own single-threaded executor, shut down cleanly.
 
 Every executable (and `imle-policy-ros run`) goes through here, so they all handle
 start-up errors the same way: a node that cannot start (bad parameter, bad bundle, no
@@ -20,6 +21,7 @@ handler and Python's KeyboardInterrupt interrupt that sequence left executor thr
 inside rcl at interpreter exit, and the process aborted ("terminate called without an
 active exception") instead of exiting 0.
 """
+
 from __future__ import annotations
 
 import signal
@@ -31,9 +33,9 @@ import rclpy
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.signals import SignalHandlerOptions
 
+from .policy_parameters import ParameterProblem
 from ..cameras.realsense import CameraUnavailable
 from ..runtime.policy_spec import BundleError
-from .policy_parameters import ParameterProblem
 
 STARTUP_ERRORS = (ParameterProblem, BundleError, CameraUnavailable, ValueError, FileNotFoundError)
 
@@ -51,35 +53,47 @@ def _spin(executor: SingleThreadedExecutor, failures: list, stop: threading.Even
 def spin_nodes(make_nodes: Callable[[], list], args=None, duration: float | None = None) -> int:
     """duration: stop (in order, as on SIGINT) after this many seconds."""
     stop = threading.Event()
-    previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
-    rclpy.init(args=args if args is not None else sys.argv, signal_handler_options=SignalHandlerOptions.NO)
+    previous = {
+        s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)
+    }
+    rclpy.init(
+        args=args if args is not None else sys.argv, signal_handler_options=SignalHandlerOptions.NO
+    )
     nodes, executors, threads, failures = [], [], [], []
     try:
         try:
             nodes = make_nodes()
         except STARTUP_ERRORS as exc:
-            rclpy.logging.get_logger("imle_policy_ros").error(f"cannot start: {exc}")
+            rclpy.logging.get_logger('imle_policy_ros').error(f'cannot start: {exc}')
             return 1
         for node in nodes:
             executor = SingleThreadedExecutor()
             executor.add_node(node)
             executors.append(executor)
-            threads.append(threading.Thread(target=_spin, args=(executor, failures, stop), name=node.get_name(),
-                                            daemon=True))
+            threads.append(
+                threading.Thread(
+                    target=_spin,
+                    args=(executor, failures, stop),
+                    name=node.get_name(),
+                    daemon=True,
+                )
+            )
         for thread in threads:
             thread.start()
         if duration is not None:
             threading.Timer(duration, stop.set).start()
-        finished = [node.done for node in nodes if isinstance(getattr(node, "done", None), threading.Event)]
+        finished = [
+            node.done for node in nodes if isinstance(getattr(node, 'done', None), threading.Event)
+        ]
         while not stop.wait(0.2) and rclpy.ok() and not any(event.is_set() for event in finished):
             pass
         if failures:
-            rclpy.logging.get_logger("imle_policy_ros").error(f"stopped: {failures[0]!r}")
+            rclpy.logging.get_logger('imle_policy_ros').error(f'stopped: {failures[0]!r}')
             return 1
         return 0
     finally:
         for node in nodes:  # threads of a node's own (control loop, inference) stop first
-            if hasattr(node, "stop_work"):
+            if hasattr(node, 'stop_work'):
                 node.stop_work()
         rclpy.try_shutdown()  # wakes every executor
         for executor in executors:

@@ -1,4 +1,5 @@
-"""The simulated stack from outside: node processes, and a probe that watches and drives them.
+"""
+The simulated stack from outside: node processes, and a probe that watches and drives them.
 
 Used by the end-to-end tests, the loopback benchmark and the soak run. Each run takes
 its own ROS_DOMAIN_ID, so parallel runs on one machine (or a developer's own nodes) do
@@ -6,33 +7,34 @@ not see each other. The probe subscribes to what a user would watch (commands, j
 diagnostics, predicted chunks, the simulator's status) and calls services and
 parameter services as `ros2 service call` / `ros2 param set` do.
 """
+
 from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 import random
 import signal
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
+from diagnostic_msgs.msg import DiagnosticArray
 import numpy as np
 import rclpy
-from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
 from rclpy.parameter_client import AsyncParameterClient
 from std_msgs.msg import String
 from trajectory_msgs.msg import JointTrajectory
 
-from ..resources import resolve_config_path
 from . import messages
+from ..resources import resolve_config_path
 
-SIM_CONFIG = resolve_config_path("sim.yaml")
-COMMAND_TOPIC = "/joint_trajectory_controller/joint_trajectory"
-LEVEL_NAMES = {0: "ok", 1: "warn", 2: "error", 3: "stale"}  # diagnostic_msgs/DiagnosticStatus
+SIM_CONFIG = resolve_config_path('sim.yaml')
+COMMAND_TOPIC = '/joint_trajectory_controller/joint_trajectory'
+LEVEL_NAMES = {0: 'ok', 1: 'warn', 2: 'error', 3: 'stale'}  # diagnostic_msgs/DiagnosticStatus
 
 
 def new_domain_id() -> int:
@@ -42,12 +44,27 @@ def new_domain_id() -> int:
 class NodeProcess:
     """`python -m <module> --ros-args ...` with the given domain; output kept in a log file."""
 
-    def __init__(self, module: str, ros_args: list[str], domain: int, log_path: Path, argv_prefix=()):
+    def __init__(
+        self, module: str, ros_args: list[str], domain: int, log_path: Path, argv_prefix=()
+    ):
         self.log_path = log_path
-        env = dict(os.environ, ROS_DOMAIN_ID=str(domain), PYTHONUNBUFFERED="1")
-        self._log = open(log_path, "w")
-        self.proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", module, *argv_prefix, "--ros-args", *ros_args],
-                                     env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        env = dict(os.environ, ROS_DOMAIN_ID=str(domain), PYTHONUNBUFFERED='1')
+        self._log = open(log_path, 'w')
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                '-X',
+                'faulthandler',
+                '-m',
+                module,
+                *argv_prefix,
+                '--ros-args',
+                *ros_args,
+            ],
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
 
     @property
     def pid(self) -> int:
@@ -80,7 +97,7 @@ class Probe:
     def __init__(self, domain: int, command_topic: str | None = COMMAND_TOPIC):
         self.context = rclpy.Context()
         rclpy.init(context=self.context, domain_id=domain)
-        self.node = rclpy.create_node("e2e_probe", context=self.context)
+        self.node = rclpy.create_node('e2e_probe', context=self.context)
         self.lock = threading.RLock()  # predicates of wait_for call the query methods
         self.status: dict = {}
         self.diagnostics: dict[str, dict] = {}
@@ -88,11 +105,15 @@ class Probe:
         self.predictions: list[tuple[float, float]] = []  # (receive wall time, observation stamp)
         self._parameter_clients: dict[str, AsyncParameterClient] = {}
         n = self.node
-        n.create_subscription(String, "/sim_robot/status", self._on_status, 10)
-        n.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 10)
-        if command_topic:  # None: commands are judged elsewhere (the soak's SafetyRecorder), not kept
+        n.create_subscription(String, '/sim_robot/status', self._on_status, 10)
+        n.create_subscription(DiagnosticArray, '/diagnostics', self._on_diagnostics, 10)
+        if (
+            command_topic
+        ):  # None: commands are judged elsewhere (the soak's SafetyRecorder), not kept
             n.create_subscription(JointTrajectory, command_topic, self._on_command, 100)
-        n.create_subscription(JointTrajectory, "/imle_policy/predicted_trajectory", self._on_prediction, 10)
+        n.create_subscription(
+            JointTrajectory, '/imle_policy/predicted_trajectory', self._on_prediction, 10
+        )
         self.executor = SingleThreadedExecutor(context=self.context)
         self.executor.add_node(n)
         self._thread = threading.Thread(target=self._spin, daemon=True)
@@ -113,7 +134,7 @@ class Probe:
         with self.lock:
             for status in msg.status:
                 values = messages.status_values(status)
-                values["_level"] = LEVEL_NAMES.get(values["_level"], "?")
+                values['_level'] = LEVEL_NAMES.get(values['_level'], '?')
                 self.diagnostics[status.name] = values
 
     def _on_command(self, msg):
@@ -127,7 +148,7 @@ class Probe:
     # ---- queries ------------------------------------------------------------------------
     def policy_diagnostics(self) -> dict:
         with self.lock:
-            return dict(self.diagnostics.get("imle_policy: controller", {}))
+            return dict(self.diagnostics.get('imle_policy: controller', {}))
 
     def commands_since(self, t: float) -> list[tuple[float, np.ndarray]]:
         with self.lock:
@@ -141,15 +162,19 @@ class Probe:
             if value:
                 return value
             time.sleep(0.05)
-        raise AssertionError(f"timed out after {timeout} s waiting for {what}; sim status {self.status}; "
-                             f"policy diagnostics {self.policy_diagnostics()}")
+        raise AssertionError(
+            f'timed out after {timeout} s waiting for {what}; sim status {self.status}; '
+            f'policy diagnostics {self.policy_diagnostics()}'
+        )
 
     # ---- services and parameters --------------------------------------------------------
     def _answer(self, send, timeout: float, what: str, resend_every: float = 8.0):
-        """The result of the request that `send()` makes, sending it again when no answer has
+        """
+        The result of the request that `send()` makes, sending it again when no answer has
         come within `resend_every`: Fast DDS can drop the response to a client whose response
         reader the server has not matched yet (seen here as a set_parameters that never
-        answered). The requests made here are harmless to repeat."""
+        answered). The requests made here are harmless to repeat.
+        """
         deadline = time.monotonic() + timeout
         while True:
             future = send()
@@ -157,7 +182,7 @@ class Probe:
             while not future.done():
                 now = time.monotonic()
                 if now >= deadline:
-                    raise AssertionError(f"no answer from {what} within {timeout} s")
+                    raise AssertionError(f'no answer from {what} within {timeout} s')
                 if now >= resend_at:
                     break
                 time.sleep(0.01)
@@ -168,24 +193,30 @@ class Probe:
         client = self.node.create_client(srv_type, name)
         try:
             if not client.wait_for_service(timeout_sec=timeout):
-                raise AssertionError(f"service {name} not available")
+                raise AssertionError(f'service {name} not available')
             return self._answer(lambda: client.call_async(request), timeout, name)
         finally:
             self.node.destroy_client(client)
 
     def set_parameters(self, node_name: str, values: dict, timeout: float = 30.0):
-        """As `ros2 param set` does: through the node's parameter services. One client per
+        """
+        As `ros2 param set` does: through the node's parameter services. One client per
         node, kept: rclpy's AsyncParameterClient cannot be destroyed, and every new one adds
         six service clients whose endpoints every participant of the domain discovers and
-        keeps (the policy node's memory grew by 50-70 kB per call in a soak before this)."""
+        keeps (the policy node's memory grew by 50-70 kB per call in a soak before this).
+        """
         with self.lock:
             client = self._parameter_clients.get(node_name)
             if client is None:
-                client = self._parameter_clients[node_name] = AsyncParameterClient(self.node, node_name)
+                client = self._parameter_clients[node_name] = AsyncParameterClient(
+                    self.node, node_name
+                )
         if not client.wait_for_services(timeout_sec=timeout):
-            raise AssertionError(f"parameter services of {node_name} not available")
+            raise AssertionError(f'parameter services of {node_name} not available')
         parameters = [Parameter(k, value=v) for k, v in values.items()]
-        return self._answer(lambda: client.set_parameters(parameters), timeout, f"{node_name} set_parameters").results
+        return self._answer(
+            lambda: client.set_parameters(parameters), timeout, f'{node_name} set_parameters'
+        ).results
 
     def close(self):
         rclpy.try_shutdown(context=self.context)  # wakes the executor

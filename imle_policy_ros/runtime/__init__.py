@@ -1,8 +1,10 @@
-"""Deployment runtime: bundle loading and validation, ONNX Runtime sessions, sampling and
+"""
+Deployment runtime: bundle loading and validation, ONNX Runtime sessions, sampling and
 consistency selection. numpy + onnxruntime only (OpenCV lazily for frame preprocessing);
 importing it must never pull in torch, onnx or rclpy, so a deploy host needs neither.
 """
-from .bundle import SUPPORTED_OPSETS, PolicyBundle, load_bundle
+
+from .bundle import load_bundle, PolicyBundle, SUPPORTED_OPSETS
 from .consistency import ConsistencySelector, select_closest, select_with_reference
 from .normalization import MinMaxStats
 from .policy import NonFiniteOutputError, OnnxPolicy, PolicyOutput
@@ -11,20 +13,20 @@ from .preprocess import prepare_frame
 from .sessions import create_session
 
 __all__ = [
-    "BundleError",
-    "CameraSpec",
-    "ConsistencySelector",
-    "MinMaxStats",
-    "NonFiniteOutputError",
-    "OnnxPolicy",
-    "PolicyBundle",
-    "PolicyOutput",
-    "PolicySpec",
-    "SUPPORTED_OPSETS",
-    "TrainingInfo",
-    "create_session",
-    "load_bundle",
-    "prepare_frame",
-    "select_closest",
-    "select_with_reference",
+    'BundleError',
+    'CameraSpec',
+    'ConsistencySelector',
+    'MinMaxStats',
+    'NonFiniteOutputError',
+    'OnnxPolicy',
+    'PolicyBundle',
+    'PolicyOutput',
+    'PolicySpec',
+    'SUPPORTED_OPSETS',
+    'TrainingInfo',
+    'create_session',
+    'load_bundle',
+    'prepare_frame',
+    'select_closest',
+    'select_with_reference',
 ]

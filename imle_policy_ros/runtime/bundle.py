@@ -1,14 +1,16 @@
-"""Load and validate a model bundle (`policy.json`, `encoder.onnx`, `generator.onnx`).
+"""
+Load and validate a model bundle (`policy.json`, `encoder.onnx`, `generator.onnx`).
 
 Everything that can be checked is checked before the bundle is used, cheapest first, and
 each failure is a BundleError naming the file, the problem and what to do. A node that is
 switching models at run time relies on this: a bundle that fails is refused, and the node
 keeps the model it had instead of discovering a wrong shape mid-motion.
 """
+
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
+import hashlib
 from pathlib import Path
 from typing import Sequence
 
@@ -16,7 +18,7 @@ import numpy as np
 import onnxruntime as ort
 
 from .onnx_opset import read_default_opset
-from .policy_spec import ENCODER_FILE, GENERATOR_FILE, SPEC_FILE, BundleError, PolicySpec
+from .policy_spec import BundleError, ENCODER_FILE, GENERATOR_FILE, PolicySpec, SPEC_FILE
 from .sessions import create_session, resolve_provider
 
 # ONNX opsets this runtime accepts (a policy of this package; the export writes
@@ -26,11 +28,11 @@ from .sessions import create_session, resolve_provider
 SUPPORTED_OPSETS = range(13, 22)
 
 # Tensor names of the contract (see policy_spec's docstring).
-IMAGE_INPUT = "image"
-FEATURES_OUTPUT = "features"
-CONDITION_INPUT = "condition"
-NOISE_INPUT = "noise"
-ACTIONS_OUTPUT = "actions"
+IMAGE_INPUT = 'image'
+FEATURES_OUTPUT = 'features'
+CONDITION_INPUT = 'condition'
+NOISE_INPUT = 'noise'
+ACTIONS_OUTPUT = 'actions'
 
 
 @dataclass
@@ -57,43 +59,61 @@ class PolicyBundle:
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with Path(path).open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
+    with Path(path).open('rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
             digest.update(block)
     return digest.hexdigest()
 
 
-def load_bundle(path: str | Path, providers: Sequence[str] = ("cpu",),
-                intra_op_threads: int = 0, allow_spinning: bool = True) -> PolicyBundle:
-    """Validate the bundle directory `path` and open its sessions; raises BundleError.
-    allow_spinning: see runtime.sessions.session_options."""
+def load_bundle(
+    path: str | Path,
+    providers: Sequence[str] = ('cpu',),
+    intra_op_threads: int = 0,
+    allow_spinning: bool = True,
+) -> PolicyBundle:
+    """
+    Validate the bundle directory `path` and open its sessions; raises BundleError.
+    allow_spinning: see runtime.sessions.session_options.
+    """
     providers = [providers] if isinstance(providers, str) else list(providers)
     for name in providers:
         resolve_provider(name)  # an unknown name is a config error (ValueError), not a bundle one
     directory = Path(path).expanduser()
     if not directory.is_dir():
-        raise BundleError(f"{directory}: model bundle directory does not exist; set model_path to a "
-                          f"directory holding {SPEC_FILE}, {ENCODER_FILE} and {GENERATOR_FILE}")
+        raise BundleError(
+            f'{directory}: model bundle directory does not exist; set model_path to a '
+            f'directory holding {SPEC_FILE}, {ENCODER_FILE} and {GENERATOR_FILE}'
+        )
     spec = PolicySpec.read(directory)
     spec_path = directory / SPEC_FILE
     input_sizes = {c.model_input_hw for c in spec.cameras}
     if len(input_sizes) != 1:
-        raise BundleError(f"{spec_path}: cameras have different model input sizes {sorted(input_sizes)}; "
-                          f"one encoder needs one size, so give every camera the same size/crop")
+        raise BundleError(
+            f'{spec_path}: cameras have different model input sizes {sorted(input_sizes)}; '
+            f'one encoder needs one size, so give every camera the same size/crop'
+        )
 
     files = {name: directory / name for name in (ENCODER_FILE, GENERATOR_FILE)}
     for name, file in files.items():
         if not file.is_file():
-            raise BundleError(f"{file}: missing; export the model again so the bundle has "
-                              f"{ENCODER_FILE} and {GENERATOR_FILE}")
+            raise BundleError(
+                f'{file}: missing; export the model again so the bundle has '
+                f'{ENCODER_FILE} and {GENERATOR_FILE}'
+            )
     for name, file in files.items():
         _check_sha256(file, name, spec, spec_path)
     for file in files.values():
         _check_opset(file, spec, spec_path)
 
-    encoder, encoder_provider = _open_session(files[ENCODER_FILE], providers, intra_op_threads, allow_spinning)
-    generator, generator_provider = _open_session(files[GENERATOR_FILE], providers, intra_op_threads, allow_spinning)
-    bundle = PolicyBundle(spec, directory, encoder, generator, encoder_provider, generator_provider)
+    encoder, encoder_provider = _open_session(
+        files[ENCODER_FILE], providers, intra_op_threads, allow_spinning
+    )
+    generator, generator_provider = _open_session(
+        files[GENERATOR_FILE], providers, intra_op_threads, allow_spinning
+    )
+    bundle = PolicyBundle(
+        spec, directory, encoder, generator, encoder_provider, generator_provider
+    )
     _check_io(bundle, files)
     _test_inference(bundle, files)
     return bundle
@@ -102,32 +122,43 @@ def load_bundle(path: str | Path, providers: Sequence[str] = ("cpu",),
 def _check_sha256(file: Path, name: str, spec: PolicySpec, spec_path: Path) -> None:
     expected = spec.file_sha256.get(name)
     if not expected:
-        raise BundleError(f"{file}: no sha256 entry for {name} in {spec_path} (onnx.sha256); "
-                          f"re-export the bundle so its files are pinned")
+        raise BundleError(
+            f'{file}: no sha256 entry for {name} in {spec_path} (onnx.sha256); '
+            f're-export the bundle so its files are pinned'
+        )
     actual = file_sha256(file)
     if actual != str(expected).lower():
-        raise BundleError(f"{file}: sha256 mismatch (file {actual}, {SPEC_FILE} says {expected}); "
-                          f"the file was changed or belongs to another export, re-export the bundle")
+        raise BundleError(
+            f'{file}: sha256 mismatch (file {actual}, {SPEC_FILE} says {expected}); '
+            f'the file was changed or belongs to another export, re-export the bundle'
+        )
 
 
 def _check_opset(file: Path, spec: PolicySpec, spec_path: Path) -> None:
     opset = read_default_opset(file)
     if opset != spec.onnx_opset:
-        raise BundleError(f"{file}: opset {opset} does not match onnx.opset {spec.onnx_opset} in "
-                          f"{spec_path}; re-export the bundle")
+        raise BundleError(
+            f'{file}: opset {opset} does not match onnx.opset {spec.onnx_opset} in '
+            f'{spec_path}; re-export the bundle'
+        )
     if opset not in SUPPORTED_OPSETS:
-        raise BundleError(f"{file}: opset {opset} is not supported (supported: "
-                          f"{SUPPORTED_OPSETS.start}..{SUPPORTED_OPSETS.stop - 1}); re-export with "
-                          f"an opset in that range")
+        raise BundleError(
+            f'{file}: opset {opset} is not supported (supported: '
+            f'{SUPPORTED_OPSETS.start}..{SUPPORTED_OPSETS.stop - 1}); re-export with '
+            f'an opset in that range'
+        )
 
 
-def _open_session(file: Path, providers: Sequence[str], threads: int,
-                  allow_spinning: bool) -> tuple[ort.InferenceSession, str]:
+def _open_session(
+    file: Path, providers: Sequence[str], threads: int, allow_spinning: bool
+) -> tuple[ort.InferenceSession, str]:
     try:
         return create_session(file, providers, threads, allow_spinning)
     except Exception as exc:  # ORT raises its own exception types (Fail, InvalidGraph, ...)
-        raise BundleError(f"{file}: ONNX Runtime cannot load it ({type(exc).__name__}: {exc}); "
-                          f"re-export the model") from exc
+        raise BundleError(
+            f'{file}: ONNX Runtime cannot load it ({type(exc).__name__}: {exc}); '
+            f're-export the model'
+        ) from exc
 
 
 def _is_free(dim) -> bool:
@@ -135,33 +166,42 @@ def _is_free(dim) -> bool:
     return not isinstance(dim, int)
 
 
-def _check_tensor(file: Path, kind: str, args: dict, name: str, dtype: str,
-                  expected: Sequence) -> None:
+def _check_tensor(
+    file: Path, kind: str, args: dict, name: str, dtype: str, expected: Sequence
+) -> None:
     """`expected` lists the wanted dims: an int (static size) or None (batch: must be free)."""
     if name not in args:
-        raise BundleError(f"{file}: has no {kind} named {name!r} (it has {sorted(args)}); the "
-                          f"export must follow the bundle contract")
+        raise BundleError(
+            f'{file}: has no {kind} named {name!r} (it has {sorted(args)}); the '
+            f'export must follow the bundle contract'
+        )
     arg = args[name]
     if arg.type != dtype:
-        raise BundleError(f"{file}: {kind} {name!r} is {arg.type}, expected {dtype}")
+        raise BundleError(f'{file}: {kind} {name!r} is {arg.type}, expected {dtype}')
     shape = arg.shape
     if shape is None or len(shape) != len(expected):
-        raise BundleError(f"{file}: {kind} {name!r} has shape {shape}, expected rank {len(expected)} "
-                          f"{_describe(expected)}")
+        raise BundleError(
+            f'{file}: {kind} {name!r} has shape {shape}, expected rank {len(expected)} '
+            f'{_describe(expected)}'
+        )
     for axis, (dim, want) in enumerate(zip(shape, expected)):
         if want is None:
             if not _is_free(dim):
-                raise BundleError(f"{file}: {kind} {name!r} has its batch dimension fixed to {dim}; "
-                                  f"export with a dynamic batch axis (dynamic_axes) so N samples "
-                                  f"run in one call")
+                raise BundleError(
+                    f'{file}: {kind} {name!r} has its batch dimension fixed to {dim}; '
+                    f'export with a dynamic batch axis (dynamic_axes) so N samples '
+                    f'run in one call'
+                )
         elif isinstance(dim, int) and dim != want:
-            raise BundleError(f"{file}: {kind} {name!r} has shape {shape}, expected "
-                              f"{_describe(expected)} (axis {axis} is {dim}, {SPEC_FILE} implies "
-                              f"{want}); the model and {SPEC_FILE} disagree, re-export the bundle")
+            raise BundleError(
+                f'{file}: {kind} {name!r} has shape {shape}, expected '
+                f'{_describe(expected)} (axis {axis} is {dim}, {SPEC_FILE} implies '
+                f'{want}); the model and {SPEC_FILE} disagree, re-export the bundle'
+            )
 
 
 def _describe(expected: Sequence) -> str:
-    return "[" + ", ".join("B" if d is None else str(d) for d in expected) + "]"
+    return '[' + ', '.join('B' if d is None else str(d) for d in expected) + ']'
 
 
 def _check_io(bundle: PolicyBundle, files: dict) -> None:
@@ -172,17 +212,21 @@ def _check_io(bundle: PolicyBundle, files: dict) -> None:
 
     enc_inputs = {a.name: a for a in bundle.encoder.get_inputs()}
     enc_outputs = {a.name: a for a in bundle.encoder.get_outputs()}
-    _check_tensor(enc_file, "input", enc_inputs, IMAGE_INPUT, "tensor(uint8)", (None, h, w, 3))
-    _check_tensor(enc_file, "output", enc_outputs, FEATURES_OUTPUT, "tensor(float)",
-                  (None, spec.feature_dim))
+    _check_tensor(enc_file, 'input', enc_inputs, IMAGE_INPUT, 'tensor(uint8)', (None, h, w, 3))
+    _check_tensor(
+        enc_file, 'output', enc_outputs, FEATURES_OUTPUT, 'tensor(float)', (None, spec.feature_dim)
+    )
     _reject_extra_inputs(enc_file, enc_inputs, {IMAGE_INPUT})
 
     gen_inputs = {a.name: a for a in bundle.generator.get_inputs()}
     gen_outputs = {a.name: a for a in bundle.generator.get_outputs()}
-    _check_tensor(gen_file, "input", gen_inputs, CONDITION_INPUT, "tensor(float)",
-                  (None, spec.condition_dim))
-    _check_tensor(gen_file, "input", gen_inputs, NOISE_INPUT, "tensor(float)", (None, *horizon))
-    _check_tensor(gen_file, "output", gen_outputs, ACTIONS_OUTPUT, "tensor(float)", (None, *horizon))
+    _check_tensor(
+        gen_file, 'input', gen_inputs, CONDITION_INPUT, 'tensor(float)', (None, spec.condition_dim)
+    )
+    _check_tensor(gen_file, 'input', gen_inputs, NOISE_INPUT, 'tensor(float)', (None, *horizon))
+    _check_tensor(
+        gen_file, 'output', gen_outputs, ACTIONS_OUTPUT, 'tensor(float)', (None, *horizon)
+    )
     _reject_extra_inputs(gen_file, gen_inputs, {CONDITION_INPUT, NOISE_INPUT})
 
 
@@ -190,33 +234,52 @@ def _reject_extra_inputs(file: Path, inputs: dict, expected: set) -> None:
     # The runtime feeds only the contract's inputs; ORT would fail on the first run otherwise.
     extra = sorted(set(inputs) - expected)
     if extra:
-        raise BundleError(f"{file}: unexpected inputs {extra} (the contract has {sorted(expected)}); "
-                          f"re-export the model")
+        raise BundleError(
+            f'{file}: unexpected inputs {extra} (the contract has {sorted(expected)}); '
+            f're-export the model'
+        )
 
 
-def _run_checked(file: Path, session: ort.InferenceSession, output: str, feeds: dict,
-                 expected_shape: tuple) -> None:
+def _run_checked(
+    file: Path, session: ort.InferenceSession, output: str, feeds: dict, expected_shape: tuple
+) -> None:
     try:
         (result,) = session.run([output], feeds)
     except Exception as exc:
-        raise BundleError(f"{file}: test inference failed ({type(exc).__name__}: {exc}); "
-                          f"re-export the model") from exc
+        raise BundleError(
+            f'{file}: test inference failed ({type(exc).__name__}: {exc}); re-export the model'
+        ) from exc
     if result.shape != expected_shape:
-        raise BundleError(f"{file}: test inference returned {output!r} of shape {result.shape}, "
-                          f"expected {expected_shape}; the model and {SPEC_FILE} disagree")
+        raise BundleError(
+            f'{file}: test inference returned {output!r} of shape {result.shape}, '
+            f'expected {expected_shape}; the model and {SPEC_FILE} disagree'
+        )
     if not np.all(np.isfinite(result)):
-        raise BundleError(f"{file}: test inference produced non-finite values (NaN/Inf) in "
-                          f"{output!r}; the weights are broken, re-train or re-export the model")
+        raise BundleError(
+            f'{file}: test inference produced non-finite values (NaN/Inf) in '
+            f'{output!r}; the weights are broken, re-train or re-export the model'
+        )
 
 
 def _test_inference(bundle: PolicyBundle, files: dict) -> None:
     """Run both models once on zeros: catches shapes that only show at run time and NaN weights."""
     spec = bundle.spec
     h, w = bundle.model_input_hw
-    _run_checked(files[ENCODER_FILE], bundle.encoder, FEATURES_OUTPUT,
-                 {IMAGE_INPUT: np.zeros((1, h, w, 3), np.uint8)}, (1, spec.feature_dim))
+    _run_checked(
+        files[ENCODER_FILE],
+        bundle.encoder,
+        FEATURES_OUTPUT,
+        {IMAGE_INPUT: np.zeros((1, h, w, 3), np.uint8)},
+        (1, spec.feature_dim),
+    )
     batch = 2  # not 1: shows that the batch axis really is free
-    _run_checked(files[GENERATOR_FILE], bundle.generator, ACTIONS_OUTPUT,
-                 {CONDITION_INPUT: np.zeros((batch, spec.condition_dim), np.float32),
-                  NOISE_INPUT: np.zeros((batch, spec.pred_horizon, spec.action_dim), np.float32)},
-                 (batch, spec.pred_horizon, spec.action_dim))
+    _run_checked(
+        files[GENERATOR_FILE],
+        bundle.generator,
+        ACTIONS_OUTPUT,
+        {
+            CONDITION_INPUT: np.zeros((batch, spec.condition_dim), np.float32),
+            NOISE_INPUT: np.zeros((batch, spec.pred_horizon, spec.action_dim), np.float32),
+        },
+        (batch, spec.pred_horizon, spec.action_dim),
+    )

@@ -1,4 +1,5 @@
-"""Temporal consistency: which of the N generated chunks to execute.
+"""
+Temporal consistency: which of the N generated chunks to execute.
 
 IMLE Policy draws N chunks in one batch for the same observation. They may come from
 different modes of the demonstrations (go left / go right around an obstacle); switching
@@ -24,6 +25,7 @@ nearest-to-noise sample is biased toward chunks whose start lies near the origin
 normalized action space (mid-range actions), which has nothing to do with the task.
 All distances are computed on normalized actions, as in the reference.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -32,12 +34,13 @@ import numpy as np
 def _check_samples(samples: np.ndarray) -> np.ndarray:
     samples = np.asarray(samples)
     if samples.ndim != 3 or samples.shape[0] == 0:
-        raise ValueError(f"samples must be [N, T, D] with N >= 1, got shape {samples.shape}")
+        raise ValueError(f'samples must be [N, T, D] with N >= 1, got shape {samples.shape}')
     return samples
 
 
 def select_with_reference(samples: np.ndarray, reference: np.ndarray, offset: int = 0) -> int:
-    """Index of the sample whose steps [offset, offset+L) are closest to reference [L, D].
+    """
+    Index of the sample whose steps [offset, offset+L) are closest to reference [L, D].
 
     Euclidean distance of the flattened segments (argmin of the squared distance is the same
     index); computed in float64 so near-ties are not decided by float32 rounding. Ties go to
@@ -47,14 +50,16 @@ def select_with_reference(samples: np.ndarray, reference: np.ndarray, offset: in
     samples = _check_samples(samples)
     reference = np.asarray(reference)
     if reference.ndim != 2 or reference.shape[1] != samples.shape[2]:
-        raise ValueError(f"reference must be [L, {samples.shape[2]}], got shape {reference.shape}")
+        raise ValueError(f'reference must be [L, {samples.shape[2]}], got shape {reference.shape}')
     length = reference.shape[0]
     if offset < 0 or offset + length > samples.shape[1]:
-        raise ValueError(f"reference of {length} steps at offset {offset} does not fit in "
-                         f"chunks of {samples.shape[1]} steps")
-    segment = samples[:, offset:offset + length].reshape(samples.shape[0], -1).astype(np.float64)
+        raise ValueError(
+            f'reference of {length} steps at offset {offset} does not fit in '
+            f'chunks of {samples.shape[1]} steps'
+        )
+    segment = samples[:, offset : offset + length].reshape(samples.shape[0], -1).astype(np.float64)
     diff = segment - reference.reshape(1, -1).astype(np.float64)
-    return int(np.argmin(np.einsum("ij,ij->i", diff, diff)))  # np.argmin: first minimum wins
+    return int(np.argmin(np.einsum('ij,ij->i', diff, diff)))  # np.argmin: first minimum wins
 
 
 def select_closest(samples: np.ndarray, reference: np.ndarray) -> int:
@@ -63,16 +68,19 @@ def select_closest(samples: np.ndarray, reference: np.ndarray) -> int:
 
 
 class ConsistencySelector:
-    """Stateful selection across consecutive inferences, following the reference schedule.
+    """
+    Stateful selection across consecutive inferences, following the reference schedule.
 
     Not thread-safe: one inference loop owns it.
     """
 
     def __init__(self, action_horizon: int, reset_every: int = 5, enabled: bool = True):
         if action_horizon < 1:
-            raise ValueError(f"action_horizon must be >= 1, got {action_horizon}")
+            raise ValueError(f'action_horizon must be >= 1, got {action_horizon}')
         if reset_every < 0:
-            raise ValueError(f"reset_every must be >= 0 (0 = never drop the reference), got {reset_every}")
+            raise ValueError(
+                f'reset_every must be >= 0 (0 = never drop the reference), got {reset_every}'
+            )
         self.action_horizon = int(action_horizon)
         self.reset_every = int(reset_every)
         self.enabled = bool(enabled)
@@ -96,10 +104,13 @@ class ConsistencySelector:
         """The not-yet-executed part of the previous chunk, or None."""
         if not self.has_reference or self._previous.shape[0] != pred_horizon:
             return None
-        return self._previous[self.action_horizon:]
+        return self._previous[self.action_horizon :]
 
-    def select(self, samples_normalized: np.ndarray, rng: np.random.Generator | None = None) -> int:
-        """Pick the sample to execute and update the state.
+    def select(
+        self, samples_normalized: np.ndarray, rng: np.random.Generator | None = None
+    ) -> int:
+        """
+        Pick the sample to execute and update the state.
 
         `rng` is accepted for interface stability but not used: without a reference the
         choice is index 0 (see the module docstring), which needs no randomness.
@@ -107,7 +118,9 @@ class ConsistencySelector:
         samples = _check_samples(samples_normalized)
         pred_horizon = samples.shape[1]
         if self.action_horizon > pred_horizon:
-            raise ValueError(f"action_horizon {self.action_horizon} exceeds the chunk length {pred_horizon}")
+            raise ValueError(
+                f'action_horizon {self.action_horizon} exceeds the chunk length {pred_horizon}'
+            )
         self._count += 1  # the reference increments before selecting: first call is 1
         reference = self.reference(pred_horizon)
         if reference is None or reference.shape[0] == 0:

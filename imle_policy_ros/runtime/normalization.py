@@ -1,7 +1,9 @@
-"""Min-max normalization to [-1, 1], shared by training (stats) and deployment (unnormalize).
+"""
+Min-max normalization to [-1, 1], shared by training (stats) and deployment (unnormalize).
 
 numpy only: the runtime imports this, so it must not pull in torch.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,13 +23,13 @@ class MinMaxStats:
     max: np.ndarray
 
     @classmethod
-    def fit(cls, values: np.ndarray) -> "MinMaxStats":
+    def fit(cls, values: np.ndarray) -> 'MinMaxStats':
         """Stats over every axis but the last (values: (..., dim))."""
         flat = np.asarray(values, dtype=np.float64).reshape(-1, np.shape(values)[-1])
         if flat.shape[0] == 0:
-            raise ValueError("cannot fit normalization stats on zero samples")
+            raise ValueError('cannot fit normalization stats on zero samples')
         if not np.all(np.isfinite(flat)):
-            raise ValueError("cannot fit normalization stats: values contain NaN or Inf")
+            raise ValueError('cannot fit normalization stats: values contain NaN or Inf')
         lo, hi = flat.min(axis=0), flat.max(axis=0)
         constant = (hi - lo) < _MIN_RANGE
         lo = np.where(constant, lo - 1.0, lo)
@@ -35,19 +37,21 @@ class MinMaxStats:
         return cls(lo.astype(np.float32), hi.astype(np.float32))
 
     @classmethod
-    def from_dict(cls, d: dict) -> "MinMaxStats":
-        lo = np.asarray(d["min"], dtype=np.float32)
-        hi = np.asarray(d["max"], dtype=np.float32)
+    def from_dict(cls, d: dict) -> 'MinMaxStats':
+        lo = np.asarray(d['min'], dtype=np.float32)
+        hi = np.asarray(d['max'], dtype=np.float32)
         if lo.shape != hi.shape or lo.ndim != 1:
-            raise ValueError(f"normalization min/max must be equal-length lists, got {lo.shape} and {hi.shape}")
+            raise ValueError(
+                f'normalization min/max must be equal-length lists, got {lo.shape} and {hi.shape}'
+            )
         if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
-            raise ValueError("normalization min/max contain NaN or Inf")
+            raise ValueError('normalization min/max contain NaN or Inf')
         if np.any(hi - lo <= 0):
-            raise ValueError("normalization max must be greater than min in every dimension")
+            raise ValueError('normalization max must be greater than min in every dimension')
         return cls(lo, hi)
 
     def to_dict(self) -> dict:
-        return {"min": [float(v) for v in self.min], "max": [float(v) for v in self.max]}
+        return {'min': [float(v) for v in self.min], 'max': [float(v) for v in self.max]}
 
     @property
     def dim(self) -> int:

@@ -1,4 +1,5 @@
-"""OnnxPolicy: frames + joint positions -> an action chunk, with a loaded PolicyBundle.
+"""
+OnnxPolicy: frames + joint positions -> an action chunk, with a loaded PolicyBundle.
 
 The three steps of IMLE Policy inference, kept separate because they run at different
 times on the robot: `encode` once per camera frame as it arrives (the history keeps
@@ -6,11 +7,12 @@ features, not images), `condition` + `sample` once per chunk (ONE generator call
 batch N), and the consistency selection that picks which of the N chunks to execute.
 numpy + onnxruntime only; no ROS, no clock (the caller stamps chunks).
 """
+
 from __future__ import annotations
 
+from dataclasses import dataclass
 import threading
 import time
-from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -40,25 +42,34 @@ class PolicyOutput:
 
 
 class OnnxPolicy:
-    """Inference with a validated bundle. `encode*` may be called from camera callbacks
+    """
+    Inference with a validated bundle. `encode*` may be called from camera callbacks
     while `act` runs in the inference thread: ORT sessions are thread-safe, and the noise
-    generator and selector state are guarded by a lock."""
+    generator and selector state are guarded by a lock.
+    """
 
-    def __init__(self, bundle: PolicyBundle, num_samples: int = 32, temporal_consistency: bool = True,
-                 consistency_reset_every: int = 5, seed: int | None = None):
+    def __init__(
+        self,
+        bundle: PolicyBundle,
+        num_samples: int = 32,
+        temporal_consistency: bool = True,
+        consistency_reset_every: int = 5,
+        seed: int | None = None,
+    ):
         if num_samples < 1:
-            raise ValueError(f"num_samples must be >= 1, got {num_samples}")
+            raise ValueError(f'num_samples must be >= 1, got {num_samples}')
         self.bundle = bundle
         self.spec = bundle.spec
         self.num_samples = int(num_samples)
         self.temporal_consistency = bool(temporal_consistency)
-        self.selector = ConsistencySelector(self.spec.action_horizon, consistency_reset_every,
-                                            enabled=temporal_consistency)
+        self.selector = ConsistencySelector(
+            self.spec.action_horizon, consistency_reset_every, enabled=temporal_consistency
+        )
         self._rng = np.random.default_rng(seed)
         self._lock = threading.Lock()
         # An MSE-trained generator saw only zero noise, so it is deterministic: all N samples
         # would be identical.
-        self._deterministic = self.spec.training.objective == "mse"
+        self._deterministic = self.spec.training.objective == 'mse'
 
     # ---- encoder ----------------------------------------------------------------------
     def camera(self, camera: int | str) -> CameraSpec:
@@ -66,21 +77,29 @@ class OnnxPolicy:
         cameras = self.spec.cameras
         if isinstance(camera, (int, np.integer)):
             if not 0 <= camera < len(cameras):
-                raise ValueError(f"camera index {camera} out of range; the bundle has {len(cameras)} cameras")
+                raise ValueError(
+                    f'camera index {camera} out of range; the bundle has {len(cameras)} cameras'
+                )
             return cameras[int(camera)]
         for spec in cameras:
             if spec.name == camera:
                 return spec
-        raise ValueError(f"unknown camera {camera!r}; the bundle's cameras are {[c.name for c in cameras]}")
+        raise ValueError(
+            f"unknown camera {camera!r}; the bundle's cameras are {[c.name for c in cameras]}"
+        )
 
     def encode(self, camera: int | str, frame: np.ndarray) -> np.ndarray:
-        """One frame of `camera` (uint8 RGB, or float depth in metres for a depth camera) ->
-        features (feature_dim,) float32."""
+        """
+        One frame of `camera` (uint8 RGB, or float depth in metres for a depth camera) ->
+        features (feature_dim,) float32.
+        """
         return self.encode_batch([frame], [camera])[0]
 
-    def encode_batch(self, frames: Sequence[np.ndarray],
-                     cameras: Sequence[int | str] | None = None) -> np.ndarray:
-        """Several frames in one encoder call -> [len(frames), feature_dim] float32.
+    def encode_batch(
+        self, frames: Sequence[np.ndarray], cameras: Sequence[int | str] | None = None
+    ) -> np.ndarray:
+        """
+        Several frames in one encoder call -> [len(frames), feature_dim] float32.
 
         `cameras` names the camera of each frame; by default frames[i] belongs to camera i
         (one frame per camera, in policy.json order). One call is possible because all
@@ -89,20 +108,26 @@ class OnnxPolicy:
         if cameras is None:
             cameras = range(len(self.spec.cameras))
             if len(frames) != len(self.spec.cameras):
-                raise ValueError(f"got {len(frames)} frames for {len(self.spec.cameras)} cameras; pass "
-                                 f"one frame per camera or say which camera each frame is from")
+                raise ValueError(
+                    f'got {len(frames)} frames for {len(self.spec.cameras)} cameras; pass '
+                    f'one frame per camera or say which camera each frame is from'
+                )
         if len(frames) != len(cameras) or len(frames) == 0:
-            raise ValueError(f"need one camera per frame and at least one frame "
-                             f"({len(frames)} frames, {len(cameras)} cameras)")
+            raise ValueError(
+                f'need one camera per frame and at least one frame '
+                f'({len(frames)} frames, {len(cameras)} cameras)'
+            )
         images = np.stack([prepare_frame(f, self.camera(c)) for f, c in zip(frames, cameras)])
-        (features,) = self.bundle.encoder.run([self.bundle.features_output],
-                                              {self.bundle.image_input: images})
-        _require_finite(features, "encoder features")
+        (features,) = self.bundle.encoder.run(
+            [self.bundle.features_output], {self.bundle.image_input: images}
+        )
+        _require_finite(features, 'encoder features')
         return np.asarray(features, dtype=np.float32)
 
     # ---- generator --------------------------------------------------------------------
     def condition(self, features: np.ndarray, joint_positions: np.ndarray) -> np.ndarray:
-        """Build the generator condition (condition_dim,) float32.
+        """
+        Build the generator condition (condition_dim,) float32.
 
         features: [obs_horizon, n_cameras, feature_dim], oldest step first.
         joint_positions: [obs_horizon, state_dim] in raw units (normalized here), in the
@@ -115,13 +140,17 @@ class OnnxPolicy:
         want_f = (spec.obs_horizon, len(spec.cameras), spec.feature_dim)
         want_j = (spec.obs_horizon, spec.state_dim)
         if features.shape != want_f:
-            raise ValueError(f"features must be [obs_horizon, n_cameras, feature_dim] = {list(want_f)}, "
-                             f"got {list(features.shape)}")
+            raise ValueError(
+                f'features must be [obs_horizon, n_cameras, feature_dim] = {list(want_f)}, '
+                f'got {list(features.shape)}'
+            )
         if joints.shape != want_j:
-            raise ValueError(f"joint_positions must be [obs_horizon, state_dim] = {list(want_j)}, "
-                             f"got {list(joints.shape)}")
+            raise ValueError(
+                f'joint_positions must be [obs_horizon, state_dim] = {list(want_j)}, '
+                f'got {list(joints.shape)}'
+            )
         if not (np.all(np.isfinite(features)) and np.all(np.isfinite(joints))):
-            raise ValueError("features or joint_positions contain NaN/Inf")
+            raise ValueError('features or joint_positions contain NaN/Inf')
         state = spec.state_stats.normalize(joints)
         per_step = np.concatenate([features.reshape(spec.obs_horizon, -1), state], axis=1)
         return np.ascontiguousarray(per_step.reshape(-1), dtype=np.float32)
@@ -131,10 +160,12 @@ class OnnxPolicy:
         spec = self.spec
         n = self.num_samples if num_samples is None else int(num_samples)
         if n < 1:
-            raise ValueError(f"num_samples must be >= 1, got {n}")
+            raise ValueError(f'num_samples must be >= 1, got {n}')
         condition = np.asarray(condition, dtype=np.float32).reshape(-1)
         if condition.shape != (spec.condition_dim,):
-            raise ValueError(f"condition must have {spec.condition_dim} values, got {condition.size}")
+            raise ValueError(
+                f'condition must have {spec.condition_dim} values, got {condition.size}'
+            )
         shape = (n, spec.pred_horizon, spec.action_dim)
         if self._deterministic:
             noise = np.zeros(shape, np.float32)  # the model was trained with zero noise
@@ -144,15 +175,22 @@ class OnnxPolicy:
         conditions = np.ascontiguousarray(np.broadcast_to(condition, (n, spec.condition_dim)))
         (actions,) = self.bundle.generator.run(
             [self.bundle.actions_output],
-            {self.bundle.condition_input: conditions, self.bundle.noise_input: noise})
+            {self.bundle.condition_input: conditions, self.bundle.noise_input: noise},
+        )
         if actions.shape != shape:
-            raise RuntimeError(f"generator returned shape {actions.shape}, expected {shape}")
-        _require_finite(actions, "generator actions")
+            raise RuntimeError(f'generator returned shape {actions.shape}, expected {shape}')
+        _require_finite(actions, 'generator actions')
         return np.asarray(actions, dtype=np.float32)
 
-    def act(self, features: np.ndarray, joint_positions: np.ndarray,
-            reference: np.ndarray | None = None, reference_offset: int = 0) -> PolicyOutput:
-        """Condition, sample N chunks, choose one, unnormalize.
+    def act(
+        self,
+        features: np.ndarray,
+        joint_positions: np.ndarray,
+        reference: np.ndarray | None = None,
+        reference_offset: int = 0,
+    ) -> PolicyOutput:
+        """
+        Condition, sample N chunks, choose one, unnormalize.
 
         reference: optional NORMALIZED [L, action_dim] segment chosen by the caller (e.g. a
         time-aligned controller: the part of the running chunk that overlaps the new one);
@@ -186,5 +224,7 @@ class OnnxPolicy:
 def _require_finite(values: np.ndarray, what: str) -> None:
     if not np.all(np.isfinite(values)):
         bad = int(np.size(values) - np.count_nonzero(np.isfinite(values)))
-        raise NonFiniteOutputError(f"{what} contain {bad} non-finite values (NaN/Inf); the model "
-                                   f"output is unusable and must not be sent to the robot")
+        raise NonFiniteOutputError(
+            f'{what} contain {bad} non-finite values (NaN/Inf); the model '
+            f'output is unusable and must not be sent to the robot'
+        )

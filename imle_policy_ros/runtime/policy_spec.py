@@ -1,4 +1,5 @@
-"""`policy.json`: what a model bundle promises about its inputs and outputs.
+"""
+`policy.json`: what a model bundle promises about its inputs and outputs.
 
 One definition, read by the runtime and written by `learning.export`, so the writer and
 the reader cannot drift apart. numpy + json only.
@@ -13,21 +14,22 @@ ONNX contract of a bundle (checked by `runtime.bundle` on load):
 The condition of one inference is, for each of the last obs_horizon steps (oldest first),
 the features of every camera (in `cameras` order) followed by the normalized state.
 """
+
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field, replace
+import json
 from pathlib import Path
 
 from .normalization import MinMaxStats
 
 FORMAT_VERSION = 1
 SUPPORTED_FORMAT_VERSIONS = (1,)
-ACTION_KINDS = ("joint_position", "ee_pose")
-OBJECTIVES = ("rs_imle", "mse")
-ENCODER_FILE = "encoder.onnx"
-GENERATOR_FILE = "generator.onnx"
-SPEC_FILE = "policy.json"
+ACTION_KINDS = ('joint_position', 'ee_pose')
+OBJECTIVES = ('rs_imle', 'mse')
+ENCODER_FILE = 'encoder.onnx'
+GENERATOR_FILE = 'generator.onnx'
+SPEC_FILE = 'policy.json'
 
 
 class BundleError(ValueError):
@@ -39,7 +41,9 @@ class CameraSpec:
     name: str
     height: int  # frames are resized to height x width ...
     width: int
-    crop: tuple[int, int] | None = None  # ... then center-cropped to this (random crop in training)
+    crop: tuple[int, int] | None = (
+        None  # ... then center-cropped to this (random crop in training)
+    )
     # A depth camera's frames are depth in metres, shown to the encoder as grey that is white
     # at this distance (runtime.preprocess); None: a colour camera.
     depth_max_m: float | None = None
@@ -51,12 +55,12 @@ class CameraSpec:
 
 @dataclass(frozen=True)
 class TrainingInfo:
-    objective: str = "rs_imle"
+    objective: str = 'rs_imle'
     epsilon: float = 0.03
     num_samples_per_example: int = 20  # m of RS-IMLE
     steps: int = 0
     seed: int = 0
-    data_hash: str = ""
+    data_hash: str = ''
 
 
 @dataclass(frozen=True)
@@ -89,67 +93,83 @@ class PolicySpec:
     def condition_dim(self) -> int:
         return self.obs_horizon * (len(self.cameras) * self.feature_dim + self.state_dim)
 
-    def taking_dataset_frames(self) -> "PolicySpec":
-        """This spec with its depth cameras taking frames already mapped to grey, as a
-        dataset stores them (replay feeds recorded dataset frames, not live depth)."""
+    def taking_dataset_frames(self) -> 'PolicySpec':
+        """
+        This spec with its depth cameras taking frames already mapped to grey, as a
+        dataset stores them (replay feeds recorded dataset frames, not live depth).
+        """
         cameras = tuple(replace(c, depth_max_m=None) for c in self.cameras)
         return replace(self, cameras=cameras)
 
     # ---- json -------------------------------------------------------------------------
     def to_dict(self) -> dict:
         return {
-            "format_version": self.format_version,
-            "cameras": [
-                {"name": c.name, "height": c.height, "width": c.width,
-                 "crop": list(c.crop) if c.crop else None, "depth_max_m": c.depth_max_m}
+            'format_version': self.format_version,
+            'cameras': [
+                {
+                    'name': c.name,
+                    'height': c.height,
+                    'width': c.width,
+                    'crop': list(c.crop) if c.crop else None,
+                    'depth_max_m': c.depth_max_m,
+                }
                 for c in self.cameras
             ],
-            "state": {"joint_names": list(self.joint_names)},
-            "action": {"kind": self.action_kind, "names": list(self.action_names)},
-            "obs_horizon": self.obs_horizon,
-            "pred_horizon": self.pred_horizon,
-            "action_horizon": self.action_horizon,
-            "dt": self.dt,
-            "feature_dim": self.feature_dim,
-            "normalization": {"state": self.state_stats.to_dict(), "action": self.action_stats.to_dict()},
-            "training": asdict(self.training),
-            "onnx": {"opset": self.onnx_opset, "sha256": dict(self.file_sha256)},
+            'state': {'joint_names': list(self.joint_names)},
+            'action': {'kind': self.action_kind, 'names': list(self.action_names)},
+            'obs_horizon': self.obs_horizon,
+            'pred_horizon': self.pred_horizon,
+            'action_horizon': self.action_horizon,
+            'dt': self.dt,
+            'feature_dim': self.feature_dim,
+            'normalization': {
+                'state': self.state_stats.to_dict(),
+                'action': self.action_stats.to_dict(),
+            },
+            'training': asdict(self.training),
+            'onnx': {'opset': self.onnx_opset, 'sha256': dict(self.file_sha256)},
         }
 
     @classmethod
-    def from_dict(cls, d: dict, source: str = SPEC_FILE) -> "PolicySpec":
+    def from_dict(cls, d: dict, source: str = SPEC_FILE) -> 'PolicySpec':
         try:
-            version = int(d["format_version"])
+            version = int(d['format_version'])
             if version not in SUPPORTED_FORMAT_VERSIONS:
                 raise BundleError(
-                    f"{source}: format_version {version} is not supported (this package reads "
-                    f"{list(SUPPORTED_FORMAT_VERSIONS)}); re-export the model with this version")
+                    f'{source}: format_version {version} is not supported (this package reads '
+                    f'{list(SUPPORTED_FORMAT_VERSIONS)}); re-export the model with this version'
+                )
             cameras = tuple(
-                CameraSpec(str(c["name"]), int(c["height"]), int(c["width"]),
-                           tuple(int(v) for v in c["crop"]) if c.get("crop") else None,
-                           float(c["depth_max_m"]) if c.get("depth_max_m") is not None else None)
-                for c in d["cameras"])
+                CameraSpec(
+                    str(c['name']),
+                    int(c['height']),
+                    int(c['width']),
+                    tuple(int(v) for v in c['crop']) if c.get('crop') else None,
+                    float(c['depth_max_m']) if c.get('depth_max_m') is not None else None,
+                )
+                for c in d['cameras']
+            )
             spec = cls(
                 cameras=cameras,
-                joint_names=tuple(str(n) for n in d["state"]["joint_names"]),
-                action_names=tuple(str(n) for n in d["action"]["names"]),
-                action_kind=str(d["action"]["kind"]),
-                obs_horizon=int(d["obs_horizon"]),
-                pred_horizon=int(d["pred_horizon"]),
-                action_horizon=int(d["action_horizon"]),
-                dt=float(d["dt"]),
-                feature_dim=int(d["feature_dim"]),
-                state_stats=MinMaxStats.from_dict(d["normalization"]["state"]),
-                action_stats=MinMaxStats.from_dict(d["normalization"]["action"]),
-                training=TrainingInfo(**d.get("training", {})),
-                onnx_opset=int(d["onnx"]["opset"]),
-                file_sha256=dict(d["onnx"]["sha256"]),
+                joint_names=tuple(str(n) for n in d['state']['joint_names']),
+                action_names=tuple(str(n) for n in d['action']['names']),
+                action_kind=str(d['action']['kind']),
+                obs_horizon=int(d['obs_horizon']),
+                pred_horizon=int(d['pred_horizon']),
+                action_horizon=int(d['action_horizon']),
+                dt=float(d['dt']),
+                feature_dim=int(d['feature_dim']),
+                state_stats=MinMaxStats.from_dict(d['normalization']['state']),
+                action_stats=MinMaxStats.from_dict(d['normalization']['action']),
+                training=TrainingInfo(**d.get('training', {})),
+                onnx_opset=int(d['onnx']['opset']),
+                file_sha256=dict(d['onnx']['sha256']),
                 format_version=version,
             )
         except BundleError:
             raise
         except (KeyError, TypeError, ValueError) as exc:
-            raise BundleError(f"{source}: malformed ({type(exc).__name__}: {exc})") from exc
+            raise BundleError(f'{source}: malformed ({type(exc).__name__}: {exc})') from exc
         spec.check(source)
         return spec
 
@@ -157,46 +177,60 @@ class PolicySpec:
         """Internal consistency; raises BundleError naming the field."""
         problems = []
         if not self.cameras:
-            problems.append("no cameras")
+            problems.append('no cameras')
         names = [c.name for c in self.cameras]
         if len(set(names)) != len(names):
-            problems.append(f"duplicate camera names {names}")
+            problems.append(f'duplicate camera names {names}')
         for c in self.cameras:
             if c.height <= 0 or c.width <= 0:
-                problems.append(f"camera {c.name!r}: size must be positive")
-            if c.crop and (len(c.crop) != 2 or c.crop[0] > c.height or c.crop[1] > c.width or min(c.crop) <= 0):
-                problems.append(f"camera {c.name!r}: crop {c.crop} does not fit in {c.height}x{c.width}")
+                problems.append(f'camera {c.name!r}: size must be positive')
+            if c.crop and (
+                len(c.crop) != 2 or c.crop[0] > c.height or c.crop[1] > c.width or min(c.crop) <= 0
+            ):
+                problems.append(
+                    f'camera {c.name!r}: crop {c.crop} does not fit in {c.height}x{c.width}'
+                )
             if c.depth_max_m is not None and not c.depth_max_m > 0:
-                problems.append(f"camera {c.name!r}: depth_max_m {c.depth_max_m} must be > 0 m")
+                problems.append(f'camera {c.name!r}: depth_max_m {c.depth_max_m} must be > 0 m')
         if self.action_kind not in ACTION_KINDS:
-            problems.append(f"action kind {self.action_kind!r} is not one of {ACTION_KINDS}")
+            problems.append(f'action kind {self.action_kind!r} is not one of {ACTION_KINDS}')
         if self.training.objective not in OBJECTIVES:
-            problems.append(f"training objective {self.training.objective!r} is not one of {OBJECTIVES}")
+            problems.append(
+                f'training objective {self.training.objective!r} is not one of {OBJECTIVES}'
+            )
         if not (1 <= self.action_horizon <= self.pred_horizon):
-            problems.append(f"action_horizon {self.action_horizon} must be in 1..pred_horizon ({self.pred_horizon})")
+            problems.append(
+                f'action_horizon {self.action_horizon} must be in 1..pred_horizon ({self.pred_horizon})'
+            )
         if self.obs_horizon < 1:
-            problems.append("obs_horizon must be at least 1")
+            problems.append('obs_horizon must be at least 1')
         if not self.dt > 0:
-            problems.append("dt must be positive")
+            problems.append('dt must be positive')
         if self.state_stats.dim != self.state_dim:
-            problems.append(f"state normalization has {self.state_stats.dim} dims for {self.state_dim} joints")
+            problems.append(
+                f'state normalization has {self.state_stats.dim} dims for {self.state_dim} joints'
+            )
         if self.action_stats.dim != self.action_dim:
-            problems.append(f"action normalization has {self.action_stats.dim} dims for {self.action_dim} actions")
+            problems.append(
+                f'action normalization has {self.action_stats.dim} dims for {self.action_dim} actions'
+            )
         if problems:
-            raise BundleError(f"{source}: " + "; ".join(problems))
+            raise BundleError(f'{source}: ' + '; '.join(problems))
 
     def write(self, directory: Path) -> Path:
         path = Path(directory) / SPEC_FILE
-        path.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        path.write_text(json.dumps(self.to_dict(), indent=2) + '\n')
         return path
 
     @classmethod
-    def read(cls, directory: Path) -> "PolicySpec":
+    def read(cls, directory: Path) -> 'PolicySpec':
         path = Path(directory) / SPEC_FILE
         if not path.is_file():
-            raise BundleError(f"{path}: missing; a bundle needs {SPEC_FILE}, {ENCODER_FILE}, {GENERATOR_FILE}")
+            raise BundleError(
+                f'{path}: missing; a bundle needs {SPEC_FILE}, {ENCODER_FILE}, {GENERATOR_FILE}'
+            )
         try:
             data = json.loads(path.read_text())
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise BundleError(f"{path}: not valid JSON ({exc})") from exc
+            raise BundleError(f'{path}: not valid JSON ({exc})') from exc
         return cls.from_dict(data, source=str(path))

@@ -1,4 +1,5 @@
-"""Camera frame -> encoder input: resize to the camera's size, then center crop.
+"""
+Camera frame -> encoder input: resize to the camera's size, then center crop.
 
 Training resizes the same way and crops randomly; evaluation and deployment take the
 center crop. The crop offsets, the resize and the depth mapping are defined here so the
@@ -14,6 +15,7 @@ plausible-looking distance at an object's edge.
 OpenCV is imported inside `resize_frame` so that importing the runtime does not load it
 (tools that only inspect or validate bundles do not need it).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,29 +27,31 @@ def center_crop_offsets(height: int, width: int, crop_hw: tuple[int, int]) -> tu
     """(top, left) of a centered crop_hw window; the extra pixel of an odd margin goes below/right."""
     ch, cw = crop_hw
     if ch > height or cw > width:
-        raise ValueError(f"crop {ch}x{cw} does not fit in {height}x{width}")
+        raise ValueError(f'crop {ch}x{cw} does not fit in {height}x{width}')
     return (height - ch) // 2, (width - cw) // 2
 
 
 def center_crop(image: np.ndarray, crop_hw: tuple[int, int]) -> np.ndarray:
     top, left = center_crop_offsets(image.shape[0], image.shape[1], crop_hw)
-    return image[top:top + crop_hw[0], left:left + crop_hw[1]]
+    return image[top : top + crop_hw[0], left : left + crop_hw[1]]
 
 
 def _as_rgb_uint8(frame: np.ndarray) -> np.ndarray:
     if not isinstance(frame, np.ndarray):
-        raise ValueError(f"frame must be a numpy array, got {type(frame).__name__}")
+        raise ValueError(f'frame must be a numpy array, got {type(frame).__name__}')
     if frame.dtype != np.uint8:
-        raise ValueError(f"frame must be uint8 (0..255), got {frame.dtype}; convert it before "
-                         f"preprocessing (e.g. (x * 255).astype(np.uint8) for [0, 1] floats)")
+        raise ValueError(
+            f'frame must be uint8 (0..255), got {frame.dtype}; convert it before '
+            f'preprocessing (e.g. (x * 255).astype(np.uint8) for [0, 1] floats)'
+        )
     if frame.ndim == 3 and frame.shape[2] == 1:
         frame = frame[:, :, 0]
     if frame.ndim == 2:  # mono camera: the encoder expects 3 channels
         frame = np.repeat(frame[:, :, None], 3, axis=2)
     if frame.ndim != 3 or frame.shape[2] != 3:
-        raise ValueError(f"frame must be HxWx3 RGB or HxW mono, got shape {frame.shape}")
+        raise ValueError(f'frame must be HxWx3 RGB or HxW mono, got shape {frame.shape}')
     if frame.shape[0] == 0 or frame.shape[1] == 0:
-        raise ValueError(f"frame is empty (shape {frame.shape})")
+        raise ValueError(f'frame is empty (shape {frame.shape})')
     return frame
 
 
@@ -59,9 +63,11 @@ def depth_to_grey(depth_m: np.ndarray, depth_max_m: float) -> np.ndarray:
 
 
 def resize_frame(frame: np.ndarray, height: int, width: int, nearest: bool = False) -> np.ndarray:
-    """uint8 [h, w, 3] -> [height, width, 3]: INTER_NEAREST when asked (depth), else
+    """
+    uint8 [h, w, 3] -> [height, width, 3]: INTER_NEAREST when asked (depth), else
     INTER_AREA when no side grows (it averages the pixels it drops: no aliasing) and
-    INTER_LINEAR otherwise."""
+    INTER_LINEAR otherwise.
+    """
     if frame.shape[:2] == (height, width):
         return frame
     import cv2  # lazy: see module docstring
@@ -76,17 +82,24 @@ def resize_frame(frame: np.ndarray, height: int, width: int, nearest: bool = Fal
 
 
 def _depth_as_grey(frame, camera: CameraSpec) -> np.ndarray:
-    if not isinstance(frame, np.ndarray) or frame.ndim != 2 or frame.dtype.kind != "f":
-        got = f"{frame.dtype} {list(frame.shape)}" if isinstance(frame, np.ndarray) else type(frame).__name__
-        raise ValueError(f"camera {camera.name!r} is a depth camera: it needs float depth in metres "
-                         f"[H, W] (16UC1 or 32FC1 images), got {got}; point it at the depth topic")
+    if not isinstance(frame, np.ndarray) or frame.ndim != 2 or frame.dtype.kind != 'f':
+        got = (
+            f'{frame.dtype} {list(frame.shape)}'
+            if isinstance(frame, np.ndarray)
+            else type(frame).__name__
+        )
+        raise ValueError(
+            f'camera {camera.name!r} is a depth camera: it needs float depth in metres '
+            f'[H, W] (16UC1 or 32FC1 images), got {got}; point it at the depth topic'
+        )
     if frame.size == 0:
-        raise ValueError(f"frame is empty (shape {frame.shape})")
+        raise ValueError(f'frame is empty (shape {frame.shape})')
     return depth_to_grey(frame, camera.depth_max_m)
 
 
 def prepare_frame(frame: np.ndarray, camera: CameraSpec) -> np.ndarray:
-    """uint8 HxWx3 RGB (or HxW mono), or float HxW depth in metres for a depth camera ->
+    """
+    uint8 HxWx3 RGB (or HxW mono), or float HxW depth in metres for a depth camera ->
     uint8 [h, w, 3] = camera.model_input_hw, C-contiguous.
 
     Depth becomes grey (module docstring); then resize to (camera.height, camera.width)
@@ -95,9 +108,11 @@ def prepare_frame(frame: np.ndarray, camera: CameraSpec) -> np.ndarray:
     depth = camera.depth_max_m is not None
     if depth:
         frame = _depth_as_grey(frame, camera)
-    elif isinstance(frame, np.ndarray) and frame.ndim == 2 and frame.dtype.kind == "f":
-        raise ValueError(f"camera {camera.name!r} takes colour images, got float depth {list(frame.shape)}; "
-                         f"point it at a colour topic (this model was not trained on depth)")
+    elif isinstance(frame, np.ndarray) and frame.ndim == 2 and frame.dtype.kind == 'f':
+        raise ValueError(
+            f'camera {camera.name!r} takes colour images, got float depth {list(frame.shape)}; '
+            f'point it at a colour topic (this model was not trained on depth)'
+        )
     else:
         frame = _as_rgb_uint8(frame)
     frame = resize_frame(frame, camera.height, camera.width, nearest=depth)

@@ -1,4 +1,5 @@
-"""ONNX Runtime sessions with an ordered execution-provider fallback.
+"""
+ONNX Runtime sessions with an ordered execution-provider fallback.
 
 A robot config names the providers it would like, best first (e.g. tensorrt, cuda, cpu).
 The same config must still start on a laptop without a GPU, so a provider that is not
@@ -6,6 +7,7 @@ installed, or whose libraries fail to load when the session is built, is skipped
 warning instead of stopping the node. Which provider actually runs is returned, so the
 node can report it (diagnostics) rather than the user finding out from latency.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,19 +18,19 @@ import onnxruntime as ort
 
 _LOG = logging.getLogger(__name__)
 
-CPU = "CPUExecutionProvider"
+CPU = 'CPUExecutionProvider'
 
 # Short names a config may use; full ORT names (ort.get_all_providers()) are accepted too.
 SHORT_NAMES = {
-    "tensorrt": "TensorrtExecutionProvider",
-    "trt": "TensorrtExecutionProvider",
-    "cuda": "CUDAExecutionProvider",
-    "rocm": "ROCMExecutionProvider",
-    "migraphx": "MIGraphXExecutionProvider",
-    "openvino": "OpenVINOExecutionProvider",
-    "coreml": "CoreMLExecutionProvider",
-    "dml": "DmlExecutionProvider",
-    "cpu": CPU,
+    'tensorrt': 'TensorrtExecutionProvider',
+    'trt': 'TensorrtExecutionProvider',
+    'cuda': 'CUDAExecutionProvider',
+    'rocm': 'ROCMExecutionProvider',
+    'migraphx': 'MIGraphXExecutionProvider',
+    'openvino': 'OpenVINOExecutionProvider',
+    'coreml': 'CoreMLExecutionProvider',
+    'dml': 'DmlExecutionProvider',
+    'cpu': CPU,
 }
 
 
@@ -41,26 +43,35 @@ def resolve_provider(name: str) -> str:
         if full.lower() == key:
             return full
     valid = sorted(SHORT_NAMES) + sorted(ort.get_all_providers())
-    raise ValueError(f"unknown execution provider {name!r}; valid names: {', '.join(valid)}")
+    raise ValueError(f'unknown execution provider {name!r}; valid names: {", ".join(valid)}')
 
 
 def session_options(intra_op_threads: int = 0, allow_spinning: bool = True) -> ort.SessionOptions:
-    """allow_spinning=False: ORT's worker threads sleep between runs instead of busy-waiting
+    """
+    allow_spinning=False: ORT's worker threads sleep between runs instead of busy-waiting
     for the next one. Slightly slower per run on an idle machine, but on a robot computer
-    where the control loop shares the cores, spinning workers starve it."""
+    where the control loop shares the cores, spinning workers starve it.
+    """
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     if intra_op_threads < 0:
-        raise ValueError(f"intra_op_threads must be >= 0 (0 = ORT default), got {intra_op_threads}")
+        raise ValueError(
+            f'intra_op_threads must be >= 0 (0 = ORT default), got {intra_op_threads}'
+        )
     options.intra_op_num_threads = int(intra_op_threads)  # 0 lets ORT pick (one per core)
     if not allow_spinning:
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry('session.intra_op.allow_spinning', '0')
     return options
 
 
-def create_session(model_path: str | os.PathLike, providers: Sequence[str],
-                   intra_op_threads: int = 0, allow_spinning: bool = True) -> tuple[ort.InferenceSession, str]:
-    """Build an InferenceSession on the first requested provider that works.
+def create_session(
+    model_path: str | os.PathLike,
+    providers: Sequence[str],
+    intra_op_threads: int = 0,
+    allow_spinning: bool = True,
+) -> tuple[ort.InferenceSession, str]:
+    """
+    Build an InferenceSession on the first requested provider that works.
 
     Each candidate session is given the rest of the requested chain behind it (e.g.
     [TensorRT, CUDA, CPU]) so that nodes the first provider cannot run are placed on the
@@ -80,8 +91,12 @@ def create_session(model_path: str | os.PathLike, providers: Sequence[str],
     available = set(ort.get_available_providers())
     chain = [p for p in requested if p in available]
     for missing in (p for p in requested if p not in available):
-        _LOG.warning("execution provider %s is not available in this onnxruntime build "
-                     "(available: %s); skipping it", missing, ", ".join(sorted(available)))
+        _LOG.warning(
+            'execution provider %s is not available in this onnxruntime build '
+            '(available: %s); skipping it',
+            missing,
+            ', '.join(sorted(available)),
+        )
     if CPU not in chain:
         chain.append(CPU)
 
@@ -93,12 +108,17 @@ def create_session(model_path: str | os.PathLike, providers: Sequence[str],
         except Exception as exc:  # ORT raises assorted types when a provider's libraries fail
             if provider == CPU:
                 raise
-            _LOG.warning("execution provider %s failed to create a session for %s (%s); "
-                         "falling back to %s", provider, path, exc, chain[i + 1])
+            _LOG.warning(
+                'execution provider %s failed to create a session for %s (%s); falling back to %s',
+                provider,
+                path,
+                exc,
+                chain[i + 1],
+            )
             continue
         active = session.get_providers()[0]
         if active != requested[0]:
             # Covers both a skipped provider and ORT silently dropping one it could not load.
-            _LOG.warning("%s runs on %s, not on the preferred %s", path, active, requested[0])
+            _LOG.warning('%s runs on %s, not on the preferred %s', path, active, requested[0])
         return session, active
-    raise AssertionError("unreachable: the CPU attempt either returns or raises")
+    raise AssertionError('unreachable: the CPU attempt either returns or raises')

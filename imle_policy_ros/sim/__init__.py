@@ -1,4 +1,5 @@
-"""The built-in simulator: a 2-joint planar arm, a top-down camera, a bimodal reach task.
+"""
+The built-in simulator: a 2-joint planar arm, a top-down camera, a bimodal reach task.
 
 The arm is position-controlled with a velocity limit (what a ros2_control position
 interface does); the task is to reach a target seen only in the image, around an
@@ -8,20 +9,57 @@ side at random per episode, so the demonstrations have two equally good modes.
 numpy + OpenCV only (no torch, no ROS). Physics time is separate from the camera and
 control rates: callers `advance(dt)` and render frames when their camera would.
 """
+
 from .camera import CAMERA_NAME, render
 from .demos import demo_summary, draw_episodes, generate_demos, record_episode
 from .expert import ExpertPlan, ExpertSettings, ScriptedExpert, tool_path
-from .planar_arm import JOINT_NAMES, ArmGeometry, PlanarArm, forward_kinematics, inverse_kinematics, link_points
+from .planar_arm import (
+    ArmGeometry,
+    forward_kinematics,
+    inverse_kinematics,
+    JOINT_NAMES,
+    link_points,
+    PlanarArm,
+)
 from .reach_env import ReachEnv, ReachStatus
-from .reach_task import (SIDES, TASK_NAME, TaskScene, count_side_switches, on_target, sample_scene, side_of,
-                         tool_clearance, tool_collides)
+from .reach_task import (
+    count_side_switches,
+    on_target,
+    sample_scene,
+    side_of,
+    SIDES,
+    TASK_NAME,
+    TaskScene,
+    tool_clearance,
+    tool_collides,
+)
 
 __all__ = [
-    "CAMERA_NAME", "render",
-    "demo_summary", "draw_episodes", "generate_demos", "record_episode",
-    "ExpertPlan", "ExpertSettings", "ScriptedExpert", "tool_path",
-    "JOINT_NAMES", "ArmGeometry", "PlanarArm", "forward_kinematics", "inverse_kinematics", "link_points",
-    "ReachEnv", "ReachStatus",
-    "SIDES", "TASK_NAME", "TaskScene", "count_side_switches", "on_target", "sample_scene", "side_of",
-    "tool_clearance", "tool_collides",
+    'CAMERA_NAME',
+    'render',
+    'demo_summary',
+    'draw_episodes',
+    'generate_demos',
+    'record_episode',
+    'ExpertPlan',
+    'ExpertSettings',
+    'ScriptedExpert',
+    'tool_path',
+    'JOINT_NAMES',
+    'ArmGeometry',
+    'PlanarArm',
+    'forward_kinematics',
+    'inverse_kinematics',
+    'link_points',
+    'ReachEnv',
+    'ReachStatus',
+    'SIDES',
+    'TASK_NAME',
+    'TaskScene',
+    'count_side_switches',
+    'on_target',
+    'sample_scene',
+    'side_of',
+    'tool_clearance',
+    'tool_collides',
 ]

@@ -1,4 +1,5 @@
-"""Expert demonstrations as rosbag2 bags, recorded the way a teleoperated session would be.
+"""
+Expert demonstrations as rosbag2 bags, recorded the way a teleoperated session would be.
 
 `sim-demos --format bag` writes one bag per episode (`<out>/episode_000000/`, ...) plus
 `<out>/demos.json` (seed, sides, counts). Each bag holds what `ros2 bag record` would have
@@ -22,32 +23,38 @@ converter that dates by log time instead of header stamps would be visibly off.
 
 Episode i depends only on (seed, i), as in sim/demos.py, whose helpers this reuses.
 """
+
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 import json
+from pathlib import Path
 import shutil
 import tempfile
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from ..data.bag_messages import IMAGE, JOINT_STATE, JOINT_TRAJECTORY, image_message, joint_state_message, \
-    joint_trajectory_message
-from ..data.bag_writer import DISTROS, RELIABLE_QOS, SENSOR_DATA_QOS, STORAGES, BagWriter
-from ..data.durable_files import install_directory, replaceable_directory
-from ..data.episode_store import episode_dir_name
 from .command_follower import CommandFollower
 from .demos import check_expert_outcome, demo_provenance, draw_episodes, episode_steps
 from .expert import ExpertSettings, ScriptedExpert
 from .reach_env import ReachEnv
 from .reach_task import SIDES, TaskScene
 from .sim_topics import CAMERA_FRAME_ID, CAMERA_TOPIC, JOINT_STATE_TOPIC, TRAJECTORY_TOPIC
-
+from ..data.bag_messages import (
+    IMAGE,
+    image_message,
+    JOINT_STATE,
+    joint_state_message,
+    JOINT_TRAJECTORY,
+    joint_trajectory_message,
+)
+from ..data.bag_writer import BagWriter, DISTROS, RELIABLE_QOS, SENSOR_DATA_QOS, STORAGES
+from ..data.durable_files import install_directory, replaceable_directory
+from ..data.episode_store import episode_dir_name
 
 SIM_EPOCH_NS = 1_700_000_000 * 1_000_000_000  # the simulated clock's zero (2023-11-14)
 RECEIVE_LATENCY_NS = 1_000_000  # publish -> recorder
-DEMOS_FILE = "demos.json"
+DEMOS_FILE = 'demos.json'
 _NS = 1_000_000_000
 
 # Order of simultaneous events: physics and joint state first, then the frame of that
@@ -63,19 +70,19 @@ class BagDemoSettings:
     image_size: int = 96
     hold_steps: int = 3
     physics_dt: float = 0.01
-    storage: str = "mcap"
-    distro: str = "jazzy"
+    storage: str = 'mcap'
+    distro: str = 'jazzy'
     expert: ExpertSettings = field(default_factory=ExpertSettings)
 
     def __post_init__(self) -> None:
-        for name in ("rate_hz", "camera_rate_hz", "joint_state_rate_hz"):
+        for name in ('rate_hz', 'camera_rate_hz', 'joint_state_rate_hz'):
             value = getattr(self, name)
             if not (np.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be > 0, got {value}")
+                raise ValueError(f'{name} must be > 0, got {value}')
         if self.storage not in STORAGES:
-            raise ValueError(f"storage must be one of {sorted(STORAGES)}, got {self.storage!r}")
+            raise ValueError(f'storage must be one of {sorted(STORAGES)}, got {self.storage!r}')
         if self.distro not in DISTROS:
-            raise ValueError(f"distro must be one of {sorted(DISTROS)}, got {self.distro!r}")
+            raise ValueError(f'distro must be one of {sorted(DISTROS)}, got {self.distro!r}')
 
 
 def _tick_times(rate_hz: float, end_ns: int) -> list[int]:
@@ -83,10 +90,19 @@ def _tick_times(rate_hz: float, end_ns: int) -> list[int]:
     return [t for t in (round(i * _NS / rate_hz) for i in range(count)) if t <= end_ns]
 
 
-def record_bag_episode(path, env: ReachEnv, expert: ScriptedExpert, scene: TaskScene, side: str,
-                       settings: BagDemoSettings = BagDemoSettings(), name: str = "episode") -> int:
-    """Run one episode and record it as the bag `path` (which must not exist); returns the
-    number of dataset steps (commands). RuntimeError if the expert fails (a bug)."""
+def record_bag_episode(
+    path,
+    env: ReachEnv,
+    expert: ScriptedExpert,
+    scene: TaskScene,
+    side: str,
+    settings: BagDemoSettings = BagDemoSettings(),
+    name: str = 'episode',
+) -> int:
+    """
+    Run one episode and record it as the bag `path` (which must not exist); returns the
+    number of dataset steps (commands). RuntimeError if the expert fails (a bug).
+    """
     dt = 1.0 / settings.rate_hz
     step_ns = round(_NS / settings.rate_hz)
     env.reset(scene=scene)
@@ -94,9 +110,14 @@ def record_bag_episode(path, env: ReachEnv, expert: ScriptedExpert, scene: TaskS
     steps = episode_steps(plan.duration, dt, settings.hold_steps)
     # One step past the last command: the arm gets there, and the state after it is recorded.
     end_ns = round(steps * _NS / settings.rate_hz)
-    events = sorted([(t, _JOINT_STATE, i) for i, t in enumerate(_tick_times(settings.joint_state_rate_hz, end_ns))]
-                    + [(t, _CAMERA, i) for i, t in enumerate(_tick_times(settings.camera_rate_hz, end_ns))]
-                    + [(round(k * _NS / settings.rate_hz), _COMMAND, k) for k in range(steps)])
+    events = sorted(
+        [
+            (t, _JOINT_STATE, i)
+            for i, t in enumerate(_tick_times(settings.joint_state_rate_hz, end_ns))
+        ]
+        + [(t, _CAMERA, i) for i, t in enumerate(_tick_times(settings.camera_rate_hz, end_ns))]
+        + [(round(k * _NS / settings.rate_hz), _COMMAND, k) for k in range(steps)]
+    )
     names = list(env.joint_names)
     follower = CommandFollower(names, env.joint_positions)
     physics_ns = 0
@@ -107,63 +128,94 @@ def record_bag_episode(path, env: ReachEnv, expert: ScriptedExpert, scene: TaskS
         bag.add_topic(TRAJECTORY_TOPIC, JOINT_TRAJECTORY, RELIABLE_QOS)
         for t_ns, kind, k in events:
             now = t_ns / _NS
-            if t_ns > physics_ns:  # as sim_robot_node: the controller's setpoint now, held over the interval
+            if (
+                t_ns > physics_ns
+            ):  # as sim_robot_node: the controller's setpoint now, held over the interval
                 env.command(follower.target(now))
                 env.advance((t_ns - physics_ns) / _NS)
                 physics_ns = t_ns
             stamp = SIM_EPOCH_NS + t_ns
             received = stamp + RECEIVE_LATENCY_NS
             if kind == _JOINT_STATE:
-                bag.write(JOINT_STATE_TOPIC, joint_state_message(ts, names, env.joint_positions,
-                                                                 env.joint_velocities, stamp), received)
+                bag.write(
+                    JOINT_STATE_TOPIC,
+                    joint_state_message(
+                        ts, names, env.joint_positions, env.joint_velocities, stamp
+                    ),
+                    received,
+                )
             elif kind == _CAMERA:
-                bag.write(CAMERA_TOPIC, image_message(ts, env.camera_frame(), stamp, CAMERA_FRAME_ID), received)
+                bag.write(
+                    CAMERA_TOPIC,
+                    image_message(ts, env.camera_frame(), stamp, CAMERA_FRAME_ID),
+                    received,
+                )
             else:
                 target = expert.action(k * dt, dt)  # the same command record_episode stores
                 follower.follow_trajectory(now, names, [step_ns / _NS], [target])
-                bag.write(TRAJECTORY_TOPIC, joint_trajectory_message(ts, names, target, step_ns, stamp), received)
+                bag.write(
+                    TRAJECTORY_TOPIC,
+                    joint_trajectory_message(ts, names, target, step_ns, stamp),
+                    received,
+                )
         check_expert_outcome(env, scene, side, name)
     return steps
 
 
 def _replaceable(out: Path, overwrite: bool) -> bool:
-    return replaceable_directory(out, overwrite, marker=DEMOS_FILE, what="bag demos")
+    return replaceable_directory(out, overwrite, marker=DEMOS_FILE, what='bag demos')
 
 
-def generate_bag_demos(n: int, output_dir, seed: int = 0, settings: BagDemoSettings = BagDemoSettings(),
-                       overwrite: bool = False, progress: bool = True) -> dict:
-    """Record n expert demonstrations as bags under `output_dir`, all or nothing (they are
+def generate_bag_demos(
+    n: int,
+    output_dir,
+    seed: int = 0,
+    settings: BagDemoSettings = BagDemoSettings(),
+    overwrite: bool = False,
+    progress: bool = True,
+) -> dict:
+    """
+    Record n expert demonstrations as bags under `output_dir`, all or nothing (they are
     written to a temporary sibling directory that is renamed into place at the end).
-    Returns what demos.json holds."""
+    Returns what demos.json holds.
+    """
     if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
+        raise ValueError(f'n must be >= 1, got {n}')
     out = Path(output_dir)
     _replaceable(out, overwrite)
     drawn = draw_episodes(n, seed)
     info = {
         **demo_provenance(drawn, seed, settings.physics_dt, settings.hold_steps, settings.expert),
-        "format": "rosbag2",
-        "storage": settings.storage,
-        "distro": settings.distro,
-        "rate_hz": settings.rate_hz,
-        "camera_rate_hz": settings.camera_rate_hz,
-        "joint_state_rate_hz": settings.joint_state_rate_hz,
-        "image_size": settings.image_size,
-        "topics": {"camera": CAMERA_TOPIC, "joint_states": JOINT_STATE_TOPIC, "commands": TRAJECTORY_TOPIC},
-        "clock": {"epoch_ns": SIM_EPOCH_NS, "receive_latency_ns": RECEIVE_LATENCY_NS},
-        "bags": [],
+        'format': 'rosbag2',
+        'storage': settings.storage,
+        'distro': settings.distro,
+        'rate_hz': settings.rate_hz,
+        'camera_rate_hz': settings.camera_rate_hz,
+        'joint_state_rate_hz': settings.joint_state_rate_hz,
+        'image_size': settings.image_size,
+        'topics': {
+            'camera': CAMERA_TOPIC,
+            'joint_states': JOINT_STATE_TOPIC,
+            'commands': TRAJECTORY_TOPIC,
+        },
+        'clock': {'epoch_ns': SIM_EPOCH_NS, 'receive_latency_ns': RECEIVE_LATENCY_NS},
+        'bags': [],
     }
     env = ReachEnv(physics_dt=settings.physics_dt, image_size=settings.image_size)
     expert = ScriptedExpert(settings.expert)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{out.name}.tmp-", dir=out.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f'{out.name}.tmp-', dir=out.parent))
     try:
         from tqdm import tqdm
-        for i, (scene, side) in enumerate(tqdm(drawn, desc="sim-demos", unit="bag", disable=not progress)):
-            steps = record_bag_episode(tmp / episode_dir_name(i), env, expert, scene, side, settings,
-                                       name=f"demo {i}")
-            info["bags"].append({"name": episode_dir_name(i), "steps": steps, "side": side})
-        (tmp / DEMOS_FILE).write_text(json.dumps(info, indent=2) + "\n")
+
+        for i, (scene, side) in enumerate(
+            tqdm(drawn, desc='sim-demos', unit='bag', disable=not progress)
+        ):
+            steps = record_bag_episode(
+                tmp / episode_dir_name(i), env, expert, scene, side, settings, name=f'demo {i}'
+            )
+            info['bags'].append({'name': episode_dir_name(i), 'steps': steps, 'side': side})
+        (tmp / DEMOS_FILE).write_text(json.dumps(info, indent=2) + '\n')
         install_directory(tmp, out, _replaceable(out, overwrite))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -173,13 +225,13 @@ def generate_bag_demos(n: int, output_dir, seed: int = 0, settings: BagDemoSetti
 
 def bag_demo_summary(info: dict) -> dict:
     """Episode count, steps per episode and the share of each side, from demos.json."""
-    steps = np.asarray([b["steps"] for b in info["bags"]])
-    counts = info["side_counts"]
+    steps = np.asarray([b['steps'] for b in info['bags']])
+    counts = info['side_counts']
     total = max(1, sum(counts.values()))
     return {
-        "episodes": len(steps),
-        "steps_min": int(steps.min()),
-        "steps_mean": float(steps.mean()),
-        "steps_max": int(steps.max()),
-        "side_shares": {side: counts.get(side, 0) / total for side in SIDES},
+        'episodes': len(steps),
+        'steps_min': int(steps.min()),
+        'steps_mean': float(steps.mean()),
+        'steps_max': int(steps.max()),
+        'side_shares': {side: counts.get(side, 0) / total for side in SIDES},
     }

@@ -1,4 +1,5 @@
-"""The simulated camera: a top-down RGB view of the table, drawn with OpenCV.
+"""
+The simulated camera: a top-down RGB view of the table, drawn with OpenCV.
 
 The image is the policy's only source for where the target is, so the target is a
 saturated green disc drawn above the links (only the tool is drawn over it); the
@@ -10,6 +11,7 @@ bytes.
 Image axes: up is +x (forward, away from the base), left is +y, as a camera above the
 table looking down with the base at the bottom edge would see it.
 """
+
 from __future__ import annotations
 
 import cv2
@@ -18,7 +20,7 @@ import numpy as np
 from .planar_arm import ArmGeometry, link_points
 from .reach_task import TaskScene
 
-CAMERA_NAME = "top"
+CAMERA_NAME = 'top'
 
 # The square of table that the camera sees, x in [0.05, 0.95], y in [-0.45, 0.45] m:
 # the target region, both ways around the obstacle and the elbow at home, no more,
@@ -47,7 +49,7 @@ class TopDownView:
 
     def __init__(self, size: int):
         if size < 8:
-            raise ValueError(f"image size must be >= 8 px, got {size}")
+            raise ValueError(f'image size must be >= 8 px, got {size}')
         self.size = int(size)
         self.px_per_m = self.size / VIEW_SIZE_M
 
@@ -70,15 +72,24 @@ class TopDownView:
         return max(1, int(round(metres * self.px_per_m)))
 
 
-def render(scene: TaskScene, q, size: int = 96, geometry: ArmGeometry = ArmGeometry()) -> np.ndarray:
+def render(
+    scene: TaskScene, q, size: int = 96, geometry: ArmGeometry = ArmGeometry()
+) -> np.ndarray:
     """uint8 RGB [size, size, 3] of the scene with the arm at joint positions q."""
     view = TopDownView(size)
     image = np.empty((view.size, view.size, 3), dtype=np.uint8)
     image[:] = TABLE_COLOR
     aa = cv2.LINE_AA
 
-    cv2.circle(image, view.fixed(scene.obstacle_xy), view.radius(scene.obstacle_radius), OBSTACLE_COLOR,
-               -1, aa, _SHIFT)
+    cv2.circle(
+        image,
+        view.fixed(scene.obstacle_xy),
+        view.radius(scene.obstacle_radius),
+        OBSTACLE_COLOR,
+        -1,
+        aa,
+        _SHIFT,
+    )
 
     base, elbow, tool = link_points(q, geometry)
     width = view.thickness(LINK_WIDTH_M)
@@ -87,8 +98,15 @@ def render(scene: TaskScene, q, size: int = 96, geometry: ArmGeometry = ArmGeome
     cv2.circle(image, view.fixed(elbow), view.radius(JOINT_RADIUS_M), JOINT_COLOR, -1, aa, _SHIFT)
 
     # Above the links on purpose: a link must never hide where the target is.
-    cv2.circle(image, view.fixed(scene.target_xy), view.radius(scene.target_radius), TARGET_COLOR,
-               -1, aa, _SHIFT)
+    cv2.circle(
+        image,
+        view.fixed(scene.target_xy),
+        view.radius(scene.target_radius),
+        TARGET_COLOR,
+        -1,
+        aa,
+        _SHIFT,
+    )
 
     cv2.circle(image, view.fixed(tool), view.radius(scene.tool_radius), TOOL_COLOR, -1, aa, _SHIFT)
     return image

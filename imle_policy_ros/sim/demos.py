@@ -1,4 +1,5 @@
-"""Demonstrations from the scripted expert, written as a training dataset.
+"""
+Demonstrations from the scripted expert, written as a training dataset.
 
 Each step at the dataset rate records what a real recording would: the camera frame
 and joint positions *before* acting, and the joint command sent at that instant (the
@@ -9,21 +10,28 @@ Every episode's scene and side are drawn up front from (seed, episode index): an
 episode is reproducible on its own, and the side of every episode is known before
 recording, so meta.json can say how the two modes are shared.
 """
+
 from __future__ import annotations
 
-import math
 from dataclasses import asdict
+import math
 from pathlib import Path
 
 import numpy as np
 
-from ..data.episode_store import CameraMeta, DatasetMeta, Episode, EpisodeStore, write_dataset_atomically
 from .camera import CAMERA_NAME
 from .expert import ExpertSettings, ScriptedExpert
 from .reach_env import ReachEnv
-from .reach_task import SIDES, TASK_NAME, TaskScene, sample_scene
+from .reach_task import sample_scene, SIDES, TASK_NAME, TaskScene
+from ..data.episode_store import (
+    CameraMeta,
+    DatasetMeta,
+    Episode,
+    EpisodeStore,
+    write_dataset_atomically,
+)
 
-GENERATOR_NAME = "imle_policy_ros.sim"
+GENERATOR_NAME = 'imle_policy_ros.sim'
 
 
 def draw_episodes(n: int, seed: int) -> list[tuple[TaskScene, str]]:
@@ -37,8 +45,10 @@ def draw_episodes(n: int, seed: int) -> list[tuple[TaskScene, str]]:
 
 
 def episode_steps(plan_duration: float, dt: float, hold_steps: int) -> int:
-    """Steps of an episode: step k commands the plan at (k+1)*dt, so the step that reaches
-    the end is ceil(duration/dt) - 1; the hold steps then keep commanding the final position."""
+    """
+    Steps of an episode: step k commands the plan at (k+1)*dt, so the step that reaches
+    the end is ceil(duration/dt) - 1; the hold steps then keep commanding the final position.
+    """
     return math.ceil(plan_duration / dt - 1e-9) + hold_steps
 
 
@@ -46,29 +56,45 @@ def check_expert_outcome(env: ReachEnv, scene: TaskScene, side: str, name: str) 
     """RuntimeError unless the episode in `env` reached the target on `side` (else a bug)."""
     status = env.status()
     if not status.success or status.collision or status.side != side:
-        raise RuntimeError(f"{name}: expert failed (target {scene.target_xy}, side {side}): {status}")
+        raise RuntimeError(
+            f'{name}: expert failed (target {scene.target_xy}, side {side}): {status}'
+        )
 
 
-def demo_provenance(drawn: list[tuple[TaskScene, str]], seed: int, physics_dt: float, hold_steps: int,
-                    settings: ExpertSettings) -> dict:
-    """What produced a set of demos: seed, expert settings, per episode its target and side,
-    and the side counts (so the share of each mode is known without reading the episodes)."""
+def demo_provenance(
+    drawn: list[tuple[TaskScene, str]],
+    seed: int,
+    physics_dt: float,
+    hold_steps: int,
+    settings: ExpertSettings,
+) -> dict:
+    """
+    What produced a set of demos: seed, expert settings, per episode its target and side,
+    and the side counts (so the share of each mode is known without reading the episodes).
+    """
     sides = [side for _, side in drawn]
     return {
-        "generator": GENERATOR_NAME,
-        "task": TASK_NAME,
-        "seed": seed,
-        "physics_dt": physics_dt,
-        "hold_steps": hold_steps,
-        "expert": asdict(settings),
-        "side_counts": {s: sides.count(s) for s in SIDES},
-        "episode_sides": sides,
-        "episode_targets": [[round(v, 6) for v in scene.target_xy] for scene, _ in drawn],
+        'generator': GENERATOR_NAME,
+        'task': TASK_NAME,
+        'seed': seed,
+        'physics_dt': physics_dt,
+        'hold_steps': hold_steps,
+        'expert': asdict(settings),
+        'side_counts': {s: sides.count(s) for s in SIDES},
+        'episode_sides': sides,
+        'episode_targets': [[round(v, 6) for v in scene.target_xy] for scene, _ in drawn],
     }
 
 
-def record_episode(env: ReachEnv, expert: ScriptedExpert, scene: TaskScene, side: str, rate_hz: float,
-                   hold_steps: int = 3, name: str = "episode") -> Episode:
+def record_episode(
+    env: ReachEnv,
+    expert: ScriptedExpert,
+    scene: TaskScene,
+    side: str,
+    rate_hz: float,
+    hold_steps: int = 3,
+    name: str = 'episode',
+) -> Episode:
     """Run the expert through one episode in `env`; RuntimeError if it fails (a bug)."""
     dt = 1.0 / rate_hz
     env.reset(scene=scene)
@@ -85,29 +111,44 @@ def record_episode(env: ReachEnv, expert: ScriptedExpert, scene: TaskScene, side
         env.command(action)
         env.advance(dt)
     check_expert_outcome(env, scene, side, name)
-    return Episode(images={CAMERA_NAME: np.stack(images)}, joint_positions=np.stack(joints),
-                   actions=np.stack(actions), stamps=np.asarray(stamps), name=name)
+    return Episode(
+        images={CAMERA_NAME: np.stack(images)},
+        joint_positions=np.stack(joints),
+        actions=np.stack(actions),
+        stamps=np.asarray(stamps),
+        name=name,
+    )
 
 
-def generate_demos(n: int, output_dir, seed: int = 0, rate_hz: float = 10.0, image_size: int = 96,
-                   hold_steps: int = 3, physics_dt: float = 0.01, overwrite: bool = False,
-                   progress: bool = True, settings: ExpertSettings = ExpertSettings()) -> EpisodeStore:
-    """Write n expert demonstrations to `output_dir` (all or nothing) and return the store.
+def generate_demos(
+    n: int,
+    output_dir,
+    seed: int = 0,
+    rate_hz: float = 10.0,
+    image_size: int = 96,
+    hold_steps: int = 3,
+    physics_dt: float = 0.01,
+    overwrite: bool = False,
+    progress: bool = True,
+    settings: ExpertSettings = ExpertSettings(),
+) -> EpisodeStore:
+    """
+    Write n expert demonstrations to `output_dir` (all or nothing) and return the store.
 
     meta.json's `source` holds the seed, the expert settings, and per episode its target
     and side, plus the side counts.
     """
     if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
+        raise ValueError(f'n must be >= 1, got {n}')
     if not rate_hz > 0:
-        raise ValueError(f"rate_hz must be > 0, got {rate_hz}")
+        raise ValueError(f'rate_hz must be > 0, got {rate_hz}')
     drawn = draw_episodes(n, seed)
     meta = DatasetMeta(
         rate_hz=rate_hz,
         cameras=(CameraMeta(CAMERA_NAME, image_size, image_size),),
         joint_names=ReachEnv.joint_names,
         action_names=ReachEnv.joint_names,
-        action_kind="joint_position",
+        action_kind='joint_position',
         source=demo_provenance(drawn, seed, physics_dt, hold_steps, settings),
     )
     env = ReachEnv(physics_dt=physics_dt, image_size=image_size)
@@ -115,8 +156,11 @@ def generate_demos(n: int, output_dir, seed: int = 0, rate_hz: float = 10.0, ima
 
     def episodes():
         from tqdm import tqdm
-        for i, (scene, side) in enumerate(tqdm(drawn, desc="sim-demos", unit="episode", disable=not progress)):
-            yield record_episode(env, expert, scene, side, rate_hz, hold_steps, name=f"demo {i}")
+
+        for i, (scene, side) in enumerate(
+            tqdm(drawn, desc='sim-demos', unit='episode', disable=not progress)
+        ):
+            yield record_episode(env, expert, scene, side, rate_hz, hold_steps, name=f'demo {i}')
 
     return write_dataset_atomically(Path(output_dir), meta, episodes(), overwrite=overwrite)
 
@@ -124,12 +168,12 @@ def generate_demos(n: int, output_dir, seed: int = 0, rate_hz: float = 10.0, ima
 def demo_summary(store: EpisodeStore) -> dict:
     """Episode count, length statistics (steps) and the share of each side."""
     lengths = np.asarray(store.episode_lengths)
-    counts = store.meta.source.get("side_counts", {})
+    counts = store.meta.source.get('side_counts', {})
     total = max(1, sum(counts.values()))
     return {
-        "episodes": len(store),
-        "steps_min": int(lengths.min()),
-        "steps_mean": float(lengths.mean()),
-        "steps_max": int(lengths.max()),
-        "side_shares": {side: counts.get(side, 0) / total for side in SIDES},
+        'episodes': len(store),
+        'steps_min': int(lengths.min()),
+        'steps_mean': float(lengths.mean()),
+        'steps_max': int(lengths.max()),
+        'side_shares': {side: counts.get(side, 0) / total for side in SIDES},
     }

@@ -1,4 +1,5 @@
-"""The scripted expert: around the obstacle on a side chosen at random, then to the target.
+"""
+The scripted expert: around the obstacle on a side chosen at random, then to the target.
 
 Per episode it flips a fair coin for the side, which is what makes the demonstrations
 bimodal: the same first image is followed by "left" in half of them and "right" in
@@ -14,6 +15,7 @@ constant speed in between, capped wherever the arm would need more than a fracti
 its joint velocity limit. So every command the expert gives (the plan one dataset step
 ahead) is reachable within that step: commanded and reached positions agree.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,12 +36,14 @@ class ExpertSettings:
 
 
 def tool_path(scene: TaskScene, side: str, radius: float, resolution: float = 0.002) -> np.ndarray:
-    """[N, 2] points, `resolution` apart, from home to the target, bending around the
+    """
+    [N, 2] points, `resolution` apart, from home to the target, bending around the
     circle of `radius` about the obstacle on `side` ("left" = +y of the home-to-target
-    direction)."""
+    direction).
+    """
     if side not in SIDES:
-        raise ValueError(f"side must be one of {SIDES}, got {side!r}")
-    sign = 1.0 if side == "left" else -1.0
+        raise ValueError(f'side must be one of {SIDES}, got {side!r}')
+    sign = 1.0 if side == 'left' else -1.0
     centre = np.asarray(scene.obstacle_xy, dtype=np.float64)
     start, goal = scene.home_ee_xy, np.asarray(scene.target_xy, dtype=np.float64)
     heading = np.arctan2(*(goal - start)[::-1])  # angles are taken relative to home->target
@@ -48,7 +52,9 @@ def tool_path(scene: TaskScene, side: str, radius: float, resolution: float = 0.
         rel = p - centre
         d = float(np.linalg.norm(rel))
         if d <= radius:
-            raise ValueError(f"{p.tolist()} lies within {radius} m of the obstacle: no path around")
+            raise ValueError(
+                f'{p.tolist()} lies within {radius} m of the obstacle: no path around'
+            )
         return np.arctan2(rel[1], rel[0]) - heading, np.arccos(radius / d)
 
     start_angle, start_half = polar(start)
@@ -57,9 +63,13 @@ def tool_path(scene: TaskScene, side: str, radius: float, resolution: float = 0.
     # does the line into the target; between them the path follows the circle.
     leave = start_angle - sign * start_half
     join = goal_angle + sign * goal_half
-    sweep = ((leave - join) if side == "left" else (join - leave)) % (2 * np.pi)
-    arc_angles = leave - sign * sweep * np.linspace(0.0, 1.0, max(2, int(np.ceil(sweep * radius / resolution)) + 1))
-    arc = centre + radius * np.stack([np.cos(arc_angles + heading), np.sin(arc_angles + heading)], axis=-1)
+    sweep = ((leave - join) if side == 'left' else (join - leave)) % (2 * np.pi)
+    arc_angles = leave - sign * sweep * np.linspace(
+        0.0, 1.0, max(2, int(np.ceil(sweep * radius / resolution)) + 1)
+    )
+    arc = centre + radius * np.stack(
+        [np.cos(arc_angles + heading), np.sin(arc_angles + heading)], axis=-1
+    )
     corners = np.concatenate([start[None], arc, goal[None]])
     return _resample(corners, resolution)
 
@@ -77,8 +87,13 @@ def _resample(polyline: np.ndarray, spacing: float) -> np.ndarray:
 class ExpertPlan:
     """One timed plan: joint positions as a function of time from the episode start."""
 
-    def __init__(self, scene: TaskScene, side: str, settings: ExpertSettings = ExpertSettings(),
-                 geometry: ArmGeometry = ArmGeometry()):
+    def __init__(
+        self,
+        scene: TaskScene,
+        side: str,
+        settings: ExpertSettings = ExpertSettings(),
+        geometry: ArmGeometry = ArmGeometry(),
+    ):
         self.scene, self.side, self.settings = scene, side, settings
         radius = scene.collision_distance + settings.clearance
         self.tool_path = tool_path(scene, side, radius, settings.path_resolution)
@@ -87,7 +102,7 @@ class ExpertPlan:
         self.joint_path[0] = scene.home_q
         low, high = np.asarray(geometry.lower_limits), np.asarray(geometry.upper_limits)
         if np.any(self.joint_path < low) or np.any(self.joint_path > high):
-            raise ValueError(f"plan for target {scene.target_xy} ({side}) leaves the joint limits")
+            raise ValueError(f'plan for target {scene.target_xy} ({side}) leaves the joint limits')
         self.times = self._time_stamps(geometry)
 
     def _time_stamps(self, geometry: ArmGeometry) -> np.ndarray:
@@ -98,11 +113,13 @@ class ExpertPlan:
         joint_step = np.abs(np.diff(self.joint_path, axis=0)).max(axis=1)
         # Speed at each segment's middle: ramp up, cruise, ramp down (trapezoid in
         # distance), and never a joint faster than the allowed fraction of its limit.
-        speed = np.minimum.reduce([
-            np.full_like(seg, st.tool_speed),
-            np.sqrt(2 * st.tool_acceleration * s_mid),
-            np.sqrt(2 * st.tool_acceleration * np.maximum(length - s_mid, 0.0)),
-        ])
+        speed = np.minimum.reduce(
+            [
+                np.full_like(seg, st.tool_speed),
+                np.sqrt(2 * st.tool_acceleration * s_mid),
+                np.sqrt(2 * st.tool_acceleration * np.maximum(length - s_mid, 0.0)),
+            ]
+        )
         seg_time = seg / np.maximum(speed, 1e-6)
         joint_time = joint_step / (st.joint_speed_fraction * geometry.max_velocity)
         return np.concatenate([[0.0], np.cumsum(np.maximum(seg_time, joint_time))])
@@ -126,15 +143,19 @@ class ExpertPlan:
 class ScriptedExpert:
     """`reset(scene, rng)` at the start of an episode, then `action(t, dt)` every step."""
 
-    def __init__(self, settings: ExpertSettings = ExpertSettings(), geometry: ArmGeometry = ArmGeometry()):
+    def __init__(
+        self, settings: ExpertSettings = ExpertSettings(), geometry: ArmGeometry = ArmGeometry()
+    ):
         self.settings, self.geometry = settings, geometry
         self.plan: ExpertPlan | None = None
 
-    def reset(self, scene: TaskScene, rng: np.random.Generator | None, side: str | None = None) -> ExpertPlan:
+    def reset(
+        self, scene: TaskScene, rng: np.random.Generator | None, side: str | None = None
+    ) -> ExpertPlan:
         """Pick the side (a fair coin from rng unless given) and plan the episode."""
         if side is None:
             if rng is None:
-                raise ValueError("ScriptedExpert.reset: give rng (to pick the side) or side")
+                raise ValueError('ScriptedExpert.reset: give rng (to pick the side) or side')
             side = SIDES[int(rng.integers(2))]
         self.plan = ExpertPlan(scene, side, self.settings, self.geometry)
         return self.plan
@@ -145,7 +166,7 @@ class ScriptedExpert:
 
     def _plan(self) -> ExpertPlan:
         if self.plan is None:
-            raise RuntimeError("ScriptedExpert: call reset(scene, rng) before action()")
+            raise RuntimeError('ScriptedExpert: call reset(scene, rng) before action()')
         return self.plan
 
     def action(self, t: float, dt: float) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""A 2-link planar arm behind a position interface with a velocity limit.
+"""
+A 2-link planar arm behind a position interface with a velocity limit.
 
 This is what a ros2_control position interface does to a real arm: the controller
 sets a target per joint, and each joint moves straight to it no faster than its
@@ -8,13 +9,14 @@ command the arm can reach within one step is reached exactly.
 Frame (REP-103, seen from above): base at the origin, +x forward, +y left; joint
 angles counter-clockwise, the shoulder measured from +x, the elbow from link 1.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
 
-JOINT_NAMES = ("shoulder", "elbow")
+JOINT_NAMES = ('shoulder', 'elbow')
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,9 @@ def forward_kinematics(q, geometry: ArmGeometry = ArmGeometry()) -> np.ndarray:
     q = np.asarray(q, dtype=np.float64)
     l1, l2 = geometry.link_lengths
     a1, a12 = q[..., 0], q[..., 0] + q[..., 1]
-    return np.stack([l1 * np.cos(a1) + l2 * np.cos(a12), l1 * np.sin(a1) + l2 * np.sin(a12)], axis=-1)
+    return np.stack(
+        [l1 * np.cos(a1) + l2 * np.cos(a12), l1 * np.sin(a1) + l2 * np.sin(a12)], axis=-1
+    )
 
 
 def link_points(q, geometry: ArmGeometry = ArmGeometry()) -> np.ndarray:
@@ -49,8 +53,11 @@ def link_points(q, geometry: ArmGeometry = ArmGeometry()) -> np.ndarray:
     return np.stack([np.zeros(2), elbow, forward_kinematics(q, geometry)])
 
 
-def inverse_kinematics(xy, elbow_up: bool = True, geometry: ArmGeometry = ArmGeometry()) -> np.ndarray:
-    """Joint positions [..., 2] putting the tool at xy [..., 2] (analytic, exact).
+def inverse_kinematics(
+    xy, elbow_up: bool = True, geometry: ArmGeometry = ArmGeometry()
+) -> np.ndarray:
+    """
+    Joint positions [..., 2] putting the tool at xy [..., 2] (analytic, exact).
 
     elbow_up=True picks the branch with elbow <= 0, i.e. the elbow to the left of the
     base-to-tool line (the "elbow up" pose of an arm drawn in a vertical plane).
@@ -59,15 +66,17 @@ def inverse_kinematics(xy, elbow_up: bool = True, geometry: ArmGeometry = ArmGeo
     """
     xy = np.asarray(xy, dtype=np.float64)
     l1, l2 = geometry.link_lengths
-    r2 = (xy ** 2).sum(-1)
-    cos_elbow = (r2 - l1 ** 2 - l2 ** 2) / (2 * l1 * l2)
+    r2 = (xy**2).sum(-1)
+    cos_elbow = (r2 - l1**2 - l2**2) / (2 * l1 * l2)
     # A hair of tolerance so points exactly on the reach boundary still solve.
     if np.any(np.abs(cos_elbow) > 1 + 1e-9):
-        raise ValueError(f"point(s) out of reach {geometry.reach}: distance {np.sqrt(r2.max())}")
+        raise ValueError(f'point(s) out of reach {geometry.reach}: distance {np.sqrt(r2.max())}')
     elbow = np.arccos(np.clip(cos_elbow, -1.0, 1.0))
     if elbow_up:
         elbow = -elbow
-    shoulder = np.arctan2(xy[..., 1], xy[..., 0]) - np.arctan2(l2 * np.sin(elbow), l1 + l2 * np.cos(elbow))
+    shoulder = np.arctan2(xy[..., 1], xy[..., 0]) - np.arctan2(
+        l2 * np.sin(elbow), l1 + l2 * np.cos(elbow)
+    )
     # Wrap to (-pi, pi] so the shoulder stays in the range the joint limits speak of.
     shoulder = (shoulder + np.pi) % (2 * np.pi) - np.pi
     return np.stack([shoulder, elbow], axis=-1)
@@ -82,36 +91,40 @@ class PlanarArm:
         self.geometry = geometry
         self._lower = np.asarray(geometry.lower_limits, dtype=np.float64)
         self._upper = np.asarray(geometry.upper_limits, dtype=np.float64)
-        self._q = self._checked(q0, "initial position")
+        self._q = self._checked(q0, 'initial position')
         self._target = self._q.copy()
         self._velocity = np.zeros(2)
 
     def _checked(self, q, what: str) -> np.ndarray:
         q = np.asarray(q, dtype=np.float64).reshape(-1)
         if q.shape != (2,):
-            raise ValueError(f"{what}: expected 2 joint positions {JOINT_NAMES}, got {q.shape[0]}")
+            raise ValueError(f'{what}: expected 2 joint positions {JOINT_NAMES}, got {q.shape[0]}')
         if not np.isfinite(q).all():
             # A NaN target would freeze or fling a real arm; refuse it loudly.
-            raise ValueError(f"{what}: not finite: {q.tolist()}")
+            raise ValueError(f'{what}: not finite: {q.tolist()}')
         return np.clip(q, self._lower, self._upper)
 
     def reset(self, q) -> None:
         """Teleport to q (clipped to the limits) and hold there."""
-        self._q = self._checked(q, "reset position")
+        self._q = self._checked(q, 'reset position')
         self._target = self._q.copy()
         self._velocity = np.zeros(2)
 
     def command(self, q_target) -> None:
         """Set the position target, clipped to the joint limits (as a controller would)."""
-        self._target = self._checked(q_target, "command")
+        self._target = self._checked(q_target, 'command')
 
     def advance(self, dt: float) -> None:
         """Move each joint toward its target by at most max_velocity * dt."""
         if dt < 0:
-            raise ValueError(f"dt must be >= 0, got {dt}")
+            raise ValueError(f'dt must be >= 0, got {dt}')
         if dt == 0:
             return
-        step = np.clip(self._target - self._q, -self.geometry.max_velocity * dt, self.geometry.max_velocity * dt)
+        step = np.clip(
+            self._target - self._q,
+            -self.geometry.max_velocity * dt,
+            self.geometry.max_velocity * dt,
+        )
         self._q = self._q + step
         self._velocity = step / dt
 

@@ -1,4 +1,5 @@
-"""The simulated world: arm + task + camera, advanced in physics steps.
+"""
+The simulated world: arm + task + camera, advanced in physics steps.
 
 Physics time is separate from any camera or control rate: `advance(dt)` integrates dt
 in steps of at most `physics_dt`, and the caller renders a frame (`camera_frame`)
@@ -12,6 +13,7 @@ on the target before any collision and within the time limit), collision, or tim
 the tool's path is recorded at every physics step until then, for `side` and
 `switches`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,9 +21,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from .camera import render
-from .planar_arm import JOINT_NAMES, ArmGeometry, PlanarArm
-from .reach_task import (TIME_LIMIT_S, TaskScene, count_side_switches, on_target, sample_scene, side_of,
-                         tool_collides)
+from .planar_arm import ArmGeometry, JOINT_NAMES, PlanarArm
+from .reach_task import (
+    count_side_switches,
+    on_target,
+    sample_scene,
+    side_of,
+    TaskScene,
+    TIME_LIMIT_S,
+    tool_collides,
+)
 
 
 @dataclass(frozen=True)
@@ -42,10 +51,16 @@ class ReachStatus:
 class ReachEnv:
     joint_names = JOINT_NAMES
 
-    def __init__(self, seed: int | None = None, physics_dt: float = 0.01, time_limit: float = TIME_LIMIT_S,
-                 image_size: int = 96, geometry: ArmGeometry = ArmGeometry()):
+    def __init__(
+        self,
+        seed: int | None = None,
+        physics_dt: float = 0.01,
+        time_limit: float = TIME_LIMIT_S,
+        image_size: int = 96,
+        geometry: ArmGeometry = ArmGeometry(),
+    ):
         if not physics_dt > 0:
-            raise ValueError(f"physics_dt must be > 0, got {physics_dt}")
+            raise ValueError(f'physics_dt must be > 0, got {physics_dt}')
         self.physics_dt = float(physics_dt)
         self.time_limit = float(time_limit)
         self.image_size = int(image_size)
@@ -54,8 +69,10 @@ class ReachEnv:
         self.reset()
 
     def reset(self, seed: int | None = None, scene: TaskScene | None = None) -> None:
-        """A new episode: a random scene (from `seed` if given, else the env's own stream)
-        or the `scene` given, with the arm at home and the clock at zero."""
+        """
+        A new episode: a random scene (from `seed` if given, else the env's own stream)
+        or the `scene` given, with the arm at home and the clock at zero.
+        """
         if seed is not None:
             self._rng = np.random.default_rng(seed)
         self.scene = scene if scene is not None else sample_scene(self._rng)
@@ -73,7 +90,7 @@ class ReachEnv:
     def advance(self, dt: float) -> None:
         """Let dt seconds pass, in physics steps of at most physics_dt."""
         if dt < 0:
-            raise ValueError(f"dt must be >= 0, got {dt}")
+            raise ValueError(f'dt must be >= 0, got {dt}')
         remaining = float(dt)
         # The epsilon keeps float residue (0.1 - 10*0.01) from adding a 1e-17 s step.
         while remaining > 1e-12:
@@ -104,7 +121,11 @@ class ReachEnv:
                 self._path.append(tool)
 
     def _outcome_open(self) -> bool:
-        return self._success_time is None and self._collision_time is None and self._time < self.time_limit
+        return (
+            self._success_time is None
+            and self._collision_time is None
+            and self._time < self.time_limit
+        )
 
     # ---- observing ----------------------------------------------------------------------
     def camera_frame(self) -> np.ndarray:
@@ -137,9 +158,13 @@ class ReachEnv:
         return ReachStatus(
             success=self._success_time is not None,
             collision=self._collision_time is not None,
-            timeout=self._success_time is None and self._collision_time is None and self._time >= self.time_limit,
+            timeout=self._success_time is None
+            and self._collision_time is None
+            and self._time >= self.time_limit,
             time=self._time,
             side=side_of(path, self.scene),
             switches=count_side_switches(path, self.scene),
-            distance_to_target=float(np.linalg.norm(self.arm.ee_position - np.asarray(self.scene.target_xy))),
+            distance_to_target=float(
+                np.linalg.norm(self.arm.ee_position - np.asarray(self.scene.target_xy))
+            ),
         )

@@ -1,4 +1,5 @@
-"""The task: reach a randomly placed target behind an obstacle, passing it left or right.
+"""
+The task: reach a randomly placed target behind an obstacle, passing it left or right.
 
 Seen from above (REP-103: +x forward, +y left), the tool starts at a fixed home pose in
 front of the base, an obstacle disc sits straight ahead, and the target disc is placed
@@ -11,6 +12,7 @@ arm based behind the obstacle could not reach past it at all; with the tool alon
 scripted expert's geometry (a disc of clearance around the obstacle) is exactly the
 rule that is checked.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ import numpy as np
 
 from .planar_arm import ArmGeometry, forward_kinematics, inverse_kinematics
 
-TASK_NAME = "reach_around_obstacle"
+TASK_NAME = 'reach_around_obstacle'
 HOME_EE_XY = (0.35, 0.0)
 OBSTACLE_XY = (0.55, 0.0)
 OBSTACLE_RADIUS = 0.07
@@ -32,7 +34,7 @@ TARGET_RADIUS = 0.04
 TARGET_X_RANGE = (0.76, 0.88)
 TARGET_Y_RANGE = (-0.10, 0.10)
 TIME_LIMIT_S = 10.0
-SIDES = ("left", "right")
+SIDES = ('left', 'right')
 
 
 def home_joint_positions(geometry: ArmGeometry = ArmGeometry()) -> tuple[float, float]:
@@ -76,7 +78,8 @@ def distance_to_segment(point, p0, p1) -> float:
 
 
 def tool_collides(p0, p1, scene: TaskScene) -> bool:
-    """Does the tool, moving in a straight line from p0 to p1, touch the obstacle?
+    """
+    Does the tool, moving in a straight line from p0 to p1, touch the obstacle?
 
     The swept segment (not just its end) is checked, so no step size tunnels through.
     """
@@ -90,12 +93,17 @@ def tool_clearance(xy, scene: TaskScene) -> np.ndarray:
 
 
 def on_target(xy, scene: TaskScene) -> bool:
-    return float(np.linalg.norm(np.asarray(xy, dtype=np.float64) - np.asarray(scene.target_xy))) <= scene.target_radius
+    return (
+        float(np.linalg.norm(np.asarray(xy, dtype=np.float64) - np.asarray(scene.target_xy)))
+        <= scene.target_radius
+    )
 
 
 def _line_coordinates(path_xy, scene: TaskScene) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """Along / left-of coordinates of the path and of the obstacle centre, in the frame of
-    the line from the home tool position to the target."""
+    """
+    Along / left-of coordinates of the path and of the obstacle centre, in the frame of
+    the line from the home tool position to the target.
+    """
     path = np.asarray(path_xy, dtype=np.float64).reshape(-1, 2)
     origin = scene.home_ee_xy
     u = np.asarray(scene.target_xy) - origin
@@ -111,7 +119,8 @@ def _line_coordinates(path_xy, scene: TaskScene) -> tuple[np.ndarray, np.ndarray
 
 
 def side_of(path_xy, scene: TaskScene) -> str | None:
-    """"left" or "right": the side on which the tool first went past the obstacle.
+    """
+    "left" or "right": the side on which the tool first went past the obstacle.
 
     "Past" is crossing the perpendicular to the home-to-target line through the
     obstacle centre; the side is where the tool was there relative to the obstacle
@@ -124,11 +133,14 @@ def side_of(path_xy, scene: TaskScene) -> str | None:
     i = int(crossed[0])
     w = (obs_along - along[i]) / (along[i + 1] - along[i])
     lateral_at_crossing = (1 - w) * lateral[i] + w * lateral[i + 1]
-    return "left" if lateral_at_crossing > obs_lateral else "right"
+    return 'left' if lateral_at_crossing > obs_lateral else 'right'
 
 
-def count_side_switches(path_xy, scene: TaskScene, dead_band: float = 0.02, near: float = 0.25) -> int:
-    """How often the tool changed its mind about the side while approaching the obstacle.
+def count_side_switches(
+    path_xy, scene: TaskScene, dead_band: float = 0.02, near: float = 0.25
+) -> int:
+    """
+    How often the tool changed its mind about the side while approaching the obstacle.
 
     Counted on the tool's offset from the home-to-target line, for points before the
     obstacle (not yet past it) and within `near` of its centre. An offset must leave a

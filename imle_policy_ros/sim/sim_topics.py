@@ -1,7 +1,10 @@
-"""The simulated arm's ROS names, in one place: sim_robot_node's defaults (config/sim.yaml)
-and the bags `sim-demos --format bag` writes, so that recorded and synthetic demos match."""
-CAMERA_TOPIC = "/camera/top/image_raw"
-CAMERA_FRAME_ID = "camera_top_optical_frame"
-JOINT_STATE_TOPIC = "/joint_states"
-TRAJECTORY_TOPIC = "/joint_trajectory_controller/joint_trajectory"
-POSITION_COMMAND_TOPIC = "/forward_position_controller/commands"
+"""
+The simulated arm's ROS names, in one place: sim_robot_node's defaults (config/sim.yaml)
+and the bags `sim-demos --format bag` writes, so that recorded and synthetic demos match.
+"""
+
+CAMERA_TOPIC = '/camera/top/image_raw'
+CAMERA_FRAME_ID = 'camera_top_optical_frame'
+JOINT_STATE_TOPIC = '/joint_states'
+TRAJECTORY_TOPIC = '/joint_trajectory_controller/joint_trajectory'
+POSITION_COMMAND_TOPIC = '/forward_position_controller/commands'
