@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Why the nodes do not use rclpy's MultiThreadedExecutor: 100 Hz timer jitter per executor.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Why ONNX Runtime was slow on the generator, and what the export rewrites change.
 

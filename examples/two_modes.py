@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 One observation, two equally good answers: IMLE produces both, MSE averages them.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 IMLE Policy for ROS 2 arms: train from demonstrations, export to ONNX, deploy at control rate.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Arm driver + camera + IMLE policy: `ros2 launch imle_policy_ros deploy.launch.py robot:=sim`.
 

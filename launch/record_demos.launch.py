@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Record one demonstration as a rosbag2 bag (MCAP):
 `ros2 launch imle_policy_ros record_demos.launch.py robot:=sim output_dir:=demos`.

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 # Puts colcon in its own virtual environment, .colcon-venv/ at the repository root, and
 # prints the path of the colcon executable (test/test_colcon_layout.py finds it there).
 #

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 # The test command of README.md: the default suite (minutes on 2 cores). Long training and
 # benchmarks live behind their own commands (see README).
 set -uo pipefail

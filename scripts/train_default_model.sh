@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 # Rebuilds models/reach_default from nothing, with the package's own commands, through the
 # same path as a user's data: demonstrations recorded as rosbag2 bags, converted by
 # `dataset`, then train, export, eval.

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Small synthetic rosbag2 recordings for the bag tests, with known content at known times.
 

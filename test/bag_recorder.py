@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 A small stand-in for `ros2 bag record` (rosbag2 is not installable from pip): it
 subscribes to topics with serialized (raw) subscriptions and writes the CDR bytes as they

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Build tiny model bundles for tests: small torch modules that obey the ONNX contract of
 `policy_spec`, exported with the legacy (TorchScript) exporter, plus a matching policy.json.

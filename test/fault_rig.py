@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 A controller rig on simulated time whose inputs can be broken on purpose, and that keeps
 what an outside observer needs to judge it: every command, and the stamps of the valid

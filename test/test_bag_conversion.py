@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """Bag -> episode on synthetic recordings whose content at every instant is known (test/bag_factory.py)."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """Bags that cannot become episodes are refused with one message naming the bag, and no dataset is written."""
 
 from __future__ import annotations

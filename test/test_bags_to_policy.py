@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 The documented flow, end to end on the simulator: expert demonstrations recorded as
 rosbag2 bags -> `dataset` -> a short `train` -> `export` -> closed-loop `eval`. The trained

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 `imle-policy-ros bench` runs its whole code path (tiny networks) and reports sane numbers.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 `colcon build` of this ament_python package installs the layout ROS 2 tools expect.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """The simulated arm's controllers: JointTrajectoryController and forward_position_controller."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """~/command_info round trip: what the node publishes per command is what the judge reads."""
 
 import numpy as np

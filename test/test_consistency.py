@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 The temporal-consistency rule against a literal torch re-statement of the reference
 implementation (krishanrana/imle_policy evaluation scripts).

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """PolicyController on simulated time: lateness, staleness, limits, blending, consistency."""
 
 import time

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Faults that do not need a transport to happen, injected into PolicyController on simulated
 time: stopped and badly stamped frames, bad joint states, a clock that jumps back,

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """The level and message the policy node's /diagnostics gives for each controller state."""
 
 from controller_harness import make_spec, ramp, ScriptedPolicy

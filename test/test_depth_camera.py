@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 A depth camera from the bag to the arm: the dataset marks the camera as depth, the
 bundle carries its grey scale, and the runtime turns live depth (16UC1 / 32FC1 in metres)

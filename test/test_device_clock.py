@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """DeviceClockSync on simulated cameras: known offset, random positive latency."""
 
 from imle_policy_ros.cameras import ClockSyncConfig, DeviceClockSync

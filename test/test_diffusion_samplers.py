@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """DDPM / DDIM samplers (the Diffusion Policy baselines of the benchmark)."""
 
 import math

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """Episode store: round trip, atomic writes, validation messages, content hash."""
 
 from __future__ import annotations

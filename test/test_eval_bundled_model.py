@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 The bundled default model solves the simulator task closed-loop, through the ONNX bundle
 and the same PolicyController the ROS node uses.

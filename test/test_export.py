@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """Export: a checkpoint becomes a bundle the runtime accepts and that reproduces torch."""
 
 import json

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """Export rewrites: same math as the trained generator, and the bundle's graph uses them."""
 
 from imle_policy_ros.learning.export import check_parity, write_bundle

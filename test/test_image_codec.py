@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """Image message fields <-> numpy: round trips, padding, and refusals that say why."""
 
 import array

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 The broken inputs sim_robot_node sends on purpose (ros/input_faults.py) are broken the way
 they claim: each one the node must refuse is refused by the node's own decoding and

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 The launch plan for every robot choice, the launch file compiles and uses it, and every
 shipped config parses into a valid policy configuration.

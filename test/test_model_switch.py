@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Swapping the policy while the controller runs (simulated time): the running chunk goes
 on, the new policy takes over at the next inference once it has seen a full observation

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """Encoder and generator: shapes, norm layers, input contract, ONNX parity, trainability."""
 
 from imle_policy_ros.learning.encoder import ResNet18Encoder

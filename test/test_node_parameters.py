@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 The policy node's parameter table and checks, the command layout (joint order, limits),
 and the config files `run` reads. ROS-free except the sim_robot table check.

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 PeriodicLoop: a few real-thread checks with loose bounds, and the deadline arithmetic
 exactly, on a fake clock (the loop body run in the test's own thread).

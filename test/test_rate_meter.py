@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """RateMeter with synthetic tick times (deterministic)."""
 
 from __future__ import annotations

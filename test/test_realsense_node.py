@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 RealSenseCamera and the realsense_camera node, with a stand-in for pyrealsense2.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """Finding the package's models/ and config/ from any working directory."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 policy_node and sim_robot_node as separate processes on loopback, the bundled model
 closing the loop, driven the way a user drives them: services, `ros2 param set`-style

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Faults in the transport, injected into the running ROS 2 nodes end to end: sim_robot_node
 and policy_node as separate processes, broken the ways ros/fault_injector.py lists (the

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """Building and reading the ROS messages (needs the rclpy message packages, no ROS graph)."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """RS-IMLE loss: hand-computed cases, agreement with the reference rule, gradients."""
 
 import math

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 load_bundle: a good bundle loads; every kind of bad bundle is refused with a message
 that names the file and the problem.

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """The runtime must import on a deploy host without torch, onnx or rclpy."""
 
 from __future__ import annotations

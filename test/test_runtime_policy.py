@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """OnnxPolicy: encoding, condition layout, one-call sampling, selection, unnormalization."""
 
 from __future__ import annotations

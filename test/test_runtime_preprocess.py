@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """prepare_frame: resize, center crop, mono frames, input validation."""
 
 from __future__ import annotations

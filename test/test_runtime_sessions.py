@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """create_session: provider names, ordered fallback to CPU, thread settings."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """The judge of every fault test and the soak: each invariant catches what it is meant to."""
 
 from imle_policy_ros.control.chunk_executor import JointLimits

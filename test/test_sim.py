@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """The built-in simulator: arm, task geometry, camera, expert, env and sim-demos."""
 
 from __future__ import annotations

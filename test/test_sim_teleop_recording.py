@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 record_demos with robot:=sim, live: sim_robot_node and sim_teleop_node as separate
 processes, recorded as ros2 bag would (test/bag_recorder.py), then converted by `dataset`.

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 `imle-policy-ros soak` as a user runs it: half a minute of the simulated loop through the
 ROS 2 nodes with random faults (seed 5 starts with a robot restart, then a bad model

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """Training is repeatable from a seed, and resuming gives exactly the uninterrupted run."""
 
 from imle_policy_ros.data.two_mode_toy import write_two_mode_dataset

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 The training step's RS-IMLE gradient equals backpropagating through all m samples.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """Training windows: index arithmetic by hand, normalization, item shapes, edge padding, crops."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """`imle-policy-ros bench`: the parser (argparse only, so `--help` stays torch-free) and its run."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Peak resident memory of a deploy process: the runtime alone, in a fresh interpreter.
 

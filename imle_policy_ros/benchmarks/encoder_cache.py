@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Encoder caching: encode each frame once on arrival, or re-encode the history per inference.
 

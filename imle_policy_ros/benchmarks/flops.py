@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 The physical floor of an inference: MACs and weight bytes against what the machine sustains.
 

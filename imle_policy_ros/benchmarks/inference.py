@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Inference: IMLE's one generator call against Diffusion Policy's samplers, on one UNet.
 

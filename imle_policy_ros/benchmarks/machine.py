@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 The machine a benchmark ran on: CPU, GPU, versions, and what its hardware sustains.
 

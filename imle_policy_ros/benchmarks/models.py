@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 The networks a benchmark runs: configurations, random-weight builds and their ONNX files.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 ONNX Runtime sessions for each benchmarked execution provider and precision.
 

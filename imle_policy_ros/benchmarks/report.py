@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """The text form of a benchmark report: markdown tables that can go into BENCHMARKS.md."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 One benchmark run: build the networks, export them, run the sections, collect one report.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 How much of each measurement a run does: --quick (under two minutes on 2 CPU cores,
 paper configuration) or the full run. Both time whole sampler runs; quick times fewer.

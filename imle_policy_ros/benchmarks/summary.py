@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 The report's derived numbers: each row's physical floor, the headline ratios and targets.
 

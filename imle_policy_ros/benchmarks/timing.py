@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Timing primitives: interleaved repetitions, percentiles, and who else used the CPU.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Training throughput: RS-IMLE optimizer steps per second at the paper's batch and m.
 

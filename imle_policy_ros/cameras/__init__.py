@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Camera drivers and image conversion for the nodes: numpy + OpenCV only, no rclpy.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 What a camera driver hands over: one frame, its timestamps, and the error for "no camera".
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 sensor_msgs/Image and CompressedImage fields <-> numpy, without message classes.
 

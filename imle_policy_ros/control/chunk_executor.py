@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Executes time-indexed action chunks: one safe command for any moment.
 

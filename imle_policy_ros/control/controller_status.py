@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 What the controller's state means to an operator: the level, message and values of the
 policy node's /diagnostics status. ROS-free, so the rules are tested on simulated time.

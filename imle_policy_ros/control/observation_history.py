@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 What the policy has seen: encoded camera frames and joint states, with their stamps.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 A callback at a fixed rate in its own thread, on absolute deadlines.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 PolicyController: time-stamped inputs in, one safe command per control tick out.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Resampling a recording's topics onto the dataset's step grid, by timestamp (numpy only).
 

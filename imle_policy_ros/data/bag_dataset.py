@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 rosbag2 bags -> the training dataset: one bag is one episode (`imle-policy-ros dataset`).
 

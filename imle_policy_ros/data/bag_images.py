@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Camera messages from a bag -> the dataset's uint8 RGB frames of one size.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 ROS 2 messages as `rosbags` typestore objects: built from numpy, and their stamps read back.
 

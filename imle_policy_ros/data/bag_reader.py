@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Reading the topics of one rosbag2 bag into time series, with `rosbags`, no ROS.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Writing a rosbag2 bag laid out as `ros2 bag record` lays it out, with `rosbags`, no ROS.
 

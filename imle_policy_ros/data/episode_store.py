@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 The training dataset on disk: one directory of episodes, each a few plain `.npy` files.
 

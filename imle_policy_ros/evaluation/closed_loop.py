@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Closed-loop evaluation in the built-in simulator, through the same PolicyController the
 ROS node uses and the ONNX bundle: what is measured here is what the robot would run.

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Success against the number of demonstrations, for IMLE and the MSE baseline.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Pictures of an evaluation: every episode's tool path over the scene, and a video.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Replay: a model run offline over a recorded demonstration, as the policy node would run it.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 The picture of a replay: per joint, the demonstrator's commands over time and every chunk
 the model chose on top (the executed part bold, the rest thin), with the errors.

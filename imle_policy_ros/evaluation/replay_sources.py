@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Where `imle-policy-ros replay` gets its recording: a bag, read with the topics the node
 subscribes to (from the deploy config), or an episode of a dataset on disk.

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 The node's PolicyController on simulated time, as eval and replay both run it: the ONNX
 bundle sampling N chunks, temporal consistency applied by the controller, and inference

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Training side of IMLE Policy (torch): image encoder, UNet generator, RS-IMLE loss.
 

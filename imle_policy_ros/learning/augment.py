@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Random image crops for training; the run-time counterpart is the center crop of
 `runtime.preprocess` (same crop size both ways).

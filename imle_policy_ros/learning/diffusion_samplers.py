@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 DDPM and DDIM samplers as Diffusion Policy runs them: the baselines IMLE Policy is timed against.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 ResNet-18 image encoder with GroupNorm, as used by IMLE Policy and Diffusion Policy.
 

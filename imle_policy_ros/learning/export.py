@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Checkpoint -> model bundle (encoder.onnx, generator.onnx, policy.json), with a parity check.
 

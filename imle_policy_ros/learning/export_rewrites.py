@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Export-time rewrites of the generator that keep its math and make ONNX Runtime fast.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Conditional 1-D UNet: (condition, noise chunk) -> action chunk, in one forward pass.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 The IMLE Policy network: a shared image encoder + the conditional UNet generator.
 

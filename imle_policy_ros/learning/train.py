@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Training loop: RS-IMLE (or the plain MSE regressor baseline) on an episode store.
 

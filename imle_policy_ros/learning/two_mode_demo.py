@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Train, export and sample IMLE and the MSE baseline on the two-mode toy dataset.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 From the node's parameters and the bundle to what the executor and publishers need:
 the joint order of the commands and the limits, in the bundle's action order. ROS-free.

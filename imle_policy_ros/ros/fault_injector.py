@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 The faults a FaultStack can be given, each with how to start it, how to end it, and the
 safe outcome: `hold` (the arm holds within stale_observation_timeout, and resumes from

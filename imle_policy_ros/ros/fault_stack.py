@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 The simulated stack the fault tests and `imle-policy-ros soak` break: sim_robot_node and
 policy_node as separate processes on a domain of their own, a probe that watches and

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Inputs broken on purpose, the way drivers and transports break them: what sim_robot_node
 publishes while one of its fault switches is on (fault tests, `imle-policy-ros soak`).

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Launch plans (launch_plan.py, record_plan.py) into launch_ros actions.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 What `deploy.launch.py` starts for each `robot:=` choice, as plain data.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 policy_node (`/imle_policy`): camera frames and joint states in, arm commands out.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 realsense_camera: an Intel RealSense camera as sensor_msgs/Image.
 

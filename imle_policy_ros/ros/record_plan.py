@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 What `record_demos.launch.py` starts, as plain data: the hardware of `deploy.launch.py`,
 `ros2 bag record` for one episode, and with `robot:=sim` the scripted teleoperator.

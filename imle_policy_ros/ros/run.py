@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 `imle-policy-ros run --config FILE`: the nodes of a config in one process, for hosts
 with the rclpy wheels but no `ros2 launch`.

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 What the safety invariants need, recorded from outside the policy node: its
 `~/command_info` stream, every command message, and the inputs it was sent (which of them

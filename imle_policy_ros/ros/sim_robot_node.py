@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 sim_robot_node (`/sim_robot`): the built-in simulator as a ROS 2 arm with a camera.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 sim_teleop_node (`/sim_teleop`): the scripted expert standing in for a human teleoperator.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 The soak run: the simulated loop through the ROS 2 nodes for a while, with random faults.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 `imle-policy-ros soak`: the subcommand's arguments. Only argparse is imported here, so the
 CLI's --help works without ROS; the run itself (ros/soak.py) needs rclpy.

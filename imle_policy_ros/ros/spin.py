@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Start nodes, spin each in its own single-threaded executor, shut down cleanly.
 

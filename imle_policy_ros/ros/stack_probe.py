@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 The simulated stack from outside: node processes, and a probe that watches and drives them.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Deployment runtime: bundle loading and validation, ONNX Runtime sessions, sampling and
 consistency selection. numpy + onnxruntime only (OpenCV lazily for frame preprocessing);

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Load and validate a model bundle (`policy.json`, `encoder.onnx`, `generator.onnx`).
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Min-max normalization to [-1, 1], shared by training (stats) and deployment (unnormalize).
 

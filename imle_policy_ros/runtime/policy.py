@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 OnnxPolicy: frames + joint positions -> an action chunk, with a loaded PolicyBundle.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 `policy.json`: what a model bundle promises about its inputs and outputs.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Camera frame -> encoder input: resize to the camera's size, then center crop.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 ONNX Runtime sessions with an ordered execution-provider fallback.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 The built-in simulator: a 2-joint planar arm, a top-down camera, a bimodal reach task.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 Expert demonstrations as rosbag2 bags, recorded the way a teleoperated session would be.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 The simulated camera: a top-down RGB view of the table, drawn with OpenCV.
 

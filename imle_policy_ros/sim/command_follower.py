@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 What the simulated arm's controllers do with a command message, without ROS.
 

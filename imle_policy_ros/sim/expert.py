@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 The scripted expert: around the obstacle on a side chosen at random, then to the target.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
 """
 The task: reach a randomly placed target behind an obstacle, passing it left or right.
 
