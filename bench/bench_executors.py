@@ -88,7 +88,8 @@ def run_mode(mode: str) -> None:
     cpu = (time.process_time() - cpu0) / (time.monotonic() - wall0)
     deviation = np.abs(np.diff(ticks[50:]) - 0.01) * 1e3
     print(
-        f'{mode:13s} jitter p50 {np.percentile(deviation, 50):7.2f}  p99 {np.percentile(deviation, 99):8.2f}  '
+        f'{mode:13s} jitter p50 {np.percentile(deviation, 50):7.2f}  '
+        f'p99 {np.percentile(deviation, 99):8.2f}  '
         f'max {deviation.max():8.2f} ms   process CPU {cpu:.0%}',
         flush=True,
     )

@@ -47,13 +47,15 @@ def main() -> int:
         return 0
     print(f'machine: {result["machine"]}')
     print(
-        f'control loop (node ticks): {s["node_control_rate_hz"]:.1f} Hz, jitter p99 {s["node_jitter_ms_p99"]:.2f} ms '
+        f'control loop (node ticks): {s["node_control_rate_hz"]:.1f} Hz, '
+        f'jitter p99 {s["node_jitter_ms_p99"]:.2f} ms '
         f'(worst 5-s window; median window {s["node_jitter_ms_p99_median_window"]:.2f} ms)'
         f'  (anchor, bare rclpy timer: p99 {s["anchor_bare_timer_jitter_ms"]["p99"]:.2f} ms)'
     )
     a = s['arrival_jitter_ms']
     print(
-        f'commands at a subscriber: jitter p50 {a["p50"]:.2f} p99 {a["p99"]:.2f} max {a["max"]:.2f} ms (n={a["n"]})'
+        f'commands at a subscriber: jitter p50 {a["p50"]:.2f} p99 {a["p99"]:.2f} '
+        f'max {a["max"]:.2f} ms (n={a["n"]})'
     )
     lat = s['image_to_command_ms']
     print(f'camera stamp -> command: p50 {lat["p50"]:.1f} p99 {lat["p99"]:.1f} ms (n={lat["n"]})')
@@ -61,11 +63,11 @@ def main() -> int:
         w = result['switch']
         print(
             f'model switch x{w["switches"]} ({w["refused"]} refused): longest gap between ticks '
-            f'{w["node_longest_gap_ms"]:.1f} ms, between arriving commands {w["arrival_longest_gap_ms"]:.1f} ms'
+            f'{w["node_longest_gap_ms"]:.1f} ms, '
+            f'between arriving commands {w["arrival_longest_gap_ms"]:.1f} ms'
         )
-    print(
-        f'policy node peak RSS: {result["policy_node_memory_mib"].get("VmHWM", float("nan")):.0f} MiB'
-    )
+    peak_rss = result['policy_node_memory_mib'].get('VmHWM', float('nan'))
+    print(f'policy node peak RSS: {peak_rss:.0f} MiB')
     print(f'targets: {result["targets"]}')
     return 0
 

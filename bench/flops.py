@@ -1,8 +1,10 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-Parameters, weight bytes and MACs of the benchmark configurations (one denoising call of
-the diffusion UNet included). The counting lives in imle_policy_ros/benchmarks/flops.py.
+Parameters, weight bytes and MACs of the benchmark configurations.
+
+One denoising call of the diffusion UNet is included. The counting lives in
+imle_policy_ros/benchmarks/flops.py.
 
     python bench/flops.py
 """

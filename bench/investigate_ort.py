@@ -89,7 +89,8 @@ def kernel_profile(path: Path, threads: int, feeds: dict, runs: int = 3) -> dict
         events = json.loads(Path(s.end_profiling()).read_text())
     kernels = [e for e in events if e.get('cat') == 'Node' and e['name'].endswith('_kernel_time')]
     by_op: dict = {}
-    for e in kernels[len(kernels) // (runs + 1) :]:
+    warmup = len(kernels) // (runs + 1)
+    for e in kernels[warmup:]:
         by_op[e['args']['op_name']] = by_op.get(e['args']['op_name'], 0.0) + e['dur'] / 1e3 / runs
     return dict(sorted(((k, round(v, 2)) for k, v in by_op.items()), key=lambda kv: -kv[1]))
 
@@ -151,9 +152,9 @@ def main() -> int:
                 out['max_abs_diff_vs_torch'][f'{name}_n{n}'] = float(
                     np.abs(sessions[name].run(None, feeds)[0] - ref).max()
                 )
-            cases = {k: (lambda s=s: s.run(None, feeds)) for k, s in sessions.items()}
+            cases = {k: (lambda s=s, feeds=feeds: s.run(None, feeds)) for k, s in sessions.items()}
 
-            def eager():
+            def eager(ct=ct, nt=nt):
                 with torch.inference_mode():
                     return gen(ct, nt)
 

@@ -1,7 +1,8 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-Record one demonstration as a rosbag2 bag (MCAP):
+Record one demonstration as a rosbag2 bag (MCAP).
+
 `ros2 launch imle_policy_ros record_demos.launch.py robot:=sim output_dir:=demos`.
 
 Starts the arm's driver and camera as deploy.launch.py does, and `ros2 bag record` of the
@@ -38,7 +39,8 @@ ARGUMENTS = {
     'storage': ('mcap', 'mcap | sqlite3'),
     'topics': (
         '',
-        "topics to record, space-separated (default: the config's image, joint state and command topics)",
+        'topics to record, space-separated '
+        "(default: the config's image, joint state and command topics)",
     ),
     'side': (
         'random',

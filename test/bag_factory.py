@@ -149,7 +149,7 @@ def write_recording(
 
 
 def raw_image(ts, encoding: str, size: int, stamp_ns: int):
-    """An Image with an encoding the codec does not know (bytes as for 2 bytes per pixel)."""
+    """Make an Image with an encoding the codec does not know (bytes as for 2 bytes per pixel)."""
     header = ts.types['std_msgs/msg/Header'](
         stamp=ts.types['builtin_interfaces/msg/Time'](sec=stamp_ns // NS, nanosec=stamp_ns % NS),
         frame_id='cam',

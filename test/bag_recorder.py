@@ -1,9 +1,10 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-A small stand-in for `ros2 bag record` (rosbag2 is not installable from pip): it
-subscribes to topics with serialized (raw) subscriptions and writes the CDR bytes as they
-arrive into a rosbag2 bag with `rosbags`, receive time as log time, as rosbag2 does.
+A small stand-in for `ros2 bag record` (rosbag2 is not installable from pip).
+
+It subscribes to topics with serialized (raw) subscriptions and writes the CDR bytes as
+they arrive into a rosbag2 bag with `rosbags`, receive time as log time, as rosbag2 does.
 
 Tests use it to record what the live nodes publish; run as
 `python test/bag_recorder.py bag record -s mcap -o DIR --topics T ...` it takes the
@@ -35,8 +36,10 @@ def message_class(type_name: str):
 
 class BagRecorder:
     """
-    Records `topics` into the bag at `path` until close(); topics are subscribed as they
-    are discovered, so publishers may start later than the recorder.
+    Records `topics` into the bag at `path` until close().
+
+    Topics are subscribed as they are discovered, so publishers may start later than the
+    recorder.
     """
 
     def __init__(self, path: str, topics: list[str], storage: str = 'mcap', context=None):

@@ -1,8 +1,10 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-Build tiny model bundles for tests: small torch modules that obey the ONNX contract of
-`policy_spec`, exported with the legacy (TorchScript) exporter, plus a matching policy.json.
+Build tiny model bundles for tests.
+
+Small torch modules that obey the ONNX contract of `policy_spec`, exported with the legacy
+(TorchScript) exporter, plus a matching policy.json.
 
 `make_tiny_bundle(tmp_path, **overrides)` returns the bundle directory. Overrides change the
 spec, the models, or break the bundle on purpose (see the parameters), so each test can

@@ -1,6 +1,10 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
-"""Bag -> episode on synthetic recordings whose content at every instant is known (test/bag_factory.py)."""
+"""
+Bag -> episode on synthetic recordings whose content at every instant is known.
+
+The recordings come from test/bag_factory.py.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ COMMANDS = '/joint_trajectory_controller/joint_trajectory'
 
 
 def settings(**overrides) -> ConversionSettings:
-    kw = dict(image_topics=(TOP,), action_topic=COMMANDS, image_size=(4, 4))
+    kw = {'image_topics': (TOP,), 'action_topic': COMMANDS, 'image_size': (4, 4)}
     kw.update(overrides)
     return ConversionSettings(**kw)
 

@@ -1,6 +1,10 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
-"""Bags that cannot become episodes are refused with one message naming the bag, and no dataset is written."""
+"""
+Bags that cannot become episodes are refused, and no dataset is written.
+
+The refusal is one message naming the bag.
+"""
 
 from __future__ import annotations
 

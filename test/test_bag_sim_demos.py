@@ -1,6 +1,10 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
-"""sim-demos --format bag -> dataset: the bag round trip reproduces the direct sim-demos dataset."""
+"""
+sim-demos --format bag -> dataset.
+
+The bag round trip reproduces the direct sim-demos dataset.
+"""
 
 from __future__ import annotations
 

@@ -1,9 +1,11 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-The documented flow, end to end on the simulator: expert demonstrations recorded as
-rosbag2 bags -> `dataset` -> a short `train` -> `export` -> closed-loop `eval`. The trained
-policy must succeed far more often than the same networks untrained (a random policy).
+The documented flow, end to end on the simulator.
+
+Expert demonstrations recorded as rosbag2 bags -> `dataset` -> a short `train` -> `export`
+-> closed-loop `eval`. The trained policy must succeed far more often than the same
+networks untrained (a random policy).
 """
 
 import json

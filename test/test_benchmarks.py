@@ -124,8 +124,10 @@ def test_text_report_renders(report):
 
 def test_gpu_code_path_runs_with_the_cpu_standing_in_for_cuda(monkeypatch):
     """
-    No GPU in CI: run the CUDA targets (fp32, and fp16 through the fp16 export) on the
-    CPU provider, to check that path's sessions, rows and headline entries.
+    No GPU in CI: run the CUDA targets on the CPU provider.
+
+    The targets are fp32, and fp16 through the fp16 export; this checks that path's
+    sessions, rows and headline entries.
     """
     from imle_policy_ros.benchmarks import providers
     from imle_policy_ros.benchmarks.run import run_benchmark

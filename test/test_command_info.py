@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip('rclpy')
 
-from imle_policy_ros.control.controller_types import Command  # noqa: E402
+from imle_policy_ros.control.controller_types import Command  # noqa: E402, I100
 from imle_policy_ros.ros.command_info import command_info, record_of  # noqa: E402
 
 

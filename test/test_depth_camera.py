@@ -1,9 +1,11 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-A depth camera from the bag to the arm: the dataset marks the camera as depth, the
-bundle carries its grey scale, and the runtime turns live depth (16UC1 / 32FC1 in metres)
-into exactly the frames the model was trained on, refusing the wrong kind of frame.
+A depth camera from the bag to the arm.
+
+The dataset marks the camera as depth, the bundle carries its grey scale, and the runtime
+turns live depth (16UC1 / 32FC1 in metres) into exactly the frames the model was trained
+on, refusing the wrong kind of frame.
 """
 
 import dataclasses
@@ -25,12 +27,12 @@ DEPTH_MAX = 1.5
 
 
 def conversion(**overrides) -> ConversionSettings:
-    kw = dict(
-        image_topics=(COLOUR, DEPTH),
-        action_topic='/joint_trajectory_controller/joint_trajectory',
-        image_size=(8, 8),
-        depth_max=DEPTH_MAX,
-    )
+    kw = {
+        'image_topics': (COLOUR, DEPTH),
+        'action_topic': '/joint_trajectory_controller/joint_trajectory',
+        'image_size': (8, 8),
+        'depth_max': DEPTH_MAX,
+    }
     return ConversionSettings(**{**kw, **overrides})
 
 
@@ -109,8 +111,10 @@ def test_the_wrong_kind_of_frame_is_refused_with_what_to_do():
 
 def test_the_exported_bundle_takes_live_depth(dataset, tmp_path):
     """
-    Dataset -> train (a few steps) -> export: policy.json keeps the scale, and the
-    runtime encodes a live depth frame exactly as the dataset frame it was trained on.
+    Dataset -> train (a few steps) -> export.
+
+    policy.json keeps the scale, and the runtime encodes a live depth frame exactly as the
+    dataset frame it was trained on.
     """
     from imle_policy_ros.learning.export import export_bundle
     from imle_policy_ros.learning.train import train, TrainConfig

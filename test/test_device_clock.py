@@ -26,7 +26,8 @@ def test_recovers_offset_within_the_minimum_latency():
     assert (error >= 0).all()  # latency is never negative, so neither is the error
     # After the first window, every frame is late by the smallest latency in its window at
     # most: well under the per-frame latency and its jitter.
-    settled = error[int(2 * FPS) :]
+    first_window = int(2 * FPS)
+    settled = error[first_window:]
     assert settled.max() <= latency.max() and settled.max() < 0.006
     assert settled.max() - settled.min() < 0.002  # frame spacing keeps the camera's precision
     assert abs(sync.offset_s - OFFSET) <= latency.min() + 1e-3
@@ -64,8 +65,9 @@ def test_device_reset_reanchors_within_a_few_frames():
     # their latency, not wrong by the device's uptime); afterwards they are precise again.
     np.testing.assert_array_equal(stamps[:2], r2[:2])
     assert (stamps <= r2).all() and (stamps - c2 >= 0).all()
-    assert (stamps - c2)[config.confirm_frames :].max() < 0.05
-    assert (stamps - c2)[int(2 * FPS) :].max() < 0.006
+    confirmed, first_window = config.confirm_frames, int(2 * FPS)
+    assert (stamps - c2)[confirmed:].max() < 0.05
+    assert (stamps - c2)[first_window:].max() < 0.006
 
 
 def test_one_delayed_frame_does_not_move_the_estimate():

@@ -41,7 +41,11 @@ def test_ddim_timesteps_leading_spacing():
 
 
 def _oracle(x0, schedule, calls):
-    """The perfect noise predictor for a known x0: eps = (x_t - sqrt(a_t) x0) / sqrt(1 - a_t)."""
+    """
+    Return the perfect noise predictor for a known x0.
+
+    eps = (x_t - sqrt(a_t) x0) / sqrt(1 - a_t).
+    """
 
     def eps(x, t):
         calls.append(t)
@@ -82,8 +86,10 @@ def test_x0_estimate_is_clipped_to_the_action_range(sampler):
 
 def test_one_ddpm_step_matches_the_posterior_mean_formula():
     """
-    Check the coefficients independently: with t = 1 the step must land on the mean of
-    q(x_0' | x_1, x0) plus sqrt(fixed_small variance) * z, for the z the generator draws.
+    Check the coefficients independently.
+
+    With t = 1 the step must land on the mean of q(x_0' | x_1, x0) plus
+    sqrt(fixed_small variance) * z, for the z the generator draws.
     """
     schedule = NoiseSchedule(2)  # two steps: t = 1 (with noise), t = 0
     x0 = torch.tensor([[[0.3]]])

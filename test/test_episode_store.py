@@ -22,29 +22,29 @@ H, W = 8, 10
 
 
 def make_meta(**overrides) -> DatasetMeta:
-    kw = dict(
-        rate_hz=10.0,
-        cameras=(CameraMeta('front', H, W), CameraMeta('wrist', H, W)),
-        joint_names=('j1', 'j2', 'j3'),
-        action_names=('a1', 'a2'),
-        action_kind='joint_position',
-        source={'kind': 'test'},
-    )
+    kw = {
+        'rate_hz': 10.0,
+        'cameras': (CameraMeta('front', H, W), CameraMeta('wrist', H, W)),
+        'joint_names': ('j1', 'j2', 'j3'),
+        'action_names': ('a1', 'a2'),
+        'action_kind': 'joint_position',
+        'source': {'kind': 'test'},
+    }
     kw.update(overrides)
     return DatasetMeta(**kw)
 
 
 def make_episode(length=6, seed=0, name='ep', **overrides) -> Episode:
     rng = np.random.default_rng(seed)
-    kw = dict(
-        images={
+    kw = {
+        'images': {
             c: rng.integers(0, 256, (length, H, W, 3), dtype=np.uint8) for c in ('front', 'wrist')
         },
-        joint_positions=rng.normal(size=(length, 3)),
-        actions=rng.normal(size=(length, 2)),
-        stamps=0.1 * np.arange(length) + 100.0,
-        name=name,
-    )
+        'joint_positions': rng.normal(size=(length, 3)),
+        'actions': rng.normal(size=(length, 2)),
+        'stamps': 0.1 * np.arange(length) + 100.0,
+        'name': name,
+    }
     kw.update(overrides)
     return Episode(**kw)
 
@@ -157,39 +157,39 @@ def test_append_refuses_episode_not_matching_meta(tmp_path):
     'overrides, message',
     [
         (
-            dict(joint_positions=np.array([[0.0, np.nan, 0.0]] * 6)),
+            {'joint_positions': np.array([[0.0, np.nan, 0.0]] * 6)},
             r'myep: joint_positions contains NaN or Inf \(first at step 0\)',
         ),
         (
-            dict(actions=np.vstack([np.zeros((5, 2)), [[np.inf, 0]]])),
+            {'actions': np.vstack([np.zeros((5, 2)), [[np.inf, 0]]])},
             r'myep: actions contains NaN or Inf \(first at step 5\)',
         ),
         (
-            dict(actions=np.zeros((5, 2))),
+            {'actions': np.zeros((5, 2))},
             r'myep: length mismatch: actions has 5 steps, stamps has 6',
         ),
         (
-            dict(stamps=np.array([0.0, 0.1, 0.2, 0.2, 0.3, 0.4])),
+            {'stamps': np.array([0.0, 0.1, 0.2, 0.2, 0.3, 0.4])},
             r'myep: stamps are not strictly increasing \(step 3',
         ),
         (
-            dict(stamps=np.array([0.0, 0.1, 0.05, 0.2, 0.3, 0.4])),
+            {'stamps': np.array([0.0, 0.1, 0.05, 0.2, 0.3, 0.4])},
             r'myep: stamps are not strictly increasing \(step 2',
         ),
         (
-            dict(images={'front': np.zeros((6, H, W, 3), np.float32)}),
+            {'images': {'front': np.zeros((6, H, W, 3), np.float32)}},
             r"myep: images\['front'\] must be uint8 RGB",
         ),
         (
-            dict(images={'front': np.zeros((6, H, W), np.uint8)}),
+            {'images': {'front': np.zeros((6, H, W), np.uint8)}},
             r"myep: images\['front'\] must be uint8 RGB",
         ),
         (
-            dict(images={'front': np.zeros((5, H, W, 3), np.uint8)}),
+            {'images': {'front': np.zeros((5, H, W, 3), np.uint8)}},
             r"myep: length mismatch: images\['front'\]",
         ),
         (
-            dict(joint_positions=np.array([['a', 'b', 'c']] * 6)),
+            {'joint_positions': np.array([['a', 'b', 'c']] * 6)},
             r'myep: joint_positions has dtype',
         ),
     ],

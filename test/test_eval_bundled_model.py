@@ -1,8 +1,9 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-The bundled default model solves the simulator task closed-loop, through the ONNX bundle
-and the same PolicyController the ROS node uses.
+The bundled default model solves the simulator task closed-loop.
+
+It runs through the ONNX bundle and the same PolicyController the ROS node uses.
 """
 
 import json

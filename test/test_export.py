@@ -16,7 +16,7 @@ import torch
 
 @pytest.fixture(scope='module')
 def checkpoint(tmp_path_factory):
-    """A few steps on a two-camera dataset with random frames, 3 joints, obs_horizon 2."""
+    """Train a few steps on a two-camera dataset with random frames, 3 joints, obs_horizon 2."""
     root = tmp_path_factory.mktemp('export')
     rng = np.random.default_rng(0)
     meta = DatasetMeta(
@@ -79,8 +79,10 @@ def test_bundle_matches_checkpoint_and_dataset(checkpoint, tmp_path):
 
 def test_runtime_condition_equals_training_condition(checkpoint, tmp_path):
     """
-    The runtime rebuilds the condition from per-frame features; it must be the vector the
-    network was trained on, camera order and state normalization included.
+    The runtime rebuilds the condition from per-frame features.
+
+    It must be the vector the network was trained on, camera order and state normalization
+    included.
     """
     out, _ = export_bundle(checkpoint, tmp_path / 'bundle')
     net, ckpt = load_checkpoint_network(checkpoint)

@@ -22,14 +22,14 @@ DEPTH = RNG.integers(0, 65536, (5, 7), dtype=np.uint16)
 
 
 def decode(raw, data=None, **overrides):
-    fields = dict(
-        encoding=raw.encoding,
-        height=raw.height,
-        width=raw.width,
-        step=raw.step,
-        data=raw.data if data is None else data,
-        is_bigendian=raw.is_bigendian,
-    )
+    fields = {
+        'encoding': raw.encoding,
+        'height': raw.height,
+        'width': raw.width,
+        'step': raw.step,
+        'data': raw.data if data is None else data,
+        'is_bigendian': raw.is_bigendian,
+    }
     fields.update(overrides)
     return decode_image(**fields)
 

@@ -69,7 +69,7 @@ def test_encoder_takes_uint8_or_float_0_255_and_is_batch_independent():
     with torch.no_grad():
         from_uint8 = encoder(images)
         from_float = encoder(images.float())
-        one_by_one = torch.cat([encoder(images[i : i + 1]) for i in range(4)])
+        one_by_one = torch.cat([encoder(images[i, None]) for i in range(4)])
     torch.testing.assert_close(from_uint8, from_float)
     torch.testing.assert_close(from_uint8, one_by_one, atol=1e-5, rtol=1e-5)
 

@@ -1,8 +1,10 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-PeriodicLoop: a few real-thread checks with loose bounds, and the deadline arithmetic
-exactly, on a fake clock (the loop body run in the test's own thread).
+PeriodicLoop: a few real-thread checks with loose bounds, and the deadline arithmetic.
+
+The deadline arithmetic is checked exactly, on a fake clock (the loop body run in the
+test's own thread).
 """
 
 from __future__ import annotations
@@ -122,6 +124,8 @@ def test_slow_callback_skips_ticks_instead_of_a_burst():
 
 # ---- deadline arithmetic on a fake clock -------------------------------------------------
 class FakeClock:
+    """Stands in for the time module: monotonic() reads `now`, which the test advances."""
+
     def __init__(self):
         self.now = 0.0
 
@@ -140,7 +144,7 @@ class FakeStopEvent:
     def is_set(self):
         return self.flag
 
-    def set(self):
+    def set(self):  # noqa: A003
         self.flag = True
 
     def wait(self, timeout=None):
@@ -150,7 +154,11 @@ class FakeStopEvent:
 
 
 def run_fake(monkeypatch, costs, period=0.01):
-    """Runs the loop body for len(costs) calls; call i takes costs[i] s. Returns (call times, loop)."""
+    """
+    Run the loop body for len(costs) calls; call i takes costs[i] s.
+
+    Returns (call times, loop).
+    """
     clock = FakeClock()
     monkeypatch.setattr(periodic_loop, 'time', clock)
     calls = []

@@ -240,7 +240,11 @@ RUNNER = textwrap.dedent("""
 
 @pytest.fixture
 def node_process(tmp_path):
-    """node_process(fake, *ros_args, serials=..., **env) -> (Popen, domain_id, log file)."""
+    """
+    Start the node in its own process.
+
+    node_process(fake, *ros_args, serials=..., **env) -> (Popen, domain_id, log file).
+    """
     pytest.importorskip('rclpy')
     (tmp_path / 'runner.py').write_text(RUNNER)
     (tmp_path / 'fake').mkdir()

@@ -1,8 +1,10 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-record_demos.launch.py's plan: one bag per episode, the policy's topics, the scripted
-teleoperator with robot:=sim, the hardware shared with deploy.launch.py.
+record_demos.launch.py's plan.
+
+One bag per episode, the policy's topics, the scripted teleoperator with robot:=sim, the
+hardware shared with deploy.launch.py.
 """
 
 import ast

@@ -1,8 +1,10 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-`imle-policy-ros replay`: the bundled model run offline over held-out demonstrations (a
-sim-demos bag and a dataset episode), through the node's controller on simulated time.
+`imle-policy-ros replay`: the bundled model run offline over held-out demonstrations.
+
+The demonstrations are a sim-demos bag and a dataset episode; the model runs through the
+node's controller on simulated time.
 """
 
 import json

@@ -1,11 +1,12 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-policy_node and sim_robot_node as separate processes on loopback, the bundled model
-closing the loop, driven the way a user drives them: services, `ros2 param set`-style
-parameter calls. Faults (a camera that stops, bad inputs, refused models) are in
-test_ros_faults.py. One stack for the module (starting it costs seconds); each test puts
-it in the state it needs first.
+policy_node and sim_robot_node as separate processes on loopback, driven as a user does.
+
+The bundled model closes the loop; the nodes are driven the way a user drives them:
+services, `ros2 param set`-style parameter calls. Faults (a camera that stops, bad
+inputs, refused models) are in test_ros_faults.py. One stack for the module (starting it
+costs seconds); each test puts it in the state it needs first.
 """
 
 from pathlib import Path
@@ -17,7 +18,12 @@ import pytest
 
 pytest.importorskip('rclpy')
 
-from imle_policy_ros.ros.stack_probe import new_domain_id, NodeProcess, Probe, SIM_CONFIG  # noqa: E402
+from imle_policy_ros.ros.stack_probe import (  # noqa: E402, I100
+    new_domain_id,
+    NodeProcess,
+    Probe,
+    SIM_CONFIG,
+)
 from std_srvs.srv import SetBool, Trigger  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -206,8 +212,10 @@ def test_policy_node_refuses_to_start_with_a_clear_reason(tmp_path):
 
 def test_run_command_starts_the_config_s_nodes_in_one_process(tmp_path):
     """
-    README's first command: `imle-policy-ros run --config config/sim.yaml`, from another
-    working directory (the config and the model are found in the package).
+    The README's first command: `imle-policy-ros run --config config/sim.yaml`.
+
+    It runs from another working directory (the config and the model are found in the
+    package).
     """
     import os
     import subprocess

@@ -1,10 +1,12 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-Faults in the transport, injected into the running ROS 2 nodes end to end: sim_robot_node
-and policy_node as separate processes, broken the ways ros/fault_injector.py lists (the
-same table `imle-policy-ros soak` draws from). After every test, every safety invariant is
-judged over everything recorded since the stack started (ros/safety_recorder.py).
+Faults in the transport, injected into the running ROS 2 nodes end to end.
+
+sim_robot_node and policy_node run as separate processes, broken the ways
+ros/fault_injector.py lists (the same table `imle-policy-ros soak` draws from). After
+every test, every safety invariant is judged over everything recorded since the stack
+started (ros/safety_recorder.py).
 
 The policy runs a tiny two-camera bundle (random weights, made by bundle_factory) on the
 simulated arm: the top camera as sensor_msgs/Image, a second one as CompressedImage. What
@@ -23,7 +25,7 @@ import pytest
 
 pytest.importorskip('rclpy')
 
-from bundle_factory import make_tiny_bundle  # noqa: E402
+from bundle_factory import make_tiny_bundle  # noqa: E402, I100
 from imle_policy_ros.ros.fault_injector import FAULTS, faults_for  # noqa: E402
 from imle_policy_ros.ros.fault_stack import FaultStack  # noqa: E402
 from imle_policy_ros.runtime.policy_spec import CameraSpec  # noqa: E402
@@ -156,9 +158,11 @@ def test_fault_holds_the_arm_within_the_timeout_and_it_resumes_from_where_it_is(
 
 def assert_restarted_robot_is_commanded_only_from_its_own_state(stack, killed):
     """
-    The blind window of the recorder leaves this to the test: nothing moved between the
-    kill and the new process, and the first command the new robot got is where it starts
-    (the home of its first scene: the simulator is deterministic in its seed).
+    Check what the blind window of the recorder leaves to the test.
+
+    Nothing moved between the kill and the new process, and the first command the new
+    robot got is where it starts (the home of its first scene: the simulator is
+    deterministic in its seed).
     """
     moved = [
         r

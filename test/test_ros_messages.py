@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip('rclpy')
 
-from builtin_interfaces.msg import Time  # noqa: E402
+from builtin_interfaces.msg import Time  # noqa: E402, I100
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus  # noqa: E402
 from imle_policy_ros.ros import messages  # noqa: E402
 from rclpy.serialization import deserialize_message, serialize_message  # noqa: E402

@@ -11,8 +11,9 @@ import torch
 
 def _reference_rule(real, fake, epsilon):
     """
-    The reference's arithmetic, restated step by step (the oracle for the tests below):
-    rejected samples are pushed up by the batch-wide max distance, and an example counts
+    Restate the reference's arithmetic step by step (the oracle for the tests below).
+
+    Rejected samples are pushed up by the batch-wide max distance, and an example counts
     when its minimum stays strictly below that max.
     """
     batch, m = fake.shape[:2]

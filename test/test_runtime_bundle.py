@@ -1,8 +1,9 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-load_bundle: a good bundle loads; every kind of bad bundle is refused with a message
-that names the file and the problem.
+load_bundle: a good bundle loads; every kind of bad bundle is refused.
+
+The refusal comes with a message that names the file and the problem.
 """
 
 from __future__ import annotations

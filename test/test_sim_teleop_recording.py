@@ -1,8 +1,10 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-record_demos with robot:=sim, live: sim_robot_node and sim_teleop_node as separate
-processes, recorded as ros2 bag would (test/bag_recorder.py), then converted by `dataset`.
+record_demos with robot:=sim, live.
+
+sim_robot_node and sim_teleop_node run as separate processes, recorded as ros2 bag would
+(test/bag_recorder.py), then converted by `dataset`.
 The teleoperator's demonstration must succeed, end its process by itself, and the bag must
 turn into a training episode whose actions are the commands it sent.
 """
@@ -15,7 +17,7 @@ import pytest
 
 pytest.importorskip('rclpy')
 
-from bag_recorder import BagRecorder  # noqa: E402
+from bag_recorder import BagRecorder  # noqa: E402, I100
 from imle_policy_ros.ros.stack_probe import new_domain_id, NodeProcess, SIM_CONFIG  # noqa: E402
 import rclpy  # noqa: E402
 from rclpy.executors import SingleThreadedExecutor  # noqa: E402

@@ -1,9 +1,11 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-`imle-policy-ros soak` as a user runs it: half a minute of the simulated loop through the
-ROS 2 nodes with random faults (seed 5 starts with a robot restart, then a bad model
-switch and a joint state without a commanded joint), judged by the safety invariants.
+`imle-policy-ros soak` as a user runs it.
+
+Half a minute of the simulated loop through the ROS 2 nodes with random faults (seed 5
+starts with a robot restart, then a bad model switch and a joint state without a
+commanded joint), judged by the safety invariants.
 """
 
 import json

@@ -68,8 +68,8 @@ def test_mse_objective_trains_and_loss_falls(tmp_path):
     import json
 
     losses = [
-        json.loads(l)['loss']
-        for l in (tmp_path / 'mse' / 'train_log.jsonl').read_text().splitlines()
+        json.loads(line)['loss']
+        for line in (tmp_path / 'mse' / 'train_log.jsonl').read_text().splitlines()
     ]
     assert sum(losses[-5:]) < sum(losses[:5])
 

@@ -181,9 +181,10 @@ def test_crops():
         assert r.shape == (2, 3, 4, 3)
         # Locate the crop by its top-left pixel; both frames share the offset.
         top, left = np.argwhere((images[0, :, :, 0] == r[0, 0, 0, 0]))[0]
-        np.testing.assert_array_equal(r, images[:, top : top + 3, left : left + 4])
+        bottom, right = top + 3, left + 4
+        np.testing.assert_array_equal(r, images[:, top:bottom, left:right])
         seen.add((int(top), int(left)))
-    assert seen == {(t, l) for t in range(3) for l in range(4)}  # both borders reachable
+    assert seen == {(t, c) for t in range(3) for c in range(4)}  # both borders reachable
     t = torch.from_numpy(images)
     assert random_crop(t, (3, 3), rng).shape == (2, 3, 3, 3)  # torch tensors crop the same way
     with pytest.raises(ValueError, match='does not fit'):
