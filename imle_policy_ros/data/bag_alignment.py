@@ -63,9 +63,11 @@ def align(
     max_age_ns: int | None = None,
 ) -> Alignment:
     """
-    Align `observations` (name -> non-decreasing int64 stamps, one of them the joint
-    states named `joint_state_name`) and `actions` (the command stamps; ignored for
-    next_state) on a grid of `rate_hz`. max_age_ns defaults to two steps.
+    Align `observations` and `actions` on a grid of `rate_hz`.
+
+    `observations` maps name -> non-decreasing int64 stamps, one of them the joint states
+    named `joint_state_name`; `actions` are the command stamps (ignored for next_state).
+    max_age_ns defaults to two steps.
     """
     if action_from not in ACTION_FROM:
         raise ValueError(f'action_from must be one of {ACTION_FROM}, got {action_from!r}')

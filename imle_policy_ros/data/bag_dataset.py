@@ -67,7 +67,8 @@ class ConversionSettings:
             object.__setattr__(self, 'camera_names', tuple(self.camera_names))
             if len(self.camera_names) != len(self.image_topics):
                 problems.append(
-                    f'{len(self.camera_names)} camera names for {len(self.image_topics)} image topics'
+                    f'{len(self.camera_names)} camera names for '
+                    f'{len(self.image_topics)} image topics'
                 )
         else:
             try:
@@ -118,8 +119,8 @@ class EpisodeReport:
         text = (
             f'{self.bag}: {self.steps} steps, {dropped} dropped'
             + (f' (stale {causes})' if causes else '')
-            + f', {self.misaligned} misaligned (an input over half a step old), newest input at most '
-            f'{self.max_input_age_ms:.0f} ms old'
+            + f', {self.misaligned} misaligned (an input over half a step old), '
+            f'newest input at most {self.max_input_age_ms:.0f} ms old'
         )
         by_log = [t for t, stamped in self.header_stamped.items() if not stamped]
         return text + (f'; dated by log time: {", ".join(by_log)}' if by_log else '')
@@ -322,7 +323,7 @@ def bag_to_episode(bag, settings: ConversionSettings, name: str | None = None) -
 def _in_order(
     bag: Path, item: BagEpisode, joint_names: tuple[str, ...], first_bag: Path
 ) -> Episode:
-    """The episode with its joint columns in the dataset's order (the first bag's)."""
+    """Return the episode with its joint columns in the dataset's order (the first bag's)."""
     if item.joint_names == joint_names:
         return item.episode
     if sorted(item.joint_names) != sorted(joint_names):
@@ -351,8 +352,10 @@ def convert_bags(
     progress: bool = True,
 ) -> tuple[EpisodeStore, list[EpisodeReport]]:
     """
-    Every bag under `paths` (see bag_reader.find_bags) as one episode of a new dataset at
-    `output_dir`; all or nothing. Returns the opened store and one report per bag.
+    Convert every bag under `paths` into one episode of a new dataset at `output_dir`.
+
+    The bags are found as bag_reader.find_bags does; all or nothing. Returns the opened store
+    and one report per bag.
     """
     from tqdm import tqdm
 

@@ -28,8 +28,9 @@ def frame_decoder(
     height: int, width: int, depth_max: float
 ) -> Callable[[str, object], tuple[np.ndarray, bool]]:
     """
-    decode(msgtype, msg) -> (uint8 RGB [height, width, 3], is_depth), for
-    bag_reader.read_topics.
+    Return a frame decoder for bag_reader.read_topics.
+
+    decode(msgtype, msg) -> (uint8 RGB [height, width, 3], is_depth).
     """
     if height <= 0 or width <= 0:
         raise ValueError(f'image size must be positive, got {height}x{width}')

@@ -105,7 +105,7 @@ def float64_array_message(ts, values):
 
 
 def header_stamp_ns(msg) -> int:
-    """The header stamp in ns; 0 for a message without a header (or an unset stamp)."""
+    """Return the header stamp in ns; 0 for a message without a header (or an unset stamp)."""
     header = getattr(msg, 'header', None)
     if header is None:
         return 0

@@ -51,8 +51,10 @@ def _is_bag_dir(path: Path) -> bool:
 
 def find_bags(paths: Iterable) -> list[Path]:
     """
-    The bags named by `paths`, each one episode: a bag directory or storage file as is, a
-    directory of bags expanded (sorted by name, so episode order is stable).
+    Return the bags named by `paths`, each one episode.
+
+    A bag directory or storage file is taken as is, a directory of bags expanded (sorted by
+    name, so episode order is stable).
     """
     bags: list[Path] = []
     for path in map(Path, paths):

@@ -63,7 +63,7 @@ RELIABLE_QOS = _qos(QosReliability.RELIABLE, 10)
 
 
 def typestore_for(distro: str):
-    """The rosbags typestore holding the message definitions of a ROS 2 distro."""
+    """Return the rosbags typestore holding the message definitions of a ROS 2 distro."""
     if distro not in DISTROS:
         raise ValueError(f'distro must be one of {sorted(DISTROS)}, got {distro!r}')
     return get_typestore(DISTROS[distro][0])
@@ -71,8 +71,10 @@ def typestore_for(distro: str):
 
 class BagWriter:
     """
-    One bag, written message by message. Use as a context manager: on an exception the
-    half-written bag directory is removed, so a bag that exists is complete.
+    One bag, written message by message.
+
+    Use as a context manager: on an exception the half-written bag directory is removed, so a
+    bag that exists is complete.
 
         with BagWriter(path, storage="mcap", distro="jazzy") as bag:
             bag.add_topic("/joint_states", JOINT_STATE, SENSOR_DATA_QOS)
@@ -93,7 +95,7 @@ class BagWriter:
         self._last_log_time = -1
         self._open = False
 
-    def open(self) -> 'BagWriter':
+    def open(self) -> 'BagWriter':  # noqa: A003
         self._writer.open()  # refuses an existing path: a bag is never written over
         self._open = True
         return self

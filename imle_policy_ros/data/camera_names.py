@@ -51,8 +51,9 @@ def _words(topic: str) -> list[str]:
 
 def camera_names_for_topics(topics: Sequence[str]) -> tuple[str, ...]:
     """
-    One distinct name per topic (see the module doc); ValueError if two topics cannot be
-    told apart, e.g. the same topic twice.
+    Return one distinct name per topic (see the module doc).
+
+    ValueError if two topics cannot be told apart, e.g. the same topic twice.
     """
     words = [_words(t) or ['camera'] for t in topics]
     depth = [1] * len(topics)

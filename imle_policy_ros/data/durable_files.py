@@ -42,6 +42,8 @@ def save_array(path: Path, arr: np.ndarray) -> None:
 
 def replaceable_directory(root: Path, overwrite: bool, marker: str, what: str) -> bool:
     """
+    Check whether `root` may be replaced by a new `what`.
+
     True if `root` holds `what` (recognised by its `marker` file) and `overwrite` allows
     replacing it, False if it is absent or empty; FileExistsError otherwise. Only such a
     directory is ever deleted, never an arbitrary tree.
@@ -61,9 +63,11 @@ def replaceable_directory(root: Path, overwrite: bool, marker: str, what: str) -
 
 def install_directory(tmp: Path, dest: Path, replace: bool) -> None:
     """
-    Move the finished directory `tmp` to `dest`. replace: `dest` exists and may go; it
-    is moved aside first, so a failed rename of the new one can be undone. Otherwise `dest`
-    must be absent or an empty directory. Shared by every all-or-nothing writer.
+    Move the finished directory `tmp` to `dest`.
+
+    replace: `dest` exists and may go; it is moved aside first, so a failed rename of the new
+    one can be undone. Otherwise `dest` must be absent or an empty directory. Shared by every
+    all-or-nothing writer.
     """
     if replace:
         old = Path(tempfile.mkdtemp(prefix=f'{dest.name}.old-', dir=dest.parent))

@@ -113,7 +113,8 @@ class DatasetMeta:
         problems = []
         if self.format_version not in SUPPORTED_FORMAT_VERSIONS:
             problems.append(
-                f'format_version {self.format_version} is not supported {SUPPORTED_FORMAT_VERSIONS}'
+                f'format_version {self.format_version} is not supported '
+                f'{SUPPORTED_FORMAT_VERSIONS}'
             )
         if not (np.isfinite(self.rate_hz) and self.rate_hz > 0):
             problems.append(f'rate_hz must be positive, got {self.rate_hz}')
@@ -219,7 +220,8 @@ class Episode:
                 )
         self.images = dict(self.images)
         for cam, img in self.images.items():
-            # Images are not converted: a float image in [0, 1] cast to uint8 would be silently black.
+            # Images are not converted: a float image in [0, 1] cast to uint8 would be
+            # silently black.
             if (
                 not isinstance(img, np.ndarray)
                 or img.dtype != np.uint8
@@ -236,7 +238,8 @@ class Episode:
                 )
             if len(img) != length:
                 raise ValueError(
-                    f'{n}: length mismatch: images[{cam!r}] has {len(img)} steps, stamps has {length}'
+                    f'{n}: length mismatch: images[{cam!r}] has {len(img)} steps, '
+                    f'stamps has {length}'
                 )
 
     def __len__(self) -> int:
@@ -247,13 +250,15 @@ class Episode:
         n = self.name
         if set(self.images) != set(meta.camera_names):
             raise ValueError(
-                f"{n}: cameras {sorted(self.images)} differ from the dataset's {sorted(meta.camera_names)}"
+                f'{n}: cameras {sorted(self.images)} differ from '
+                f"the dataset's {sorted(meta.camera_names)}"
             )
         for c in meta.cameras:
             h, w = self.images[c.name].shape[1:3]
             if (h, w) != (c.height, c.width):
                 raise ValueError(
-                    f'{n}: images[{c.name!r}] are {h}x{w}, the dataset declares {c.height}x{c.width}'
+                    f'{n}: images[{c.name!r}] are {h}x{w}, '
+                    f'the dataset declares {c.height}x{c.width}'
                 )
         if self.joint_positions.shape[1] != len(meta.joint_names):
             raise ValueError(
@@ -287,7 +292,7 @@ class EpisodeStore:
         return store
 
     @classmethod
-    def open(cls, root) -> 'EpisodeStore':
+    def open(cls, root) -> 'EpisodeStore':  # noqa: A003
         root = Path(root)
         meta_path = root / META_FILE
         if not meta_path.is_file():

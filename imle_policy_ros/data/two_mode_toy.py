@@ -35,8 +35,10 @@ def write_two_mode_dataset(
     seed: int = 0,
 ) -> EpisodeStore:
     """
-    Episodes of exactly `length` steps: with obs_horizon 1, pred_horizon = length and
-    action_horizon 1, each episode is one training window, so the data hold exactly two modes.
+    Write the two-mode toy dataset at `root`: episodes of exactly `length` steps.
+
+    With obs_horizon 1, pred_horizon = length and action_horizon 1, each episode is one
+    training window, so the data hold exactly two modes.
     """
     rng = np.random.default_rng(seed)
     meta = DatasetMeta(
@@ -67,8 +69,10 @@ def write_two_mode_dataset(
 
 def classify_chunks(chunks: np.ndarray) -> dict:
     """
-    Shares of chunks [N, T, 2] ending left / right / in between, and the mean distance of
-    each chunk to the nearest ideal chunk (the per-step RMS, in action units).
+    Return the shares of chunks [N, T, 2] ending left / right / in between.
+
+    Also the mean distance of each chunk to the nearest ideal chunk (the per-step RMS, in
+    action units).
     """
     length = chunks.shape[1]
     end_x = chunks[:, -1, 0]

@@ -1,8 +1,10 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-Random image crops for training; the run-time counterpart is the center crop of
-`runtime.preprocess` (same crop size both ways).
+Random image crops for training.
+
+The run-time counterpart is the center crop of `runtime.preprocess` (same crop size both
+ways).
 
 Works on numpy arrays and torch tensors alike (only basic slicing is used), channels-last
 [..., H, W, 3]. One crop offset is drawn per call and applied to every leading index, so
@@ -28,8 +30,9 @@ def _crop_size(images, crop_hw: Sequence[int]) -> tuple[int, int, int, int]:
 
 
 def random_crop(images, crop_hw: Sequence[int], rng: np.random.Generator):
-    """A crop_hw window at a uniformly random offset (inclusive of both borders)."""
+    """Return a crop_hw window at a uniformly random offset (inclusive of both borders)."""
     h, w, ch, cw = _crop_size(images, crop_hw)
     top = int(rng.integers(0, h - ch + 1))
     left = int(rng.integers(0, w - cw + 1))
-    return images[..., top : top + ch, left : left + cw, :]
+    bottom, right = top + ch, left + cw
+    return images[..., top:bottom, left:right, :]

@@ -109,7 +109,11 @@ def ddpm_sample(
 
 
 def ddim_timesteps(inference_steps: int, train_steps: int = TRAIN_STEPS) -> list[int]:
-    """ "leading" spacing, as diffusers' DDIMScheduler: 10 of 100 -> [90, 80, ..., 0]."""
+    """
+    Return the timesteps with "leading" spacing, as diffusers' DDIMScheduler does.
+
+    10 of 100 -> [90, 80, ..., 0].
+    """
     if not 1 <= inference_steps <= train_steps:
         raise ValueError(f'inference_steps must be in 1..{train_steps}, got {inference_steps}')
     ratio = train_steps // inference_steps

@@ -185,7 +185,8 @@ def export_bundle(
         if report.worst() > tolerance:
             raise ExportError(
                 f'ONNX Runtime differs from torch by {report.worst():.2e} (> {tolerance:.0e}): '
-                f'encoder {report.encoder_max_abs_diff:.2e}, generator {report.generator_max_abs_diff:.2e}'
+                f'encoder {report.encoder_max_abs_diff:.2e}, '
+                f'generator {report.generator_max_abs_diff:.2e}'
             )
         load_bundle(staging)  # the runtime's full validation, test inference included
         if output.exists():

@@ -92,8 +92,10 @@ def _swap(module: nn.Module) -> nn.Module | None:
 
 def rewrite_for_onnx(module: nn.Module) -> nn.Module:
     """
-    A copy of `module` (in eval mode) with the rewrites above; it shares `module`'s
-    parameters and buffers, so it costs no memory and needs no re-sync after training.
+    Return a copy of `module` (in eval mode) with the rewrites above.
+
+    It shares `module`'s parameters and buffers, so it costs no memory and needs no re-sync
+    after training.
     """
     shared = {id(t): t for t in (*module.parameters(), *module.buffers())}
     rewritten = copy.deepcopy(module, memo=shared)

@@ -98,7 +98,8 @@ class FiLMResidualBlock(nn.Module):
     def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         h = self.block1(x)
         film = self.film(cond).unsqueeze(-1)  # [B, 2C, 1], broadcast over time
-        scale, shift = film[:, : self.out_channels], film[:, self.out_channels :]
+        c = self.out_channels
+        scale, shift = film[:, :c], film[:, c:]
         h = self.block2(scale * h + shift)
         return h + self.shortcut(x)
 
@@ -209,7 +210,8 @@ class ConditionalUnet1D(nn.Module):
             raise ValueError(
                 f'chunk length T={horizon} must be divisible by {self.length_multiple} '
                 f'(2**(len(down_dims)-1) for down_dims={self.down_dims}); pick a pred_horizon '
-                f'that is, e.g. {self.length_multiple * max(1, -(-horizon // self.length_multiple))}'
+                f'that is, e.g. '
+                f'{self.length_multiple * max(1, -(-horizon // self.length_multiple))}'
             )
 
     def forward(

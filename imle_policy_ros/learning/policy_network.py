@@ -56,6 +56,8 @@ class NetworkConfig:
 
 
 class ImlePolicyNetwork(nn.Module):
+    """The IMLE Policy network: the shared image encoder + the conditional UNet generator."""
+
     def __init__(self, config: NetworkConfig):
         super().__init__()
         self.config = config

@@ -49,7 +49,12 @@ def _distances(target: torch.Tensor, samples: torch.Tensor) -> torch.Tensor:
 
 
 def _nearest_kept(distances: torch.Tensor, epsilon: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """Distances [B, m] -> (index of the nearest kept sample [B] long (0 if none), has_kept [B] bool)."""
+    """
+    Return the nearest kept sample of each row and whether the row kept any.
+
+    Distances [B, m] -> (index of the nearest kept sample [B] long (0 if none),
+    has_kept [B] bool).
+    """
     kept = distances > epsilon
     return distances.masked_fill(~kept, float('inf')).argmin(dim=1), kept.any(dim=1)
 
@@ -59,6 +64,8 @@ def select_nearest_kept(
     target: torch.Tensor, samples: torch.Tensor, epsilon: float = 0.03
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """
+    Select each example's nearest kept sample.
+
     Target [B, T, D], samples [B, m, T, D] -> (index of each example's nearest kept
     sample [B] long (0 where none is kept), valid [B] bool: some sample was kept).
 

@@ -106,15 +106,18 @@ class EmaWeights:
 
 def batch_indices(step: int, num_windows: int, batch_size: int, seed: int) -> np.ndarray:
     """
-    Windows of step `step`: consecutive slices of a per-epoch permutation (seeded by
-    (seed, epoch)), so every window is seen once per epoch and resume needs no sampler state.
+    Return the windows of step `step`.
+
+    They are consecutive slices of a per-epoch permutation (seeded by (seed, epoch)), so every
+    window is seen once per epoch and resume needs no sampler state.
     """
     per_epoch = max(1, num_windows // batch_size)
     epoch, pos = divmod(step, per_epoch)
     order = np.random.default_rng([seed, epoch]).permutation(num_windows)
     if num_windows < batch_size:  # tiny datasets: draw with replacement
         return np.random.default_rng([seed, step]).integers(0, num_windows, batch_size)
-    return order[pos * batch_size : (pos + 1) * batch_size]
+    start, stop = pos * batch_size, (pos + 1) * batch_size
+    return order[start:stop]
 
 
 def collate(
@@ -125,8 +128,10 @@ def collate(
     rng: np.random.Generator | None = None,
 ):
     """
-    Stacks the windows of one batch; with crop_hw, each example gets its own random crop
-    (the same for all its frames, so its observation history stays aligned).
+    Stack the windows of one batch.
+
+    With crop_hw, each example gets its own random crop (the same for all its frames, so its
+    observation history stays aligned).
     """
     items = [windows[int(i)] for i in indices]
     images = {}
@@ -299,9 +304,11 @@ def save_checkpoint(
     data_hash: str,
 ) -> Path:
     """
-    Everything export and resume need: weights, EMA weights, optimizer state, configs,
-    normalization stats and the dataset's description. Written then renamed, so a crash
-    mid-write never leaves a corrupt latest.pt.
+    Save everything export and resume need.
+
+    That is: weights, EMA weights, optimizer state, configs, normalization stats and the
+    dataset's description. Written then renamed, so a crash mid-write never leaves a corrupt
+    latest.pt.
     """
     state = {
         'step': step,

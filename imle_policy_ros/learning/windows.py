@@ -123,7 +123,8 @@ class ChunkWindows(Dataset):
         self.action_stats = action_stats if action_stats is not None else MinMaxStats.fit(actions)
         if self.state_stats.dim != states.shape[1]:
             raise ValueError(
-                f'state_stats has {self.state_stats.dim} dims, joint_positions have {states.shape[1]}'
+                f'state_stats has {self.state_stats.dim} dims, '
+                f'joint_positions have {states.shape[1]}'
             )
         if self.action_stats.dim != actions.shape[1]:
             raise ValueError(

@@ -102,8 +102,9 @@ def record_bag_episode(
     name: str = 'episode',
 ) -> int:
     """
-    Run one episode and record it as the bag `path` (which must not exist); returns the
-    number of dataset steps (commands). RuntimeError if the expert fails (a bug).
+    Run one episode and record it as the bag `path` (which must not exist).
+
+    Returns the number of dataset steps (commands). RuntimeError if the expert fails (a bug).
     """
     dt = 1.0 / settings.rate_hz
     step_ns = round(_NS / settings.rate_hz)
@@ -177,8 +178,9 @@ def generate_bag_demos(
     progress: bool = True,
 ) -> dict:
     """
-    Record n expert demonstrations as bags under `output_dir`, all or nothing (they are
-    written to a temporary sibling directory that is renamed into place at the end).
+    Record n expert demonstrations as bags under `output_dir`, all or nothing.
+
+    They are written to a temporary sibling directory that is renamed into place at the end.
     Returns what demos.json holds.
     """
     if n < 1:

@@ -23,6 +23,8 @@ class CommandRefused(ValueError):
 
 
 class CommandFollower:
+    """The imitated controllers of one arm (see the module doc), holding its current target."""
+
     def __init__(self, joint_names: Sequence[str], start_positions):
         self.joint_names = tuple(joint_names)
         self.hold(start_positions, 0.0)

@@ -48,14 +48,16 @@ def draw_episodes(n: int, seed: int) -> list[tuple[TaskScene, str]]:
 
 def episode_steps(plan_duration: float, dt: float, hold_steps: int) -> int:
     """
-    Steps of an episode: step k commands the plan at (k+1)*dt, so the step that reaches
-    the end is ceil(duration/dt) - 1; the hold steps then keep commanding the final position.
+    Return the number of steps of an episode.
+
+    Step k commands the plan at (k+1)*dt, so the step that reaches the end is
+    ceil(duration/dt) - 1; the hold steps then keep commanding the final position.
     """
     return math.ceil(plan_duration / dt - 1e-9) + hold_steps
 
 
 def check_expert_outcome(env: ReachEnv, scene: TaskScene, side: str, name: str) -> None:
-    """RuntimeError unless the episode in `env` reached the target on `side` (else a bug)."""
+    """Raise RuntimeError unless the episode in `env` reached the target on `side` (else a bug)."""
     status = env.status()
     if not status.success or status.collision or status.side != side:
         raise RuntimeError(
@@ -71,8 +73,10 @@ def demo_provenance(
     settings: ExpertSettings,
 ) -> dict:
     """
-    What produced a set of demos: seed, expert settings, per episode its target and side,
-    and the side counts (so the share of each mode is known without reading the episodes).
+    Describe what produced a set of demos.
+
+    That is: seed, expert settings, per episode its target and side, and the side counts (so
+    the share of each mode is known without reading the episodes).
     """
     sides = [side for _, side in drawn]
     return {

@@ -39,9 +39,10 @@ class ExpertSettings:
 
 def tool_path(scene: TaskScene, side: str, radius: float, resolution: float = 0.002) -> np.ndarray:
     """
-    [N, 2] points, `resolution` apart, from home to the target, bending around the
-    circle of `radius` about the obstacle on `side` ("left" = +y of the home-to-target
-    direction).
+    Return [N, 2] points, `resolution` apart, from home to the target.
+
+    The path bends around the circle of `radius` about the obstacle on `side` ("left" = +y of
+    the home-to-target direction).
     """
     if side not in SIDES:
         raise ValueError(f'side must be one of {SIDES}, got {side!r}')
@@ -77,7 +78,7 @@ def tool_path(scene: TaskScene, side: str, radius: float, resolution: float = 0.
 
 
 def _resample(polyline: np.ndarray, spacing: float) -> np.ndarray:
-    """The same curve with points equally spaced along it (the last gap may be shorter)."""
+    """Return the same curve with points equally spaced along it (the last gap may be shorter)."""
     seg = np.linalg.norm(np.diff(polyline, axis=0), axis=1)
     s = np.concatenate([[0.0], np.cumsum(seg)])
     keep = np.concatenate([[True], seg > 0])
@@ -172,7 +173,11 @@ class ScriptedExpert:
         return self.plan
 
     def action(self, t: float, dt: float) -> np.ndarray:
-        """The joint command at time t for a step of length dt: where the plan is at t + dt."""
+        """
+        Return the joint command at time t for a step of length dt.
+
+        That is where the plan is at t + dt.
+        """
         return self._plan().joint_positions_at(t + dt)
 
     def finished(self, t: float) -> bool:

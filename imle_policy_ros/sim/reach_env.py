@@ -72,8 +72,10 @@ class ReachEnv:
 
     def reset(self, seed: int | None = None, scene: TaskScene | None = None) -> None:
         """
-        A new episode: a random scene (from `seed` if given, else the env's own stream)
-        or the `scene` given, with the arm at home and the clock at zero.
+        Start a new episode, with the arm at home and the clock at zero.
+
+        The scene is a random one (from `seed` if given, else the env's own stream) or the
+        `scene` given.
         """
         if seed is not None:
             self._rng = np.random.default_rng(seed)

@@ -64,7 +64,7 @@ class TaskScene:
 
 
 def sample_scene(rng: np.random.Generator) -> TaskScene:
-    """A scene with the target uniform in the region beyond the obstacle."""
+    """Return a scene with the target uniform in the region beyond the obstacle."""
     x = rng.uniform(*TARGET_X_RANGE)
     y = rng.uniform(*TARGET_Y_RANGE)
     return TaskScene(target_xy=(float(x), float(y)))
@@ -81,7 +81,7 @@ def distance_to_segment(point, p0, p1) -> float:
 
 def tool_collides(p0, p1, scene: TaskScene) -> bool:
     """
-    Does the tool, moving in a straight line from p0 to p1, touch the obstacle?
+    Check whether the tool, moving in a straight line from p0 to p1, touches the obstacle.
 
     The swept segment (not just its end) is checked, so no step size tunnels through.
     """
@@ -103,8 +103,9 @@ def on_target(xy, scene: TaskScene) -> bool:
 
 def _line_coordinates(path_xy, scene: TaskScene) -> tuple[np.ndarray, np.ndarray, float, float]:
     """
-    Along / left-of coordinates of the path and of the obstacle centre, in the frame of
-    the line from the home tool position to the target.
+    Return the along / left-of coordinates of the path and of the obstacle centre.
+
+    They are in the frame of the line from the home tool position to the target.
     """
     path = np.asarray(path_xy, dtype=np.float64).reshape(-1, 2)
     origin = scene.home_ee_xy

@@ -1,8 +1,10 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-The simulated arm's ROS names, in one place: sim_robot_node's defaults (config/sim.yaml)
-and the bags `sim-demos --format bag` writes, so that recorded and synthetic demos match.
+The simulated arm's ROS names, in one place.
+
+They are sim_robot_node's defaults (config/sim.yaml) and the names in the bags
+`sim-demos --format bag` writes, so that recorded and synthetic demos match.
 """
 
 CAMERA_TOPIC = '/camera/top/image_raw'
