@@ -44,6 +44,8 @@ def find_shared_file(relative: str | Path) -> Path | None:
 
 def resolve_model_path(value: str | Path) -> Path:
     """
+    Resolve a model bundle's path.
+
     An existing absolute path as is; a relative one in the working directory, then in the
     package's share folder (`models/x`) and its models/ (`x`). Unfound: returned unchanged,
     so the bundle loader reports it with its own message.
@@ -59,7 +61,7 @@ def resolve_model_path(value: str | Path) -> Path:
 
 
 def resolve_config_path(value: str | Path) -> Path:
-    """A config YAML: as given if it exists, else from the package's config/."""
+    """Resolve a config YAML: as given if it exists, else from the package's config/."""
     path = Path(value).expanduser()
     if path.exists():
         return path

@@ -1,6 +1,6 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
-"""`imle-policy-ros bench`: the parser (argparse only, so `--help` stays torch-free) and its run."""
+"""`imle-policy-ros bench`: the parser (argparse only: `--help` stays torch-free) and its run."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ def add_bench_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         'bench',
         help='benchmarks: IMLE vs DDPM/DDIM, ORT vs torch, encoder cache, training, memory, loop',
-        description="Times the paper's configuration (random weights; speed does not depend on them): "
+        description="Times the paper's configuration (random weights; "
+        'speed does not depend on them): '
         'IMLE through the exported bundle on ONNX Runtime against torch eager and against '
         "Diffusion Policy's 100-step DDPM and 10-step DDIM samplers on the same UNet, at "
         'N = 1, 8, 32; encoder caching; RS-IMLE training steps/s; peak memory of a deploy '

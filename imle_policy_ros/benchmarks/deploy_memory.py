@@ -20,7 +20,7 @@ import sys
 
 
 def status_mib(pid: int | str = 'self') -> dict:
-    """VmRSS and VmHWM (peak) of a process, MiB, from /proc (Linux)."""
+    """Return VmRSS and VmHWM (peak) of a process, MiB, from /proc (Linux)."""
     out = {}
     for line in Path(f'/proc/{pid}/status').read_text().splitlines():
         key = line.split(':', 1)[0]

@@ -57,8 +57,10 @@ def _layer_macs(module: nn.Module, inputs: tuple, output: torch.Tensor) -> int:
 
 def count_macs(module: nn.Module, *inputs, **kwargs) -> MacCount:
     """
-    Run module(*inputs, **kwargs) once (inference mode) and count the MACs of its
-    Conv/ConvTranspose/Linear layers, for the whole batch of the given inputs.
+    Run module(*inputs, **kwargs) once (inference mode) and count its layers' MACs.
+
+    The layers counted are its Conv/ConvTranspose/Linear layers, for the whole batch of the
+    given inputs.
     """
     result = MacCount()
     by_type: dict = defaultdict(int)
@@ -88,8 +90,10 @@ def count_macs(module: nn.Module, *inputs, **kwargs) -> MacCount:
 
 def network_costs(net, batches=(1, 8, 32), diffusion_unet: nn.Module | None = None) -> dict:
     """
-    Parameters, fp32 weight bytes and MACs: encoder per frame, generator (and the
-    diffusion UNet, one denoising call) at each batch size.
+    Return parameters, fp32 weight bytes and MACs of the networks.
+
+    Encoder per frame, generator (and the diffusion UNet, one denoising call) at each batch
+    size.
     """
     cfg = net.config
     h, w = cfg.image_hw

@@ -46,7 +46,7 @@ def generator_inputs(
 
 
 def ort_denoiser(session, condition: np.ndarray) -> Callable:
-    """The diffusion UNet session as a sampler's denoiser(x_t, t) on torch CPU tensors."""
+    """Wrap the diffusion UNet session as a sampler's denoiser(x_t, t) on torch CPU tensors."""
     n = condition.shape[0]
 
     def eps(x: torch.Tensor, t: int) -> torch.Tensor:
@@ -93,7 +93,7 @@ def imle_vs_torch(
     dims: tuple,
     settings,
 ) -> list[dict]:
-    """The generator on ORT and (if device_torch) in torch eager, interleaved."""
+    """Time the generator on ORT and (if device_torch) in torch eager, interleaved."""
     cond, noise = generator_inputs(*dims, n)
     feeds = {'condition': cond, 'noise': noise}
     out_name = gen_session.get_outputs()[0].name
@@ -125,7 +125,11 @@ def diffusion_rows(
     schedule: NoiseSchedule,
     torch_device: str = 'cpu',
 ) -> list[dict]:
-    """calls: {"ddpm100": whole runs, "ddim10": whole runs} (0 skips that sampler)."""
+    """
+    Time the diffusion samplers' whole runs on `denoiser`.
+
+    calls: {"ddpm100": whole runs, "ddim10": whole runs} (0 skips that sampler).
+    """
     if not any(calls.values()):
         return []
     noise = torch.from_numpy(generator_inputs(*dims, n, seed=1)[1]).to(torch_device)

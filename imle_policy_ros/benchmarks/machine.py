@@ -39,7 +39,7 @@ def cpu_device(threads: int) -> str:
 
 
 def gpu_name() -> str | None:
-    """The first GPU's name, from torch if it sees CUDA, else nvidia-smi; None without one."""
+    """Return the first GPU's name (torch if it sees CUDA, else nvidia-smi); None without one."""
     with contextlib.suppress(Exception):
         import torch
 
@@ -118,8 +118,10 @@ def _best_seconds(fn, repeats: int) -> float:
 
 def measured_rates(threads: int, repeats: int = 5) -> dict:
     """
-    fp32 GEMM MAC rate (torch.mm 2048^3 on `threads` threads, best of `repeats`) and
-    memory bandwidth (numpy copy of 256 MiB, read + write bytes, best of `repeats`).
+    Measure the CPU's fp32 GEMM MAC rate and memory bandwidth.
+
+    The GEMM rate: torch.mm 2048^3 on `threads` threads, best of `repeats`; the bandwidth:
+    numpy copy of 256 MiB, read + write bytes, best of `repeats`.
     """
     import numpy as np
     import torch
@@ -144,8 +146,9 @@ def measured_rates(threads: int, repeats: int = 5) -> dict:
 
 def measured_gpu_rates(repeats: int = 5) -> dict | None:
     """
-    The same two rates on the first CUDA GPU (fp32 and fp16 matmul, device copy), or
-    None when torch sees no CUDA device.
+    Measure the same two rates on the first CUDA GPU (fp32 and fp16 matmul, device copy).
+
+    Return None when torch sees no CUDA device.
     """
     import torch
 
@@ -159,7 +162,7 @@ def measured_gpu_rates(repeats: int = 5) -> dict | None:
         torch.mm(a, b)
         torch.cuda.synchronize()
 
-        def mm():
+        def mm(a=a, b=b):
             torch.mm(a, b)
             torch.cuda.synchronize()
 

@@ -48,10 +48,11 @@ class BenchConfig:
 
     def describe(self) -> str:
         return (
-            f'{self.name}: ResNet-18/GroupNorm width {self.encoder_width} ({8 * self.encoder_width}-d '
-            f'features) on {self.image_hw[0]}x{self.image_hw[1]} frames, 1 camera; UNet '
-            f'{list(self.down_dims)}; obs_horizon {self.obs_horizon}, pred_horizon {self.pred_horizon}, '
-            f'action_dim {self.action_dim}, state_dim {self.state_dim}'
+            f'{self.name}: ResNet-18/GroupNorm width {self.encoder_width} '
+            f'({8 * self.encoder_width}-d features) on {self.image_hw[0]}x{self.image_hw[1]} '
+            f'frames, 1 camera; UNet {list(self.down_dims)}; obs_horizon {self.obs_horizon}, '
+            f'pred_horizon {self.pred_horizon}, action_dim {self.action_dim}, '
+            f'state_dim {self.state_dim}'
         )
 
 
@@ -93,7 +94,7 @@ def build_network(cfg: BenchConfig, seed: int = 0) -> ImlePolicyNetwork:
 def build_diffusion_unet(
     net: ImlePolicyNetwork, step_embed_dim: int, seed: int = 1
 ) -> ConditionalUnet1D:
-    """The generator's UNet as Diffusion Policy uses it: same sizes, plus the step input."""
+    """Build the generator's UNet as Diffusion Policy uses it: same sizes, plus the step input."""
     c = net.config
     torch.manual_seed(seed)
     return ConditionalUnet1D(
@@ -107,7 +108,11 @@ def build_diffusion_unet(
 
 
 def bench_spec(cfg: BenchConfig, net: ImlePolicyNetwork) -> PolicySpec:
-    """A policy.json for the benchmark bundle (identity-like normalization, no hashes yet)."""
+    """
+    Return a policy.json for the benchmark bundle.
+
+    Identity-like normalization, no hashes yet.
+    """
     n = net.config
     joints = tuple(f'joint_{i + 1}' for i in range(cfg.state_dim))
     return PolicySpec(
@@ -164,7 +169,11 @@ def unet_example_inputs(unet: ConditionalUnet1D, pred_horizon: int, batch: int =
 
 
 def export_diffusion_unet(unet: ConditionalUnet1D, pred_horizon: int, path: Path) -> Path:
-    """(condition, noise = x_t, timestep int64 [B]) -> predicted noise, with the bundle's rewrites."""
+    """
+    Export the diffusion UNet with the bundle's rewrites.
+
+    (condition, noise = x_t, timestep int64 [B]) -> predicted noise.
+    """
     return _export(
         rewrite_for_onnx(unet),
         unet_example_inputs(unet, pred_horizon),
@@ -186,5 +195,5 @@ class HalfPrecision(nn.Module):
 
 
 def export_fp16(module: nn.Module, args: tuple, names: list[str], path: Path) -> Path:
-    """An fp16 copy of `module` (rewrites applied) with fp32 inputs and outputs."""
+    """Export an fp16 copy of `module` (rewrites applied) with fp32 inputs and outputs."""
     return _export(HalfPrecision(rewrite_for_onnx(module)), args, names, path)

@@ -70,7 +70,7 @@ def open_session(
     allow_spinning: bool = False,
 ) -> ort.InferenceSession:
     """
-    A session on `target`; raises RuntimeError if ORT put it on another provider.
+    Open a session on `target`; raise RuntimeError if ORT put it on another provider.
 
     batch_shapes(n) -> {input name: shape} at batch n, for TensorRT's optimization profile
     (batch 1 to max_batch); fp16_path() exports the fp16 model on first use.

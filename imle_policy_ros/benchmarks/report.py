@@ -17,14 +17,15 @@ def _x(v) -> str:
 
 def inference_table(rows: list[dict]) -> str:
     lines = [
-        '| target | case | backend | N | p50 ms | p99 ms | calls | floor ms | p50 / floor | device |',
+        '| target | case | backend | N | p50 ms | p99 ms | calls | floor ms | p50 / floor '
+        '| device |',
         '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ]
     for r in sorted(rows, key=lambda r: (r['target'], r['n'], r['case'], r['backend'])):
         lines.append(
             f'| {r["target"]} | {r["case"]} | {r["backend"]} | {r["n"]} | {_f(r["p50_ms"])} | '
-            f'{_f(r["p99_ms"])} | {r["calls"]} | {_f(r.get("floor_ms"))} | {_x(r.get("x_floor"))} | '
-            f'{r["device"]} |'
+            f'{_f(r["p99_ms"])} | {r["calls"]} | {_f(r.get("floor_ms"))} | '
+            f'{_x(r.get("x_floor"))} | {r["device"]} |'
         )
     return '\n'.join(lines)
 
@@ -36,7 +37,9 @@ def headline_lines(h: dict) -> list[str]:
         'imle_vs_ddim10_speedup': 'IMLE (ORT) vs DDIM10 (ORT), same UNet',
         'ort_vs_torch_speedup': 'IMLE generator: ORT vs torch eager',
         'encoder_cache_speedup': 'encoder caching vs re-encoding the history per inference',
-        'imle_vs_ddpm100_torch_speedup': 'IMLE (ORT) vs DDPM100 in torch eager (as Diffusion Policy runs)',
+        'imle_vs_ddpm100_torch_speedup': (
+            'IMLE (ORT) vs DDPM100 in torch eager (as Diffusion Policy runs)'
+        ),
         'imle_vs_ddim10_torch_speedup': 'IMLE (ORT) vs DDIM10 in torch eager',
     }
     lines = [
@@ -59,16 +62,17 @@ def text_report(report: dict) -> str:
     rates = report['rates']['cpu']
     out = [
         f'config    {report["config_description"]}',
-        f'machine   {m["cpu"]}, {m["cores"]} cores, {m["memory_gib"]} GiB, ISA {" ".join(m["isa"])}; '
-        f'GPU {m["gpu"] or "none"}',
+        f'machine   {m["cpu"]}, {m["cores"]} cores, {m["memory_gib"]} GiB, '
+        f'ISA {" ".join(m["isa"])}; GPU {m["gpu"] or "none"}',
         f'versions  python {v["python"]}, torch {v.get("torch")}, onnxruntime {v["onnxruntime"]} '
         f'({", ".join(v["ort_providers"])}), numpy {v["numpy"]}, rclpy {v.get("rclpy", "-")}',
         f'threads   {report["threads"]} (torch intra-op = ORT intra-op)',
-        f'rates     {rates["gemm_gmacs_per_s"]} GMAC/s fp32 matmul, {rates["copy_gb_per_s"]} GB/s copy '
-        f'({rates["device"]}; the better of the start and the end of the run)'
+        f'rates     {rates["gemm_gmacs_per_s"]} GMAC/s fp32 matmul, '
+        f'{rates["copy_gb_per_s"]} GB/s copy ({rates["device"]}; '
+        'the better of the start and the end of the run)'
         + (f'; GPU {report["rates"]["gpu"]}' if 'gpu' in report['rates'] else ''),
-        f"load avg  start {report['load_average_start']}, end {report['load_average_end']}; other processes' "
-        'cores per section: '
+        f'load avg  start {report["load_average_start"]}, end {report["load_average_end"]}; '
+        "other processes' cores per section: "
         + ', '.join(
             f'{k} {c.get("other_cores", "?")}'
             for k, c in report['cpu_during'].items()
@@ -87,9 +91,11 @@ def text_report(report: dict) -> str:
     if isinstance(h['gpu'], dict):
         for label, g in h['gpu'].items():
             out.append(
-                f'GPU {label}: IMLE p99 at N = {h["n"]}: {_f(g["imle_p99_ms"])} ms ({g["p99_target"]}: '
-                f'{"met" if g["p99_met"] else "not met"}); vs DDPM100 {_x(g["imle_vs_ddpm100_speedup"])}, '
-                f'vs DDIM10 {_x(g["imle_vs_ddim10_speedup"])}, ORT vs torch {_x(g["ort_vs_torch_speedup"])}'
+                f'GPU {label}: IMLE p99 at N = {h["n"]}: {_f(g["imle_p99_ms"])} ms '
+                f'({g["p99_target"]}: {"met" if g["p99_met"] else "not met"}); '
+                f'vs DDPM100 {_x(g["imle_vs_ddpm100_speedup"])}, '
+                f'vs DDIM10 {_x(g["imle_vs_ddim10_speedup"])}, '
+                f'ORT vs torch {_x(g["ort_vs_torch_speedup"])}'
             )
     else:
         out.append(f'GPU: {h["gpu"]}')
@@ -102,8 +108,8 @@ def text_report(report: dict) -> str:
             '| --- | --- | ---: | ---: | ---: | ---: | --- |',
         ]
         out += [
-            f'| {r["target"]} | {r["case"]} | {r["n"]} | {_f(r["p50_ms"])} | {_f(r["p99_ms"])} | {r["calls"]} | '
-            f'{r["device"]} |'
+            f'| {r["target"]} | {r["case"]} | {r["n"]} | {_f(r["p50_ms"])} | {_f(r["p99_ms"])} | '
+            f'{r["calls"]} | {r["device"]} |'
             for r in report['encoder_cache']
         ]
     if 'training' in report:
@@ -122,15 +128,17 @@ def text_report(report: dict) -> str:
         s = report['control_loop']['steady']
         a, lat = s['arrival_jitter_ms'], s['image_to_command_ms']
         out.append(
-            f'loop      {s["seconds"]:.0f} s: node jitter p99 {s["node_jitter_ms_p99"]:.2f} ms (worst window), '
-            f'{s["node_control_rate_hz"]:.1f} Hz; at a subscriber p50/p99/max {a["p50"]:.2f}/{a["p99"]:.2f}/'
-            f'{a["max"]:.1f} ms; image-to-command p50/p99 {lat["p50"]:.1f}/{lat["p99"]:.1f} ms (n={lat["n"]})'
+            f'loop      {s["seconds"]:.0f} s: node jitter p99 {s["node_jitter_ms_p99"]:.2f} ms '
+            f'(worst window), {s["node_control_rate_hz"]:.1f} Hz; at a subscriber p50/p99/max '
+            f'{a["p50"]:.2f}/{a["p99"]:.2f}/{a["max"]:.1f} ms; image-to-command p50/p99 '
+            f'{lat["p50"]:.1f}/{lat["p99"]:.1f} ms (n={lat["n"]})'
         )
         if 'switch' in report['control_loop']:
             w = report['control_loop']['switch']
             out.append(
                 f'switches  {w["switches"]} ({w["refused"]} refused): longest tick gap '
-                f'{w["node_longest_gap_ms"]:.1f} ms, between arriving commands {w["arrival_longest_gap_ms"]:.1f} ms'
+                f'{w["node_longest_gap_ms"]:.1f} ms, between arriving commands '
+                f'{w["arrival_longest_gap_ms"]:.1f} ms'
             )
     out += [
         '',

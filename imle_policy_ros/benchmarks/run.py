@@ -103,7 +103,7 @@ class Run:
         }
         return shapes[inputs]
 
-    def open(
+    def open(  # noqa: A003
         self, target: providers.Target, path: Path, fp16=None, shapes=None, max_batch: int = 0
     ):
         return providers.open_session(
@@ -118,7 +118,7 @@ class Run:
         )
 
     def sessions(self, target: providers.Target) -> tuple:
-        """(encoder, generator, diffusion unet) sessions on `target`, opened once per run."""
+        """Get (encoder, generator, diffusion unet) sessions on `target`, opened once per run."""
         if target.provider == 'cpu':
             return self.bundle.encoder, self.bundle.generator, self.unet_session
         if target not in self.gpu_sessions:
@@ -156,14 +156,15 @@ class Run:
         ]
         out = []
         for name, path, module, args, names, max_batch in specs:
-            fp16 = lambda m=module, a=args, nm=names, p=d / f'{name}_fp16.onnx': export_fp16(
-                m, a, nm, p
-            )
+
+            def fp16(m=module, a=args, nm=names, p=d / f'{name}_fp16.onnx'):
+                return export_fp16(m, a, nm, p)
+
             out.append(self.open(target, path, fp16, self.batch_shapes(name), max_batch))
         return tuple(out)
 
     def gpu_bundle(self, encoder, generator, target) -> PolicyBundle:
-        """The loaded bundle's spec with sessions on another target (for OnnxPolicy)."""
+        """Return the loaded bundle's spec with sessions on another target (for OnnxPolicy)."""
         b = self.bundle
         return PolicyBundle(
             b.spec,
@@ -204,8 +205,8 @@ def run_benchmark(
     report['cpu_before_start'] = before = idle.read()
     if before.get('other_cores', 0) + before.get('steal_cores', 0) > BUSY_CORES:
         log(
-            f'warning: other processes use {before.get("other_cores")} cores before the start; the timings '
-            f'will be skewed (load average {load_average()})'
+            f'warning: other processes use {before.get("other_cores")} cores before the start; '
+            f'the timings will be skewed (load average {load_average()})'
         )
     with torch_threads(settings.threads), tempfile.TemporaryDirectory(prefix='imle-bench-') as tmp:
         meter = CpuMeter()
@@ -271,7 +272,8 @@ def run_benchmark(
         report['busy_sections'] = busy_sections(report)
         if report['busy_sections']:
             log(
-                f'warning: other processes used the CPU during {", ".join(report["busy_sections"])}: '
+                'warning: other processes used the CPU during '
+                f'{", ".join(report["busy_sections"])}: '
                 f'rerun on an idle machine before relying on these timings'
             )
     report['load_average_end'] = load_average()
@@ -346,7 +348,8 @@ def _memory(report: dict, run: Run) -> None:
 
     report['memory'] = {
         'deploy_process': {
-            'what': f'fresh python: load_bundle + OnnxPolicy, encode, act N={run.settings.big_n} x5 '
+            'what': 'fresh python: load_bundle + OnnxPolicy, encode, '
+            f'act N={run.settings.big_n} x5 '
             f'(numpy + onnxruntime only, {run.cfg.name} bundle, cpu)',
             'device': run.cpu_device,
             **measure_deploy_process(run.bundle_dir, run.settings.big_n, run.settings.threads),
@@ -380,8 +383,8 @@ def _control_loop(report: dict, settings: Settings) -> None:
         return
     loop = measure(settings.loop_seconds, settings.loop_switches, anchor=settings.loop_anchor)
     loop['what'] = (
-        'config/sim.yaml: sim_robot_node + policy_node as separate processes on loopback, the bundled '
-        'model (models/reach_default) at N = 32, 100 Hz control, 30 Hz camera'
+        'config/sim.yaml: sim_robot_node + policy_node as separate processes on loopback, '
+        'the bundled model (models/reach_default) at N = 32, 100 Hz control, 30 Hz camera'
     )
     report['control_loop'] = loop
     mem = loop.get('policy_node_memory_mib', {})

@@ -1,8 +1,10 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-How much of each measurement a run does: --quick (under two minutes on 2 CPU cores,
-paper configuration) or the full run. Both time whole sampler runs; quick times fewer.
+How much of each measurement a run does: --quick or the full run.
+
+--quick takes under two minutes on 2 CPU cores, paper configuration. Both time whole sampler
+runs; quick times fewer.
 """
 
 from __future__ import annotations
@@ -48,8 +50,8 @@ class Settings:
         out = [
             f'ORT sessions as the policy node builds them: {self.threads} intra-op threads, '
             f'allow_spinning={self.ort_allow_spinning}',
-            f'IMLE generator: {self.rounds * self.block} timed calls per case and N (ORT and torch eager '
-            f'interleaved in blocks of {self.block})',
+            f'IMLE generator: {self.rounds * self.block} timed calls per case and N '
+            f'(ORT and torch eager interleaved in blocks of {self.block})',
             f'DDPM100: {self.ddpm_runs} whole sampler run(s) '
             + (f'at N = {self.big_n} only' if self.ddpm_big_n_only else 'per N')
             + ' on ORT'
@@ -61,8 +63,8 @@ class Settings:
             + f'; DDIM10: {self.ddim_runs} (ORT)'
             + (f', {self.torch_ddim_runs} (torch eager)' if self.torch_ddim_runs else '')
             + '; with fewer than ~100 runs p99 is close to the slowest run',
-            f'training: {self.train_steps} timed step(s) after {self.train_warmup} warm-up step(s) at batch '
-            f'{self.train_batch}, m = {self.train_m}',
+            f'training: {self.train_steps} timed step(s) after {self.train_warmup} warm-up '
+            f'step(s) at batch {self.train_batch}, m = {self.train_m}',
         ]
         if self.train_warmup == 0:
             out.append(

@@ -142,9 +142,10 @@ def headline(report: dict, n: int = 32) -> dict:
 
 def busy_sections(report: dict) -> list[str]:
     """
-    Sections during which other processes (or the hypervisor) took a noticeable share of
-    the CPU: their timings are skewed, and on 2 cores badly (torch's OpenMP threads wait
-    for a core that is busy elsewhere).
+    Return the sections during which other processes (or the hypervisor) took much CPU.
+
+    Much: a noticeable share of the CPU. Their timings are skewed, and on 2 cores badly
+    (torch's OpenMP threads wait for a core that is busy elsewhere).
     """
     out = []
     for name, c in report.get('cpu_during', {}).items():

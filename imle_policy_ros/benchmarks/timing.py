@@ -75,9 +75,11 @@ def time_calls(fn: Callable[[], object], calls: int, warmup: int = 0) -> dict:
 
 class CpuMeter:
     """
-    CPU time spent by OTHER processes while a block of work ran: /proc/stat's busy time
-    minus this process's own CPU time (the load average cannot tell them apart). Child
-    processes that this process started count as "other" until they are reaped.
+    CPU time spent by OTHER processes while a block of work ran.
+
+    /proc/stat's busy time minus this process's own CPU time (the load average cannot tell
+    them apart). Child processes that this process started count as "other" until they are
+    reaped.
     """
 
     def __init__(self):

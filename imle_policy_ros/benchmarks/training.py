@@ -27,8 +27,10 @@ from ..learning.train import compute_loss, EmaWeights, TrainConfig
 
 def step_macs(net, batch: int, m: int) -> int:
     """
-    Multiply-accumulates of one training step: the choosing forward over m samples per
-    example, then forward and backward (2x) over the one chosen sample per example.
+    Count the multiply-accumulates of one training step.
+
+    The choosing forward over m samples per example, then forward and backward (2x) over the
+    one chosen sample per example.
     """
     c = net.config
     h, w = c.image_hw

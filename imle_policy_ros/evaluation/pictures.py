@@ -23,8 +23,9 @@ FAILURE_COLOR = (200, 0, 160)
 
 def draw_paths(report: EvalReport, path: str | Path, size: int = 640, title: str = '') -> Path:
     """
-    PNG: the obstacle, each episode's target, and its tool path, coloured by the side it
-    took (failures in magenta).
+    Draw a PNG: the obstacle, each episode's target, and its tool path.
+
+    Each tool path is coloured by the side it took (failures in magenta).
     """
     view = TopDownView(size)
     image = np.empty((size, size, 3), np.uint8)

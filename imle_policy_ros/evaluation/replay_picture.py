@@ -1,8 +1,10 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-The picture of a replay: per joint, the demonstrator's commands over time and every chunk
-the model chose on top (the executed part bold, the rest thin), with the errors.
+The picture of a replay: the demonstrator's commands and the model's chunks, per joint.
+
+Per joint, the demonstrator's commands over time and every chunk the model chose on top (the
+executed part bold, the rest thin), with the errors.
 
 opencv only, like the other pictures, so a deploy host can draw it.
 """
@@ -27,8 +29,8 @@ def draw_replay(report: ReplayReport, path: str | Path) -> Path:
     image = np.full((MARGIN_TOP + PANEL_HEIGHT * len(names) + 30, WIDTH, 3), 255, np.uint8)
     _text(
         image,
-        f'{report.episode}: {summary["inferences"]} inferences, replayed as the node would run them '
-        f'(open loop)',
+        f'{report.episode}: {summary["inferences"]} inferences, '
+        'replayed as the node would run them (open loop)',
         (10, 20),
         0.5,
     )
@@ -76,6 +78,8 @@ def draw_replay(report: ReplayReport, path: str | Path) -> Path:
 
 
 class _Panel:
+    """One joint's panel: maps (time in t0..t1, value in low..high) to pixels below `top`."""
+
     def __init__(self, top: int, t0: float, t1: float, low: float, high: float):
         self.top, self.t0, self.t1, self.low, self.high = top, t0, max(t1, t0 + 1e-6), low, high
         self.height = PANEL_HEIGHT - 20

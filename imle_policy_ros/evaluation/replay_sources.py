@@ -1,8 +1,10 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-Where `imle-policy-ros replay` gets its recording: a bag, read with the topics the node
-subscribes to (from the deploy config), or an episode of a dataset on disk.
+Where `imle-policy-ros replay` gets its recording: a bag or an episode of a dataset.
+
+A bag is read with the topics the node subscribes to (from the deploy config); the dataset
+is one on disk.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def from_bag(bag, settings: ConversionSettings) -> RecordedEpisode:
 
 
 def load_recording(args, bundle) -> tuple[RecordedEpisode, float]:
-    """(the recording, the control rate to tick at) for the replay command's arguments."""
+    """Load (the recording, the control rate to tick at) for the replay command's arguments."""
     path = Path(args.recording)
     config = {}
     if args.config:
@@ -75,7 +77,8 @@ def load_recording(args, bundle) -> tuple[RecordedEpisode, float]:
     joint_state_topic = args.joint_state_topic or config.get('joint_state_topic', '/joint_states')
     if not image_topics or not action_topic:
         raise RecordingError(
-            'which topics? give --config with the deploy config, or --image-topic and --action-topic'
+            'which topics? give --config with the deploy config, '
+            'or --image-topic and --action-topic'
         )
     camera = bundle.spec.cameras[0]
     # depth shown as grey exactly as in the model's training data

@@ -23,9 +23,11 @@ def start_mode_shares(
     bundle: PolicyBundle, scenes: int = 20, samples: int = 64, seed: int = 0
 ) -> dict:
     """
-    Per scene, the share of sampled chunks whose last waypoint is right of the obstacle
-    (tool y < 0); summarized as the mean share and the fraction of scenes offering both
-    sides (each at least 10% of the samples).
+    Measure, per scene, the share of sampled chunks ending right of the obstacle.
+
+    Ending right of the obstacle: the chunk's last waypoint has tool y < 0. Summarized as the
+    mean share and the fraction of scenes offering both sides (each at least 10% of the
+    samples).
     """
     policy = OnnxPolicy(bundle, num_samples=samples, temporal_consistency=False, seed=seed)
     spec = bundle.spec
