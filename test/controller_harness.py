@@ -4,7 +4,7 @@
 A scripted policy and a simulated-time driver for PolicyController tests.
 
 The policy's N samples come from a function the test chooses, and its selection is the
-runtime's own `select_with_reference`, so the tests exercise the controller's decisions
+runtime's own `consistency.choose`, so the tests exercise the controller's decisions
 (timing, reference, holds) with outputs they can predict.
 """
 
@@ -14,7 +14,7 @@ from imle_policy_ros.control.chunk_executor import JointLimits
 from imle_policy_ros.control.clock import SimulatedClock
 from imle_policy_ros.control.inference_runner import SimulatedLatencyRunner
 from imle_policy_ros.control.policy_controller import ControllerConfig, PolicyController
-from imle_policy_ros.runtime.consistency import select_with_reference
+from imle_policy_ros.runtime.consistency import choose
 from imle_policy_ros.runtime.normalization import MinMaxStats
 from imle_policy_ros.runtime.policy import PolicyOutput
 from imle_policy_ros.runtime.policy_spec import CameraSpec, PolicySpec
@@ -47,28 +47,29 @@ class ScriptedPolicy:
     def __init__(self, spec: PolicySpec, samples_fn):
         self.spec = spec
         self.samples_fn = samples_fn
-        self.num_samples = 1  # as OnnxPolicy: the controller sets it; samples_fn decides here
-        self.calls = []  # (joints, reference (normalized) or None, offset, chosen chunk in action units)
+        # (joints, reference (normalized) or None, offset, chosen chunk in action units)
+        self.calls = []
+        self.num_samples_asked = []  # N the controller asked for, per call
 
     def encode(self, camera: int, frame: np.ndarray) -> np.ndarray:
         return np.full(self.spec.feature_dim, float(np.mean(frame)), np.float32)
 
-    def act(self, features, joint_positions, reference=None, reference_offset=0) -> PolicyOutput:
+    def act(
+        self, features, joint_positions, num_samples, reference=None, reference_offset=0
+    ) -> PolicyOutput:
         chunks = np.asarray(self.samples_fn(joint_positions, len(self.calls)), dtype=np.float64)
         normalized = self.spec.action_stats.normalize(chunks)
-        index = (
-            select_with_reference(normalized, reference, reference_offset)
-            if reference is not None
-            else 0
-        )
+        index = choose(normalized, reference, reference_offset)
+        self.num_samples_asked.append(num_samples)
         self.calls.append((np.array(joint_positions), reference, reference_offset, chunks[index]))
         return PolicyOutput(chunks[index], index, normalized, 1.0, reference is not None)
 
 
 def ramp(start, velocity, spec: PolicySpec):
     """
-    A chunk that moves from `start` at `velocity` per second (waypoint k is reached at
-    (k - (To-1) + 1) * dt after the observation).
+    Return a chunk that moves from `start` at `velocity` per second.
+
+    Waypoint k is reached at (k - (To-1) + 1) * dt after the observation.
     """
     k = np.arange(spec.pred_horizon) - (spec.obs_horizon - 1) + 1
     return np.asarray(start, float)[None] + np.outer(k * spec.dt, velocity)

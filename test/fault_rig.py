@@ -1,9 +1,10 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-A controller rig on simulated time whose inputs can be broken on purpose, and that keeps
-what an outside observer needs to judge it: every command, and the stamps of the valid
-inputs it was fed (for the independent freshness check of control.safety_invariants).
+A controller rig on simulated time whose inputs can be broken on purpose.
+
+It keeps what an outside observer needs to judge it: every command, and the stamps of the
+valid inputs it was fed (for the independent freshness check of control.safety_invariants).
 
 Faults are hooks the test replaces while the rig runs:
   frame_stamps(camera, now) -> stamps of the frames sent at `now` ([] : none sent)
@@ -33,6 +34,8 @@ def fresh_joint_state(now, joints):
 
 
 class FaultRig(Rig):
+    """A Rig fed through the fault hooks; it keeps its command records and valid input stamps."""
+
     def __init__(self, policy, cameras: int = 1, **kwargs):
         super().__init__(policy, **kwargs)
         self.camera_names = [c.name for c in policy.spec.cameras]
@@ -73,10 +76,11 @@ class FaultRig(Rig):
 
     def invariants(self) -> InvariantReport:
         """
-        Every invariant over everything so far; the rig saw every input, so the
-        independent freshness check needs no tolerance.
+        Every invariant over everything so far.
+
+        The rig saw every input, so the independent freshness check needs no tolerance.
         """
-        limits, timeout = self.controller.executor.limits, self.controller.config.stale_timeout
+        limits, timeout = self.controller.executor.limits, self.controller.config.stale_observation_timeout
         report = check_command_stream(self.records, limits, timeout)
         return report.extend(check_input_freshness(self.records, self.fed, timeout, tolerance=0.0))
 

@@ -14,7 +14,13 @@ from pathlib import Path
 from imle_policy_ros.cli import main
 from imle_policy_ros.data import EpisodeStore
 from imle_policy_ros.data.camera_names import camera_names_for_topics
-from imle_policy_ros.sim import CAMERA_NAME, draw_episodes, generate_demos, ScriptedExpert
+from imle_policy_ros.sim import (
+    CAMERA_NAME,
+    DemoConfig,
+    draw_episodes,
+    generate_demos,
+    ScriptedExpert,
+)
 from imle_policy_ros.sim.sim_topics import CAMERA_TOPIC, JOINT_STATE_TOPIC, TRAJECTORY_TOPIC
 import numpy as np
 import pytest
@@ -60,7 +66,9 @@ def converted(tmp_path_factory):
         == 0
     )
     assert main(['dataset', str(bags), '-o', str(dataset), *TOPIC_ARGS]) == 0
-    direct = generate_demos(EPISODES, root / 'direct', seed=SEED, image_size=SIZE, progress=False)
+    direct = generate_demos(
+        EPISODES, root / 'direct', seed=SEED, demos=DemoConfig(image_size=SIZE), progress=False
+    )
     return bags, EpisodeStore.open(dataset), direct
 
 
@@ -189,18 +197,18 @@ def test_bag_topics_are_the_live_simulators(tmp_path):
     assert camera_names_for_topics([CAMERA_TOPIC]) == (CAMERA_NAME,)
 
 
-def test_bag_demos_refuse_to_replace_anything_but_bag_demos(tmp_path):
+def test_bag_demos_refuse_to_replace_anything_but_bag_demos(tmp_path, capsys):
     other = tmp_path / 'other'
     other.mkdir()
     (other / 'keep.txt').write_text('mine')
     args = ['sim-demos', '-n', '1', '--image-size', '16', '--format', 'bag', '--no-progress']
-    with pytest.raises(FileExistsError, match='not bag demos'):
-        main([*args, '-o', str(other), '--overwrite'])
+    assert main([*args, '-o', str(other), '--overwrite']) == 1
+    assert 'not bag demos' in capsys.readouterr().err
     assert (other / 'keep.txt').read_text() == 'mine'
     bags = tmp_path / 'bags'
     assert main([*args, '-o', str(bags)]) == 0
-    with pytest.raises(FileExistsError):
-        main([*args, '-o', str(bags)])
+    assert main([*args, '-o', str(bags)]) == 1  # exists: refused without --overwrite
+    assert 'exists' in capsys.readouterr().err
     assert main([*args, '-o', str(bags), '--seed', '1', '--overwrite']) == 0
     assert json.loads((bags / 'demos.json').read_text())['seed'] == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == [

@@ -32,6 +32,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = 'imle_policy_ros'
 EXECUTABLES = (
+    'camera_node',
     'policy_node',
     'realsense_node',
     'sim_robot_node',

@@ -18,7 +18,7 @@ VELOCITY = np.array([0.5, -0.25])
 
 
 def ramp_policy():
-    """Always continues the ramp from the newest joint position it saw."""
+    """Return a policy that always continues the ramp from the newest joint position it saw."""
     return ScriptedPolicy(SPEC, lambda joints, i: ramp(joints[-1], VELOCITY, SPEC)[None])
 
 
@@ -87,7 +87,8 @@ def test_chunk_outside_the_position_limits_is_refused_and_the_arm_holds():
     held = [c for c in cmds if c.holding and c.reason.startswith('refused chunk')]
     assert held, 'a refused chunk must hold the arm'
     assert 'outside the position limits' in held[0].reason
-    after = cmds[cmds.index(held[0]) :]
+    first_held = cmds.index(held[0])
+    after = cmds[first_held:]
     assert all(c.holding for c in after)
     assert np.allclose(np.array([c.positions for c in after]), held[0].positions)
 
@@ -103,7 +104,7 @@ def test_non_finite_output_is_refused():
 
 
 def test_stale_camera_holds_within_the_timeout_and_resumes_without_a_jump():
-    cfg = ControllerConfig(stale_timeout=0.3)
+    cfg = ControllerConfig(stale_observation_timeout=0.3)
     rig = Rig(ramp_policy(), latency=0.05, config=cfg)
     rig.controller.enable(True)
     rig.run(1.0)
@@ -112,7 +113,7 @@ def test_stale_camera_holds_within_the_timeout_and_resumes_without_a_jump():
     cmds = rig.run(1.0)
     first_hold = next(c for c in cmds if c.holding)
     last_frame = stopped_at - (stopped_at % DT)
-    assert first_hold.time - last_frame <= cfg.stale_timeout + rig.control_period + 1e-9
+    assert first_hold.time - last_frame <= cfg.stale_observation_timeout + rig.control_period + 1e-9
     assert "camera 'top'" in first_hold.reason
     held = [c.positions for c in cmds if c.holding]
     assert np.allclose(held, held[0])  # no new motion while held
@@ -149,7 +150,7 @@ def test_blend_at_a_chunk_switch_is_continuous():
 def test_inference_slower_than_a_chunk_holds_at_its_end_and_counts_overruns():
     # chunk A (observation at 0) arrives at 1.0 and ends at 1.5; chunk B (observation at
     # 1.0) only arrives at 2.0
-    rig = Rig(ramp_policy(), latency=1.0, config=ControllerConfig(stale_timeout=5.0))
+    rig = Rig(ramp_policy(), latency=1.0, config=ControllerConfig(stale_observation_timeout=5.0))
     rig.controller.enable(True)
     cmds = rig.run(3.0)
     assert rig.controller.stats.overruns >= 1
@@ -159,7 +160,7 @@ def test_inference_slower_than_a_chunk_holds_at_its_end_and_counts_overruns():
 
 
 def test_result_from_inputs_older_than_the_timeout_is_dropped():
-    rig = Rig(ramp_policy(), latency=0.6, config=ControllerConfig(stale_timeout=0.5))
+    rig = Rig(ramp_policy(), latency=0.6, config=ControllerConfig(stale_observation_timeout=0.5))
     rig.controller.enable(True)
     cmds = rig.run(2.0)
     assert rig.controller.stats.late_results >= 1
@@ -252,8 +253,9 @@ def test_reference_is_dropped_every_k_chunks_like_the_reference_counter():
 
 def test_synchronous_case_is_the_reference_rule():
     """
-    Instant inference started exactly action_horizon steps after the last observation:
-    the reference is previous[action_horizon:], compared with new[:Tp - Ta].
+    Instant inference started exactly action_horizon steps after the last observation.
+
+    The reference is previous[action_horizon:], compared with new[:Tp - Ta].
     """
     rig = Rig(
         two_mode_policy(),

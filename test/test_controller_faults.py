@@ -1,8 +1,9 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-Faults that do not need a transport to happen, injected into PolicyController on simulated
-time: stopped and badly stamped frames, bad joint states, a clock that jumps back,
+Faults that do not need a transport, injected into PolicyController on simulated time.
+
+The faults: stopped and badly stamped frames, bad joint states, a clock that jumps back,
 inference slower than a chunk, unusable model output, an arm moved behind the
 controller's back. Each test checks the safe outcome, then every safety invariant over
 everything the rig commanded (control.safety_invariants). The same faults through the ROS
@@ -42,7 +43,7 @@ def moving_rig(cameras=('top',), latency=0.0, policy=None, seconds=1.0) -> Fault
         cameras=len(cameras),
         latency=latency,
         limits=LIMITS,
-        config=ControllerConfig(stale_timeout=TIMEOUT),
+        config=ControllerConfig(stale_observation_timeout=TIMEOUT),
     )
     rig.controller.enable(True)
     rig.run(seconds)
@@ -52,8 +53,10 @@ def moving_rig(cameras=('top',), latency=0.0, policy=None, seconds=1.0) -> Fault
 
 def assert_holds_until(rig, newest_valid_input: float, end: float, reason: str):
     """
-    From the first tick at which the newest valid input is older than the timeout until
-    `end`: every command holds, for `reason`, at one position (or commands nothing).
+    Check that every command holds, for `reason`, at one position (or commands nothing).
+
+    This applies from the first tick at which the newest valid input is older than the
+    timeout until `end`.
     """
     window = [c for c in rig.commands if c.time - newest_valid_input > TIMEOUT and c.time < end]
     assert window and all(c.holding for c in window), [c.reason for c in window if not c.holding][
@@ -67,8 +70,10 @@ def assert_holds_until(rig, newest_valid_input: float, end: float, reason: str):
 
 def assert_resumes_from_the_arm(rig, since: float, arm_at=None):
     """
-    Moves again after `since`, and the first moving command is the arm's position (unless
-    moved, the rig's arm stays where the last moving command put it while commands hold).
+    Check the rig moves again after `since` and its first moving command is the arm's position.
+
+    Unless moved, the rig's arm stays where the last moving command put it while commands
+    hold.
     """
     before = [c for c in rig.commands if c.time < since - 1e-9 and not c.holding]
     held_at = before[-1].positions if arm_at is None else arm_at
@@ -105,6 +110,8 @@ def test_a_stopped_camera_holds_within_the_timeout_and_resumes_from_the_arm(came
 @pytest.mark.parametrize('fault', ['late', 'backwards', 'frozen'])
 def test_frames_too_late_or_with_stamps_going_back_or_repeated_hold_and_resume(fault):
     """
+    Check frames too late, with stamps going back, or repeated.
+
     late: stamped 0.8 s before they were taken (older than the timeout on arrival);
     backwards: each stamp earlier than the one before (out of order, every one);
     frozen: every frame carries the same stamp (duplicates).
@@ -134,8 +141,9 @@ def test_frames_too_late_or_with_stamps_going_back_or_repeated_hold_and_resume(f
 @pytest.mark.parametrize('fault', ['late within the timeout', 'swapped pairs', 'each frame twice'])
 def test_frames_that_leave_a_fresh_one_keep_the_arm_moving(fault):
     """
-    Faults where the newest frame is still fresh: the bad copies are refused and counted;
-    holding would be wrong.
+    Faults where the newest frame is still fresh.
+
+    The bad copies are refused and counted; holding would be wrong.
     """
     rig = moving_rig()
     rig.frame_stamps = {
@@ -222,8 +230,9 @@ def test_joint_states_with_extra_joints_in_another_order_are_matched_by_name():
 
 def test_a_robot_that_comes_back_elsewhere_is_commanded_from_where_it_is():
     """
-    The robot process was restarted (or the arm moved by hand) while its joint states and
-    camera were gone; the joint states come back first.
+    The robot process was restarted (or the arm moved by hand) while its inputs were gone.
+
+    Its joint states and camera were gone; the joint states come back first.
     """
     rig = moving_rig()
     newest = max(rig.fed['joint_states'])
@@ -275,7 +284,7 @@ def test_inference_slower_than_a_chunk_holds_its_last_waypoint_and_recovers():
         ramp_policy(spec),
         latency=lambda result: latency[0],
         limits=LIMITS,
-        config=ControllerConfig(stale_timeout=TIMEOUT),
+        config=ControllerConfig(stale_observation_timeout=TIMEOUT),
     )
     rig.controller.enable(True)
     rig.run(1.0)
@@ -340,8 +349,10 @@ def assert_resumes_from_the_arm_after(rig, t):
 # ---- what a trajectory controller is sent ----------------------------------------------
 def test_every_trajectory_message_keeps_each_segment_within_the_velocity_limit():
     """
-    A policy asking for 5x the velocity limit: the executor limits its waypoints, and the
-    message built from them must not ask the controller for more between its points.
+    A policy asking for 5x the velocity limit.
+
+    The executor limits its waypoints, and the message built from them must not ask the
+    controller for more between its points.
     """
     spec = make_spec()
     fast = ScriptedPolicy(

@@ -15,7 +15,7 @@ SPEC = make_spec()
 def summary(rig, status):
     ctrl = rig.controller
     return status.summarize(
-        ctrl, ctrl.history.stale_inputs(rig.clock.now(), ctrl.config.stale_timeout)
+        ctrl, ctrl.history.stale_inputs(rig.clock.now(), ctrl.config.stale_observation_timeout)
     )
 
 
@@ -27,7 +27,7 @@ def make_rig(samples=None, latency=0.0):
         policy,
         latency=latency,
         limits=JointLimits.create(2, -5, 5, velocity=2.0),
-        config=ControllerConfig(stale_timeout=0.5),
+        config=ControllerConfig(stale_observation_timeout=0.5),
     )
 
 

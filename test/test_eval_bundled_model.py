@@ -46,4 +46,5 @@ def test_bundled_model_reaches_the_target_in_closed_loop(tmp_path, capsys):
 
 def test_eval_refuses_a_missing_model_with_a_clear_message(tmp_path, capsys):
     assert cli(['eval', '--model', str(tmp_path / 'nope'), '--episodes', '1']) == 1
-    assert 'cannot use the model' in capsys.readouterr().err
+    err = capsys.readouterr().err.strip()
+    assert str(tmp_path / 'nope') in err and 'does not exist' in err and '\n' not in err

@@ -1,8 +1,10 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-The launch plan for every robot choice, the launch file compiles and uses it, and every
-shipped config parses into a valid policy configuration.
+The launch plan for every robot choice, and the shipped configs.
+
+The launch file compiles and uses the plan, and every shipped config parses into a valid
+policy configuration.
 """
 
 import ast
@@ -15,7 +17,8 @@ from imle_policy_ros.ros.launch_plan import (
     PlanError,
     REALSENSE_TOPIC,
 )
-from imle_policy_ros.ros.policy_parameters import BY_NAME, PolicyNodeConfig
+from imle_policy_ros.ros.policy_parameters import PolicyNodeConfig
+from imle_policy_ros.settings import flat_fields
 import pytest
 import yaml
 
@@ -167,7 +170,7 @@ def test_deploy_launch_file_takes_its_decisions_from_the_plan():
 
 
 def declared_arguments(tree) -> set:
-    """The launch arguments a launch file's ARGUMENTS dict declares (with the shared ones)."""
+    """List the launch arguments a launch file's ARGUMENTS dict declares (with the shared ones)."""
     arguments = next(
         n for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == 'ARGUMENTS'
     )
@@ -185,6 +188,6 @@ def declared_arguments(tree) -> set:
 def test_every_shipped_config_is_a_valid_policy_configuration(config):
     document = yaml.safe_load(config.read_text())
     params = document['imle_policy']['ros__parameters']
-    unknown = set(params) - set(BY_NAME)
+    unknown = set(params) - set(flat_fields(PolicyNodeConfig))
     assert not unknown, f'{config.name}: unknown parameters {unknown}'
     PolicyNodeConfig.from_values({'model_path': 'placeholder', **params})

@@ -1,9 +1,11 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-Swapping the policy while the controller runs (simulated time): the running chunk goes
-on, the new policy takes over at the next inference once it has seen a full observation
-window, and an incompatible one is refused without touching the running one.
+Swapping the policy while the controller runs (simulated time).
+
+The running chunk goes on, the new policy takes over at the next inference once it has
+seen a full observation window, and an incompatible one is refused without touching the
+running one.
 """
 
 import dataclasses
@@ -11,6 +13,7 @@ import dataclasses
 from controller_harness import DT, make_spec, ramp, Rig, ScriptedPolicy
 from imle_policy_ros.control.model_switch import ModelSwitchRefused
 from imle_policy_ros.control.policy_controller import ControllerConfig
+from imle_policy_ros.settings import SettingError
 import numpy as np
 import pytest
 
@@ -58,9 +61,9 @@ def test_new_policy_waits_for_a_full_observation_window():
 @pytest.mark.parametrize(
     'change, reason',
     [
-        (dict(action_names=('b', 'a')), 'actions'),
-        (dict(action_kind='ee_pose'), 'action kind'),
-        (dict(joint_names=('a', 'c')), 'state joints'),
+        ({'action_names': ('b', 'a')}, 'actions'),
+        ({'action_kind': 'ee_pose'}, 'action kind'),
+        ({'joint_names': ('a', 'c')}, 'state joints'),
     ],
 )
 def test_incompatible_policy_is_refused_and_the_running_one_stays(change, reason):
@@ -97,8 +100,9 @@ def test_shadow_mode_off_stops_inference_while_disabled():
 
 def test_state_in_another_joint_order_than_the_actions_holds_and_resumes_at_the_right_joints():
     """
-    policy.json may list the state joints in another order (or more of them) than the
-    actions: a hold must repeat each joint's own measured position.
+    policy.json may list the state joints in another order (or more of them) than the actions.
+
+    A hold must repeat each joint's own measured position.
     """
     spec = dataclasses.replace(SPEC, joint_names=('b', 'extra', 'a'))
     policy = ScriptedPolicy(spec, lambda joints, i: ramp([0.3, -0.2], [0.0, 0.0], spec)[None])
@@ -116,18 +120,21 @@ def test_state_in_another_joint_order_than_the_actions_holds_and_resumes_at_the_
 
 
 def test_num_samples_set_during_a_pending_switch_reaches_the_new_policy():
+    """N belongs to the controller: the model that takes over samples as many as asked."""
     old = constant_velocity_policy([0.1, 0.0])
-    old.num_samples = 32
-    rig = Rig(old, latency=0.03)
+    rig = Rig(
+        old, config=ControllerConfig(num_samples=32, consistency_reset_every=0), latency=0.03
+    )
     rig.controller.enable(True)
-    rig.run(0.5)
-    new = constant_velocity_policy([0.0, 0.1])
-    new.num_samples = 4  # what the bundle was loaded with
-    rig.controller.stage_policy(new)
-    assert new.num_samples == 32  # takes the running N
-    rig.controller.set_num_samples(8)  # the operator changes N while the switch waits
-    assert old.num_samples == 8 and new.num_samples == 8
     rig.run(1.5)
-    assert rig.controller.policy is new and rig.controller.policy.num_samples == 8
-    with pytest.raises(ValueError, match='num_samples'):
-        rig.controller.set_num_samples(0)
+    assert set(old.num_samples_asked) == {1, 32}  # the first chunk has nothing to compare
+    new = constant_velocity_policy([0.0, 0.1])
+    rig.controller.stage_policy(new)
+    rig.controller.update_config(num_samples=8)  # the operator changes N while the switch waits
+    rig.run(1.5)
+    assert rig.controller.policy is new and new.num_samples_asked
+    assert set(new.num_samples_asked) <= {1, 8}  # 1: a choice without a reference
+    assert 8 in new.num_samples_asked
+    with pytest.raises(SettingError, match='num_samples'):
+        rig.controller.update_config(num_samples=0)
+    assert rig.controller.config.num_samples == 8  # a refused change changes nothing

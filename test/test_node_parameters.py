@@ -1,8 +1,10 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-The policy node's parameter table and checks, the command layout (joint order, limits),
-and the config files `run` reads. ROS-free except the sim_robot table check.
+The policy node's parameter table and checks, the command layout, the config files.
+
+The command layout is the joint order and limits; the config files are those `run` reads.
+ROS-free except the sim_robot table check.
 """
 
 from __future__ import annotations
@@ -12,17 +14,12 @@ from pathlib import Path
 
 from controller_harness import make_spec
 from imle_policy_ros.ros.command_layout import CommandLayout, joint_limits
-from imle_policy_ros.ros.policy_parameters import (
-    BY_NAME,
-    check_value,
-    COMMAND_INTERFACES,
-    ParameterProblem,
-    PARAMETERS,
-    PolicyNodeConfig,
-)
+from imle_policy_ros.ros.command_outputs import COMMAND_OUTPUTS, PLANNED_INTERFACES
+from imle_policy_ros.ros.policy_parameters import ParameterProblem, PolicyNodeConfig
 from imle_policy_ros.ros.run import NODE_FACTORIES, nodes_in_config
 from imle_policy_ros.runtime.normalization import MinMaxStats
 from imle_policy_ros.runtime.policy_spec import PolicySpec
+from imle_policy_ros.settings import flat_fields, flat_values, problem_with
 import numpy as np
 import pytest
 import yaml
@@ -42,23 +39,25 @@ def problem_of(**values) -> str:
     return str(info.value)
 
 
-# ---- the table ------------------------------------------------------------------------
-def test_table_names_are_unique_and_match_the_config_fields():
-    names = [p.name for p in PARAMETERS]
-    assert len(names) == len(set(names)) == len(BY_NAME)
-    assert set(names) == {f.name for f in dataclasses.fields(PolicyNodeConfig)}
+# ---- the settings ---------------------------------------------------------------------
+PARAMETERS = flat_fields(PolicyNodeConfig)  # what the node declares, by name
+
+
+def check_value(name: str, value) -> str | None:
+    return problem_with(name, value, PARAMETERS[name].info)
 
 
 def test_every_range_has_both_ends_and_contains_the_default():
-    for p in PARAMETERS:
-        assert (p.min is None) == (p.max is None), p.name
-        if p.min is not None:
-            assert p.min < p.max, p.name
-            assert p.min <= p.default <= p.max, p.name
+    for name, p in PARAMETERS.items():
+        info = p.info
+        if info.min is None or p.default in (None, ()):
+            continue
+        assert info.max is not None and info.min < info.max, name
+        assert info.min <= p.default <= info.max, name
 
 
 def test_live_parameters_are_exactly_the_runtime_settable_ones():
-    assert {p.name for p in PARAMETERS if p.live} == {
+    assert {name for name, p in PARAMETERS.items() if p.info.live} == {
         'model_path',
         'num_samples',
         'temporal_consistency',
@@ -68,48 +67,62 @@ def test_live_parameters_are_exactly_the_runtime_settable_ones():
     }
 
 
+def test_the_controller_settings_are_the_controllers_own():
+    """Each controller parameter sets the ControllerConfig field of the same name."""
+    cfg = config(num_samples=8, stale_observation_timeout=0.25, blend_time=0.05)
+    assert cfg.controller.num_samples == 8
+    assert cfg.controller.stale_observation_timeout == 0.25
+    assert cfg.controller.blend_time == 0.05
+    assert PARAMETERS['num_samples'].path == ('controller',)
+    assert PARAMETERS['providers'].path == ('inference',)
+
+
 # ---- from_values -------------------------------------------------------------------------
 def test_defaults_fill_missing_values():
+    values = flat_values(config())
+    for name, p in PARAMETERS.items():
+        if name not in REQUIRED:
+            assert values[name] == p.default, name
     cfg = config()
-    for p in PARAMETERS:
-        if p.name in REQUIRED:
-            continue
-        expected = (
-            ()
-            if p.is_empty_list
-            else (tuple(p.default) if isinstance(p.default, list) else p.default)
-        )
-        assert getattr(cfg, p.name) == expected, p.name
     assert cfg.model_path == 'models/reach_default'
     assert cfg.velocity_limits == (1.0,)
     assert cfg.joint_names == () and cfg.position_lower_limits == ()
+    assert cfg.inference.inference_threads == 2  # the node's own default, not offline's 0
 
 
 def test_given_values_override_defaults_and_lists_become_tuples():
     cfg = config(
         num_samples=8, providers=['cuda', 'cpu'], joint_names=['b', 'a'], shadow_mode=False
     )
-    assert cfg.num_samples == 8
-    assert cfg.providers == ('cuda', 'cpu')
+    assert cfg.controller.num_samples == 8
+    assert cfg.inference.providers == ('cuda', 'cpu')
     assert cfg.joint_names == ('b', 'a')
-    assert cfg.shadow_mode is False
+    assert cfg.controller.shadow_mode is False
 
 
-def test_every_problem_is_listed_in_one_exception():
+def test_every_problem_of_the_node_settings_is_listed_in_one_exception():
     with pytest.raises(ParameterProblem) as info:
         PolicyNodeConfig.from_values(
-            {'command_interface': 'bogus', 'num_samples': 0, 'providers': []}
+            {'command_interface': 'bogus', 'command_topic': '', 'control_rate_hz': 0.0}
         )
     message = str(info.value)
     for expected in (
         'model_path',
         'command_interface',
-        'num_samples',
-        'providers',
+        'command_topic',
+        'control_rate_hz',
         'velocity_limits',
     ):
         assert expected in message, expected
     assert message.count(';') >= 4
+
+
+@pytest.mark.parametrize(
+    'values, named',
+    [({'num_samples': 0}, 'num_samples'), ({'providers': []}, 'providers')],
+)
+def test_a_bad_value_of_a_held_config_is_named(values, named):
+    assert named in problem_of(**values)
 
 
 def test_empty_model_path_refused():
@@ -123,13 +136,14 @@ def test_unknown_command_interface_refused():
 
 @pytest.mark.parametrize('interface', ['pose', 'twist'])
 def test_cartesian_interfaces_refused_with_the_reason(interface):
-    assert interface in COMMAND_INTERFACES
+    assert interface in PLANNED_INTERFACES
     message = problem_of(command_interface=interface)
     assert 'ee_pose' in message and interface in message
 
 
 @pytest.mark.parametrize('interface', ['joint_trajectory', 'forward_position'])
 def test_joint_interfaces_accepted(interface):
+    assert interface in COMMAND_OUTPUTS
     assert config(command_interface=interface).command_interface == interface
 
 
@@ -152,7 +166,7 @@ def test_num_samples_out_of_range_refused(value):
 
 @pytest.mark.parametrize('value', [1, 1024])
 def test_num_samples_range_ends_accepted(value):
-    assert config(num_samples=value).num_samples == value
+    assert config(num_samples=value).controller.num_samples == value
 
 
 def test_check_value_on_single_values():
@@ -305,7 +319,7 @@ def test_config_that_is_not_a_mapping_refused(tmp_path):
 
 
 def test_sim_config_policy_keys_are_all_parameters():
-    unknown = set(sim_section('imle_policy')) - set(BY_NAME)
+    unknown = set(sim_section('imle_policy')) - set(PARAMETERS)
     assert not unknown, f'config/sim.yaml sets {unknown}, which the policy node does not declare'
 
 
@@ -330,9 +344,10 @@ def test_sim_config_fits_the_bundled_model():
 
 def test_sim_config_sim_robot_keys_are_all_parameters():
     pytest.importorskip('rclpy')
-    from imle_policy_ros.ros.sim_robot_node import PARAMETERS as SIM_PARAMETERS
+    from imle_policy_ros.ros.node_parameters import parameter_fields
+    from imle_policy_ros.ros.sim_robot_node import SimRobotConfig
 
-    unknown = set(sim_section('sim_robot')) - set(SIM_PARAMETERS)
+    unknown = set(sim_section('sim_robot')) - set(parameter_fields(SimRobotConfig))
     assert not unknown, f'config/sim.yaml sets {unknown}, which sim_robot does not declare'
 
 

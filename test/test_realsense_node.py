@@ -229,12 +229,12 @@ RUNNER = textwrap.dedent("""
     else:
         sys.modules["pyrealsense2"] = None  # a robot without pyrealsense2
     if os.environ.get("GIVE_UP_AFTER_S"):
-        import imle_policy_ros.ros.realsense_node as node_module
+        import imle_policy_ros.ros.camera_node as node_module  # the grab loop reads it there
 
         node_module.GIVE_UP_AFTER_S = float(os.environ["GIVE_UP_AFTER_S"])
-    from imle_policy_ros.ros.entry_points import realsense_node
+    from imle_policy_ros.ros.realsense_node import main
 
-    sys.exit(realsense_node())
+    sys.exit(main())
 """)
 
 

@@ -18,7 +18,7 @@ import pytest
 
 pytest.importorskip('rclpy')
 
-from imle_policy_ros.ros.stack_probe import (  # noqa: E402, I100
+from imle_policy_ros.ros.harness.stack_probe import (  # noqa: E402, I100
     new_domain_id,
     NodeProcess,
     Probe,

@@ -4,9 +4,9 @@
 Faults in the transport, injected into the running ROS 2 nodes end to end.
 
 sim_robot_node and policy_node run as separate processes, broken the ways
-ros/fault_injector.py lists (the same table `imle-policy-ros soak` draws from). After
+ros/harness/fault_injector.py lists (the same table `imle-policy-ros soak` draws from). After
 every test, every safety invariant is judged over everything recorded since the stack
-started (ros/safety_recorder.py).
+started (ros/harness/safety_recorder.py).
 
 The policy runs a tiny two-camera bundle (random weights, made by bundle_factory) on the
 simulated arm: the top camera as sensor_msgs/Image, a second one as CompressedImage. What
@@ -26,8 +26,8 @@ import pytest
 pytest.importorskip('rclpy')
 
 from bundle_factory import make_tiny_bundle  # noqa: E402, I100
-from imle_policy_ros.ros.fault_injector import FAULTS, faults_for  # noqa: E402
-from imle_policy_ros.ros.fault_stack import FaultStack  # noqa: E402
+from imle_policy_ros.ros.harness.fault_injector import FAULTS, faults_for  # noqa: E402
+from imle_policy_ros.ros.harness.fault_stack import FaultStack  # noqa: E402
 from imle_policy_ros.runtime.policy_spec import CameraSpec  # noqa: E402
 from imle_policy_ros.sim.reach_env import ReachEnv  # noqa: E402
 

@@ -64,14 +64,16 @@ def test_condition_layout(bundle):
     assert cond.shape == (spec.condition_dim,) and cond.dtype == np.float32
     state = spec.state_stats.normalize(joints)
     step = 2 * FEATURE_DIM + spec.state_dim
+    two_features = 2 * FEATURE_DIM
     for t in range(spec.obs_horizon):  # oldest step first
-        block = cond[t * step : (t + 1) * step]
+        start, end = t * step, (t + 1) * step
+        block = cond[start:end]
         np.testing.assert_array_equal(block[:FEATURE_DIM], features[t, 0])  # cameras in order
-        np.testing.assert_array_equal(block[FEATURE_DIM : 2 * FEATURE_DIM], features[t, 1])
-        np.testing.assert_allclose(block[2 * FEATURE_DIM :], state[t])  # then normalized state
+        np.testing.assert_array_equal(block[FEATURE_DIM:two_features], features[t, 1])
+        np.testing.assert_allclose(block[two_features:], state[t])  # then normalized state
     # normalization really happened: the stats map [min, max] to [-1, 1]
     lo = np.stack([spec.state_stats.min] * spec.obs_horizon)
-    assert np.allclose(policy.condition(features, lo)[2 * FEATURE_DIM : step], -1.0)
+    assert np.allclose(policy.condition(features, lo)[two_features:step], -1.0)
 
 
 def test_condition_rejects_bad_shapes(bundle):
@@ -87,11 +89,11 @@ def test_condition_rejects_bad_shapes(bundle):
 
 
 def test_sampling_is_one_call_with_n_different_noises(bundle):
-    policy = OnnxPolicy(bundle, num_samples=32, seed=0)
+    policy = OnnxPolicy(bundle, seed=0)
     counting = CountingSession(bundle.generator)
     policy.bundle = dataclasses.replace(bundle, generator=counting)
     cond = policy.condition(*observation(bundle.spec))
-    samples = policy.sample(cond)
+    samples = policy.sample(cond, 32)
     assert counting.calls == 1
     assert samples.shape == (32, PRED_HORIZON, bundle.spec.action_dim)
     feeds = counting.feeds[0]
@@ -104,66 +106,61 @@ def test_sampling_is_one_call_with_n_different_noises(bundle):
 
 def test_seed_makes_sampling_reproducible(bundle):
     cond = OnnxPolicy(bundle).condition(*observation(bundle.spec))
-    a = OnnxPolicy(bundle, seed=7).sample(cond)
-    b = OnnxPolicy(bundle, seed=7).sample(cond)
+    a = OnnxPolicy(bundle, seed=7).sample(cond, 32)
+    b = OnnxPolicy(bundle, seed=7).sample(cond, 32)
     np.testing.assert_array_equal(a, b)
 
 
 def test_mse_bundle_uses_zero_noise(tmp_path):
     bundle = load_bundle(make_tiny_bundle(tmp_path, objective='mse'))
-    policy = OnnxPolicy(bundle, num_samples=4, seed=0)
+    policy = OnnxPolicy(bundle, seed=0)
     cond = policy.condition(*observation(bundle.spec))
-    samples = policy.sample(cond)
+    samples = policy.sample(cond, 4)
     (expected,) = bundle.generator.run(
         ['actions'],
         {
-            'condition': np.tile(cond, (4, 1)),
-            'noise': np.zeros((4, PRED_HORIZON, bundle.spec.action_dim), np.float32),
+            'condition': np.tile(cond, (1, 1)),
+            'noise': np.zeros((1, PRED_HORIZON, bundle.spec.action_dim), np.float32),
         },
     )
-    np.testing.assert_allclose(samples, expected)
-    out = policy.act(*observation(bundle.spec))
+    np.testing.assert_allclose(samples, expected)  # zero noise: one call gives every sample
+    out = policy.act(*observation(bundle.spec), num_samples=4)
     assert out.samples_normalized.shape[0] == 1 and out.index == 0  # deterministic: one suffices
 
 
-def test_act_unnormalizes_the_chosen_chunk_and_follows_consistency(bundle):
+def test_act_unnormalizes_the_chosen_chunk(bundle):
     spec = bundle.spec
-    policy = OnnxPolicy(bundle, num_samples=16, seed=3)
-    first = policy.act(*observation(spec, 0))
-    assert first.index == 0 and not first.used_reference  # no previous chunk yet
+    policy = OnnxPolicy(bundle, seed=3)
+    first = policy.act(*observation(spec, 0), num_samples=16)
+    assert first.index == 0 and not first.used_reference  # no reference: the first sample
+    assert first.samples_normalized.shape[0] == 16
     assert first.actions.shape == (PRED_HORIZON, spec.action_dim) and first.inference_ms > 0
     np.testing.assert_allclose(
         first.actions, spec.action_stats.unnormalize(first.chosen_normalized)
     )
-    second = policy.act(*observation(spec, 1))
-    assert second.used_reference
+
+
+def test_act_chooses_the_sample_closest_to_the_reference(bundle):
+    spec = bundle.spec
+    policy = OnnxPolicy(bundle, seed=4)
+    reference = np.zeros((4, spec.action_dim), np.float32)
+    out = policy.act(*observation(spec), num_samples=8, reference=reference, reference_offset=2)
+    seg = out.samples_normalized[:, 2:6]
+    assert out.index == int(np.argmin(((seg - reference) ** 2).sum(axis=(1, 2))))
+    assert out.used_reference
+    # the reference rule itself: what the previous chunk had left, against the new starts
+    first = policy.act(*observation(spec, 0), num_samples=16)
     remainder = first.chosen_normalized[ACTION_HORIZON:]
+    second = policy.act(*observation(spec, 1), num_samples=16, reference=remainder)
     segment = second.samples_normalized[:, : PRED_HORIZON - ACTION_HORIZON]
     distances = np.linalg.norm((segment - remainder).reshape(16, -1), axis=1)
     assert second.index == int(np.argmin(distances))
-    policy.reset()
-    assert not policy.act(*observation(spec, 2)).used_reference
-
-
-def test_act_with_caller_reference_leaves_selector_alone(bundle):
-    spec = bundle.spec
-    policy = OnnxPolicy(bundle, num_samples=8, seed=4)
-    reference = np.zeros((4, spec.action_dim), np.float32)
-    out = policy.act(*observation(spec), reference=reference, reference_offset=2)
-    seg = out.samples_normalized[:, 2:6]
-    assert out.index == int(np.argmin(((seg - reference) ** 2).sum(axis=(1, 2))))
-    assert out.used_reference and policy.selector.calls == 0
-
-
-def test_consistency_off_takes_a_single_sample(bundle):
-    policy = OnnxPolicy(bundle, num_samples=8, temporal_consistency=False, seed=5)
-    for seed in range(3):
-        out = policy.act(*observation(bundle.spec, seed))
-        assert out.index == 0 and not out.used_reference and out.samples_normalized.shape[0] == 1
 
 
 def test_non_finite_model_output_raises(bundle):
     class NanSession:
+        """A generator session whose every output is NaN."""
+
         def run(self, outputs, feeds):
             n = feeds['noise'].shape[0]
             return [np.full((n, PRED_HORIZON, bundle.spec.action_dim), np.nan, np.float32)]
@@ -171,10 +168,11 @@ def test_non_finite_model_output_raises(bundle):
     policy = OnnxPolicy(bundle)
     policy.bundle = dataclasses.replace(bundle, generator=NanSession())
     with pytest.raises(NonFiniteOutputError, match='non-finite') as info:
-        policy.act(*observation(bundle.spec))
+        policy.act(*observation(bundle.spec), num_samples=4)
     assert isinstance(info.value, RuntimeError)
 
 
 def test_bad_num_samples(bundle):
-    with pytest.raises(ValueError):
-        OnnxPolicy(bundle, num_samples=0)
+    policy = OnnxPolicy(bundle)
+    with pytest.raises(ValueError, match='num_samples'):
+        policy.sample(policy.condition(*observation(bundle.spec)), 0)

@@ -235,7 +235,7 @@ def test_sim_demos_cli_writes_a_readable_dataset(tmp_path, capsys):
         np.testing.assert_allclose(ep.joint_positions[1:], ep.actions[:-1], atol=1e-6)
         # It ends holding still on the target.
         np.testing.assert_array_equal(ep.actions[-1], ep.actions[-2])
-    with pytest.raises(FileExistsError):
-        main(['sim-demos', '-n', '1', '-o', str(out), '--no-progress'])
+    assert main(['sim-demos', '-n', '1', '-o', str(out), '--no-progress']) == 1  # exists
+    assert '--overwrite' in capsys.readouterr().err
     assert main(['sim-demos', '-n', '1', '-o', str(out), '--overwrite', '--no-progress']) == 0
     assert len(EpisodeStore.open(out)) == 1

@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: MIT
 """Training is repeatable from a seed, and resuming gives exactly the uninterrupted run."""
 
+import dataclasses
+
 from imle_policy_ros.data.two_mode_toy import write_two_mode_dataset
 from imle_policy_ros.learning.train import lr_at, train, TrainConfig
 import torch
@@ -54,9 +56,7 @@ def test_other_seed_gives_other_weights(tmp_path):
     data = tmp_path / 'data'
     write_two_mode_dataset(data, episodes=12)
     a = train(tiny_config(data, tmp_path / 'a', 5))
-    cfg = tiny_config(data, tmp_path / 'b', 5)
-    cfg.seed = 4
-    b = train(cfg)
+    b = train(dataclasses.replace(tiny_config(data, tmp_path / 'b', 5), seed=4))
     wa, wb = weights(a), weights(b)
     assert any(not torch.equal(wa[k], wb[k]) for k in wa)
 

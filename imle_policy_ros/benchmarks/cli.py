@@ -1,12 +1,14 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
-"""`imle-policy-ros bench`: the parser (argparse only: `--help` stays torch-free) and its run."""
+"""`imle-policy-ros bench`: its options and its run (torch is imported when it runs)."""
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
+
+from ..cli_settings import command_options
+from ..settings import setting
 
 SECTION_NAMES = ('inference', 'encoder_cache', 'memory', 'training', 'control_loop')
 
@@ -18,93 +20,58 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def add_bench_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        'bench',
-        help='benchmarks: IMLE vs DDPM/DDIM, ORT vs torch, encoder cache, training, memory, loop',
-        description="Times the paper's configuration (random weights; "
-        'speed does not depend on them): '
-        'IMLE through the exported bundle on ONNX Runtime against torch eager and against '
-        "Diffusion Policy's 100-step DDPM and 10-step DDIM samplers on the same UNet, at "
-        'N = 1, 8, 32; encoder caching; RS-IMLE training steps/s; peak memory of a deploy '
-        "process; the ROS 2 control loop; and each figure's distance to the machine's floor.",
+@command_options
+class BenchCommand:
+    quick: bool = setting(False, 'fewer repetitions (about 2 min on 2 CPU cores)')
+    json: bool = setting(False, "print one JSON object (headline ratios under 'headline')")
+    providers: tuple[str, ...] = setting(
+        (),
+        'also time these ONNX Runtime providers in fp32 and fp16 (CPU always runs); skipped '
+        'with the reason where this onnxruntime build has none',
+        choices=('cuda', 'tensorrt'),
     )
-    p.add_argument(
-        '--quick', action='store_true', help='fewer repetitions (about 2 min on 2 CPU cores)'
+    config: str = setting(
+        'paper',
+        'network sizes: paper, small (a CPU-sized model), tiny (tests only)',
+        choices=('paper', 'small', 'tiny'),
     )
-    p.add_argument(
-        '--json',
-        action='store_true',
-        help="print one JSON object (headline ratios under 'headline')",
+    sections: tuple[str, ...] = setting(
+        SECTION_NAMES, 'which measurements to run', choices=SECTION_NAMES
     )
-    p.add_argument(
-        '--providers',
-        nargs='+',
-        default=[],
-        choices=['cuda', 'tensorrt'],
-        help='also time these ONNX Runtime providers in fp32 and fp16 (CPU always runs); '
-        'skipped with the reason where this onnxruntime build has none',
+    threads: int = setting(0, 'torch and ORT intra-op threads (0: the usable cores)', min=0)
+    ort_spinning: bool = setting(
+        False, "let ORT's worker threads spin between runs (the policy node does not)"
     )
-    p.add_argument(
-        '--config',
-        choices=['paper', 'small', 'tiny'],
-        default='paper',
-        help='network sizes: paper (default), small (a CPU-sized model), tiny (tests only)',
-    )
-    p.add_argument(
-        '--sections',
-        nargs='+',
-        choices=SECTION_NAMES,
-        default=list(SECTION_NAMES),
-        help='which measurements to run (default: all)',
-    )
-    p.add_argument(
-        '--threads',
-        type=int,
-        default=_cores(),
-        help='torch and ORT intra-op threads (default: usable cores, %(default)s)',
-    )
-    p.add_argument(
-        '--ort-spinning',
-        action='store_true',
-        help="let ORT's worker threads spin between runs (the policy node does not)",
-    )
-    p.add_argument(
-        '--output', default=None, metavar='JSON', help='also write the JSON report to this file'
-    )
-    p.set_defaults(run=run_bench)
-    return p
+    output: str | None = setting(None, 'also write the JSON report to this file', metavar='JSON')
 
 
-def run_bench(args) -> int:
+def run_bench(command: BenchCommand) -> int:
     import json
 
     from .report import text_report
     from .run import run_benchmark
     from .settings import settings_for
 
-    if args.threads < 1:
-        print('bench: --threads must be >= 1', file=sys.stderr)
-        return 2
+    threads = command.threads or _cores()
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
-    settings = settings_for(args.quick, args.threads, args.config)
-    settings.ort_allow_spinning = args.ort_spinning
-    report = run_benchmark(args.config, settings, tuple(args.sections), tuple(args.providers), log)
+    settings = settings_for(command.quick, threads, command.config)
+    settings.ort_allow_spinning = command.ort_spinning
+    report = run_benchmark(command.config, settings, command.sections, command.providers, log)
     report['command'] = ' '.join(
         ['imle-policy-ros bench']
-        + (['--quick'] if args.quick else [])
-        + ['--config', args.config]
-        + (['--providers', *args.providers] if args.providers else [])
-        + (['--sections', *args.sections] if list(args.sections) != list(SECTION_NAMES) else [])
-        + ['--threads', str(args.threads)]
-        + (['--ort-spinning'] if args.ort_spinning else [])
+        + (['--quick'] if command.quick else [])
+        + ['--config', command.config]
+        + (['--providers', *command.providers] if command.providers else [])
+        + (['--sections', *command.sections] if command.sections != SECTION_NAMES else [])
+        + ['--threads', str(threads)]
+        + (['--ort-spinning'] if command.ort_spinning else [])
     )
     text = json.dumps(report, indent=1, default=float)
-    if args.output:
-        with open(args.output, 'w') as f:
+    if command.output:
+        with open(command.output, 'w') as f:
             f.write(text + '\n')
-    print(text if args.json else text_report(report))
+    print(text if command.json else text_report(report))
     return 0

@@ -81,10 +81,11 @@ def ros_unavailable_reason() -> str | None:
 
 def measure(seconds: float, switches: int, anchor: bool = True, window_s: float = 5.0) -> dict:
     """
-    Run the stack, measure for `seconds` (in windows of window_s), then the anchor and
-    the switches; returns {"steady", "switch" (if switches), "policy_node_memory_mib"}.
+    Run the stack; measure `seconds` (in windows of window_s), then the anchor and the switches.
+
+    Returns {"steady", "switch" (if switches), "policy_node_memory_mib"}.
     """
-    from ..ros.stack_probe import new_domain_id, NodeProcess, Probe, SIM_CONFIG
+    from ..ros.harness.stack_probe import new_domain_id, NodeProcess, Probe, SIM_CONFIG
 
     logs = Path(tempfile.mkdtemp(prefix='bench_ros_loop_'))
     domain = new_domain_id()
@@ -155,10 +156,11 @@ def _switches(probe, switches: int, logs: Path) -> dict:
     t_switch = time.monotonic()
     node_gaps, refused = [], 0
     for i in range(switches):
-        result = probe.set_parameters('/imle_policy', {'model_path': str(copies[i % 2])})[0]
+        model = str(copies[i % 2])
+        result = probe.set_parameters('/imle_policy', {'model_path': model})[0]
         refused += not result.successful
         probe.wait_for(
-            lambda p: p.policy_diagnostics().get('active_model') == str(copies[i % 2]),
+            lambda p, model=model: p.policy_diagnostics().get('active_model') == model,
             10,
             'the switch',
         )

@@ -37,7 +37,7 @@ def _child(bundle: str, n: int, threads: int) -> dict:
     out = {'after_imports': status_mib()['VmHWM']}
     b = load_bundle(bundle, providers=['cpu'], intra_op_threads=threads)
     out['after_load'] = status_mib()['VmHWM']
-    policy = OnnxPolicy(b, num_samples=n, seed=0)
+    policy = OnnxPolicy(b, seed=0)
     spec = b.spec
     rng = np.random.default_rng(0)
     cam = spec.cameras[0]
@@ -48,7 +48,7 @@ def _child(bundle: str, n: int, threads: int) -> dict:
     features = policy.encode_batch(frames, [0] * spec.obs_horizon).reshape(spec.obs_horizon, 1, -1)
     joints = np.zeros((spec.obs_horizon, spec.state_dim), np.float32)
     for _ in range(5):
-        policy.act(features, joints)
+        policy.act(features, joints, n)
     out['peak'] = status_mib()['VmHWM']
     out['torch_imported'] = 'torch' in sys.modules
     return out

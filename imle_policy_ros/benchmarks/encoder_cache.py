@@ -27,7 +27,7 @@ def run_encoder_cache(
     bundle, device: str, settings, n: int, with_frame: bool = True
 ) -> list[dict]:
     spec = bundle.spec
-    policy = OnnxPolicy(bundle, num_samples=n, seed=0)
+    policy = OnnxPolicy(bundle, seed=0)
     rng = np.random.default_rng(2)
     h, w = spec.cameras[0].height, spec.cameras[0].width
     frames = [rng.integers(0, 256, (h, w, 3), dtype=np.uint8) for _ in range(spec.obs_horizon)]
@@ -37,9 +37,9 @@ def run_encoder_cache(
 
     def reencode():
         f = policy.encode_batch(frames, cameras).reshape(spec.obs_horizon, 1, spec.feature_dim)
-        return policy.act(f, joints)
+        return policy.act(f, joints, n)
 
-    cases = {'cached': lambda: policy.act(features, joints), 'reencode': reencode}
+    cases = {'cached': lambda: policy.act(features, joints, n), 'reencode': reencode}
     if with_frame:
         cases['frame'] = lambda: policy.encode(0, frames[0])
     stats = measure_interleaved(cases, settings.rounds, settings.block, settings.warmup)

@@ -3,8 +3,9 @@
 """
 What a camera driver hands over: one frame, its timestamps, and the error for "no camera".
 
-Kept apart from any one driver so the ROS node (and a future OpenCV/V4L camera) share the
-same frame type and the same rule for turning a frame's timestamps into a message stamp.
+Kept apart from any one driver so every driver (driver.py: RealSense, OpenCV) hands the
+node the same frame type, and the node has one rule for turning a frame's timestamps into a
+message stamp.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .device_clock import DeviceClockSync
+from ..errors import Refusal
 
 # Timestamp domains whose values are already host system-clock time (seconds since the
 # epoch): librealsense stamps SYSTEM_TIME on arrival and converts GLOBAL_TIME from the
@@ -21,10 +23,12 @@ from .device_clock import DeviceClockSync
 HOST_DOMAINS = ('system_time', 'global_time')
 
 
-class CameraUnavailable(RuntimeError):
+class CameraUnavailable(Refusal, RuntimeError):
     """
     The camera cannot be opened (driver missing, no device, wrong serial, bad profile).
-    The message says what was found and what to do; callers print it, not a traceback.
+
+    The message says what was found and what to do; callers print it, not a traceback
+    (a Refusal: a node that cannot open its camera logs it as one line and exits 1).
     """
 
 
@@ -39,7 +43,7 @@ class CameraFrame:
 
 
 def capture_stamp(frame: CameraFrame, sync: DeviceClockSync) -> float:
-    """The frame's capture time on the host clock, in seconds, never after it arrived."""
+    """Return the frame's capture time on the host clock, in seconds, never after it arrived."""
     if frame.timestamp_domain in HOST_DOMAINS:
         # Already host time. Passing it through the sync would add the minimum latency
         # that librealsense has already accounted for.

@@ -40,7 +40,11 @@ def _import_pyrealsense2():
 
 
 class RealSenseCamera:
-    """start() -> read() ... -> stop(). read() blocks until the next frame set arrives."""
+    """
+    A RealSense camera as a CameraDriver (driver.py).
+
+    start() -> read() ... -> stop(); read() blocks until the next frame set arrives.
+    """
 
     def __init__(self, config: RealSenseConfig = RealSenseConfig()):
         self.config = config
@@ -48,6 +52,14 @@ class RealSenseCamera:
         self._rs = None
         self._pipeline = None
         self._align = None
+
+    @property
+    def description(self) -> str:
+        return f'RealSense {self.serial or "(first found)"}'
+
+    @property
+    def has_depth(self) -> bool:
+        return self.config.enable_depth
 
     def start(self) -> None:
         rs = _import_pyrealsense2()
@@ -86,7 +98,7 @@ class RealSenseCamera:
         return self.config.serial or found[0]
 
     def read(self, timeout_s: float = 1.0) -> CameraFrame:
-        """The next frame; TimeoutError when none arrives within timeout_s."""
+        """Return the next frame; TimeoutError when none arrives within timeout_s."""
         if self._pipeline is None:
             raise RuntimeError('RealSenseCamera.read() before start()')
         try:

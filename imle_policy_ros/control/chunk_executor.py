@@ -150,6 +150,7 @@ class ChunkExecutor:
 
     # ---- helpers ----------------------------------------------------------------------
     def _blended_target(self, t: float) -> np.ndarray:
+        assert self.active is not None, 'a blend needs the chunk it blends into'
         target = self.active.position_at(t)
         w = (t - self._switch_time) / self.blend_time if self.blend_time > 0 else 1.0
         if w >= 1.0:

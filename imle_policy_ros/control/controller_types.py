@@ -14,26 +14,66 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..settings import check_settings, setting
 
-@dataclass
+
+@dataclass(frozen=True)
 class ControllerConfig:
-    stale_timeout: float = 0.5  # s: an input older than this holds the arm
-    blend_time: float = 0.1  # s: cross-fade at a chunk switch
-    temporal_consistency: bool = True
-    consistency_reset_every: int = 5  # every k-th chunk is chosen without a reference
+    """
+    How PolicyController decides; the one definition of these settings.
+
+    The policy node offers them as its parameters (same names), eval and replay as their
+    options. Frozen: a live change (`PolicyController.update_config`) swaps the whole object
+    between two ticks, so a tick never sees half of a change.
+    """
+
+    num_samples: int = setting(
+        32, 'action chunks drawn per inference (N)', min=1, max=1024, live=True
+    )
+    temporal_consistency: bool = setting(
+        True, 'execute the sample closest to the running chunk', live=True
+    )
+    consistency_reset_every: int = setting(
+        5,
+        'every k-th chunk is chosen without a reference, so the policy may change its mind '
+        '(0: never)',
+        min=0,
+        max=1000,
+        live=True,
+    )
+    stale_observation_timeout: float = setting(
+        0.5, 's: an input older than this holds the arm', min=0.01, max=10.0, live=True
+    )
+    blend_time: float = setting(0.1, 's: cross-fade between consecutive chunks', min=0.0, max=2.0)
+    shadow_mode: bool = setting(
+        True,
+        'while disabled, keep inferring (fresh inputs) and show the chunk it would execute',
+        live=True,
+    )
     # Waypoint k of a chunk is due at t_obs + (k - (obs_horizon - 1) + action_delay_steps) * dt:
     # index obs_horizon-1 is the action taken at the observation (as in the training
     # windows), and a commanded position is reached one step after it is commanded.
-    action_delay_steps: float = 1.0
-    # Start the next inference this long before the executed part of the chunk ends; None:
-    # the recent inference latency (p90-like running max) plus one dataset step.
-    replan_lead: float | None = None
-    # Keep inferring while disabled (fresh inputs), so `predicted_chunk` shows what the
-    # policy would do before it is allowed to move the arm.
-    shadow_mode: bool = True
-    # s: an input stamped further ahead of the clock than this is refused (another time
-    # base); a little is allowed for clock skew between the machines that stamp inputs.
-    max_future_stamp: float = 0.1
+    action_delay_steps: float = setting(
+        1.0, 'dataset steps between commanding a waypoint and reaching it', min=0.0, max=10.0
+    )
+    replan_lead: float | None = setting(
+        None,
+        's before the executed part of a chunk ends at which the next inference starts '
+        '(default: the recent inference latency plus one dataset step)',
+        min=0.0,
+        max=10.0,
+        ros=False,
+    )
+    max_future_stamp: float = setting(
+        0.1,
+        's: an input stamped further ahead of the clock is refused (another time base); a '
+        'little is allowed for clock skew between the machines that stamp inputs',
+        min=0.0,
+        max=10.0,
+    )
+
+    def __post_init__(self) -> None:
+        check_settings(self)
 
 
 @dataclass(frozen=True)
@@ -46,7 +86,7 @@ class Command:
     # now [K], positions [K, D]), limited like the commands (for trajectory interfaces).
     waypoints: tuple | None = None
     # Age of the oldest of the newest inputs at this tick (inf: one is missing). A command
-    # that is not a hold never comes from inputs older than stale_timeout.
+    # that is not a hold never comes from inputs older than stale_observation_timeout.
     input_age: float = float('inf')
     # The position is the arm's measured one (first command, after a reset, a hold or a
     # loss of the joint states): it may differ from the previous command, and is where the

@@ -12,10 +12,11 @@ by name), feature size, horizons, dt and the normalization.
 
 from __future__ import annotations
 
+from ..errors import Refusal
 from ..runtime.policy_spec import PolicySpec
 
 
-class ModelSwitchRefused(ValueError):
+class ModelSwitchRefused(Refusal, ValueError):
     """The new bundle cannot replace the running one; the message says why."""
 
 

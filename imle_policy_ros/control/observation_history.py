@@ -133,17 +133,17 @@ class ObservationHistory:
         positions: Sequence[float],
         not_after: float = np.inf,
     ) -> None:
-        """Reorders to the bundle's joint order; extra joints are ignored, missing ones refused."""
-        positions = np.asarray(positions, dtype=np.float64)
-        if len(names) != len(positions):
-            raise InputRejected(f'joint_states: {len(names)} names but {len(positions)} positions')
+        """Add a joint state in the bundle's joint order (extra joints ignored, missing refused)."""
+        values = np.asarray(positions, dtype=np.float64)
+        if len(names) != len(values):
+            raise InputRejected(f'joint_states: {len(names)} names but {len(values)} positions')
         index = {n: i for i, n in enumerate(names)}
         missing = [n for n in self.joint_names if n not in index]
         if missing:
             raise InputRejected(
                 f'joint_states: missing joints {missing} (the model needs {list(self.joint_names)})'
             )
-        ordered = positions[[index[n] for n in self.joint_names]]
+        ordered = values[[index[n] for n in self.joint_names]]
         if not np.all(np.isfinite(ordered)):
             bad = [n for n, v in zip(self.joint_names, ordered) if not np.isfinite(v)]
             raise InputRejected(f'joint_states: non-finite position for {bad}')
@@ -190,9 +190,10 @@ class ObservationHistory:
         (no edge padding needed): a history started mid-run is ready to replace another.
         """
         with self._lock:
-            if self._joints.latest is None or any(b.latest is None for b in self._frames):
+            latest = self._latest_frames()
+            if self._joints.latest is None or latest is None:
                 return False
-            oldest = min(b.latest for b in self._frames) - (self.obs_horizon - 1) * self.dt
+            oldest = min(latest) - (self.obs_horizon - 1) * self.dt
             return all(b.stamps[0] <= oldest + 1e-9 for b in self._frames)
 
     def observation(self) -> Observation | None:
@@ -204,13 +205,19 @@ class ObservationHistory:
             return self._observation()
 
     def _observation(self) -> Observation | None:
-        if self._joints.latest is None or any(b.latest is None for b in self._frames):
+        latest = self._latest_frames()
+        if self._joints.latest is None or latest is None:
             return None
-        t_obs = min(b.latest for b in self._frames)
+        t_obs = min(latest)
         steps = [t_obs - (self.obs_horizon - 1 - k) * self.dt for k in range(self.obs_horizon)]
         features = np.stack([np.stack([b.at_or_before(t) for b in self._frames]) for t in steps])
         joints = np.stack([self._joints.at_or_before(t) for t in steps])
         return Observation(t_obs, features, joints)
+
+    def _latest_frames(self) -> list[float] | None:
+        """Return the newest frame stamp of each camera, or None until each has one."""
+        latest = [b.latest for b in self._frames]
+        return None if any(t is None for t in latest) else [t for t in latest if t is not None]
 
     def clear(self) -> None:
         with self._lock:

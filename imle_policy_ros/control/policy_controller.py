@@ -12,9 +12,9 @@ all drive this same object:
 
 Each tick: a finished inference becomes the active chunk (unless it is unusable or its
 observation is already too old); the arm holds (repeats its last command, no new motion)
-while disabled, while any input is older than `stale_timeout`, or after a refused chunk;
-otherwise the next inference is started early enough that its chunk is ready before the
-executed part of the current one (action_horizon steps) runs out.
+while disabled, while any input is older than `stale_observation_timeout`, or after a
+refused chunk; otherwise the next inference is started early enough that its chunk is
+ready before the executed part of the current one (action_horizon steps) runs out.
 
 Where the arm is, not where it was told to go: a command never continues from a position
 the arm may have left. After a reset, after being re-enabled (the arm may have been moved
@@ -24,16 +24,9 @@ unknown (driver stopped, robot restarting): one hold at the last command stops a
 trajectory, then nothing is commanded until fresh joint states arrive, so a robot that
 comes back is never sent a position it is no longer at.
 
-Model switch: `stage_policy` checks that a new policy can replace the running one and
-starts encoding frames with it too; once its own history covers the observation window,
-the next inference uses it (the running chunk goes on until then, and the new chunk is
-blended in like any other). Ticks never wait for it.
-
-Temporal consistency in time: the new chunk's waypoints have absolute times, and the
-reference it is compared with is the running chunk evaluated at those times (the part of
-both that overlaps). When inference is instantaneous and starts exactly action_horizon
-steps after the previous observation, this is the reference implementation's rule
-(previous[action_horizon:] against new[:pred_horizon - action_horizon]).
+A model switch (`stage_policy`) is staged in control/policy_inputs.py and takes over
+between inferences; temporal consistency is the rule of runtime/consistency.py, applied in
+time (the running chunk evaluated at the new chunk's waypoint times).
 """
 
 from __future__ import annotations
@@ -44,43 +37,40 @@ import threading
 import numpy as np
 
 from .chunk_executor import Chunk, ChunkExecutor, JointLimits
-from .clock import Clock
 from .controller_types import Command, ControllerConfig, ControllerStats
 from .inference_runner import JobResult
-from .model_switch import check_switchable
-from .observation_history import InputRejected, Observation, ObservationHistory
+from .interfaces import Clock, InferenceRunner, Policy
+from .observation_history import Observation, ObservationHistory
+from .policy_inputs import PolicyInputs
+from ..runtime import consistency
+from ..runtime.policy_spec import PolicySpec
+from ..settings import replace_flat
 
 
 class PolicyController:
     def __init__(
         self,
-        policy,
+        policy: Policy,
         limits: JointLimits,
         clock: Clock,
-        runner,
+        runner: InferenceRunner,
         config: ControllerConfig | None = None,
+        label: str = '',
     ):
-        self.policy = policy
-        self.spec = policy.spec
-        if self.spec.action_kind != 'joint_position':
+        if policy.spec.action_kind != 'joint_position':
             raise ValueError(
-                f'PolicyController executes joint_position actions; bundle has {self.spec.action_kind!r}'
+                'PolicyController executes joint_position actions; bundle has '
+                f'{policy.spec.action_kind!r}'
             )
-        # where each action's joint is in the state (raises unless every commanded joint is measured);
-        # recomputed at a switch: a new bundle may list its state joints in another order
-        self._action_index = _measured_action_index(self.spec)
         self.config = config or ControllerConfig()
         self.clock = clock
         self.runner = runner
+        self.stats = ControllerStats()
+        self.inputs = PolicyInputs(policy, self.stats, label)
         self.executor = ChunkExecutor(limits, self.config.blend_time)
-        self.history = self._history_for(policy)
-        self._inputs_lock = threading.Lock()  # guards which histories inputs go to
         # tick() runs on the control thread; enable/reset come from service threads: one lock
         # so an operator command never lands in the middle of a tick.
         self._tick_lock = threading.RLock()
-        self._staged: tuple | None = None  # (policy, its history, label) waiting to take over
-        self.policy_label = ''
-        self.stats = ControllerStats()
         self.enabled = False
         self.holding_reason = 'disabled'
         self._last_tick: float | None = None
@@ -90,99 +80,72 @@ class PolicyController:
         self._refused = ''  # why the last chunk was refused, until a usable one arrives
         self._arm_state_lost = False  # joint states stale: the arm may be anywhere
         self._stop_sent = False  # the one hold sent after the arm's state was lost
-        self.predicted_chunk: Chunk | None = (
-            None  # newest usable chunk (executed or, held, shadow)
-        )
+        # the newest usable chunk (executed, or while held the shadow prediction)
+        self.predicted_chunk: Chunk | None = None
 
-    @staticmethod
-    def _history_for(policy) -> ObservationHistory:
-        spec = policy.spec
-        return ObservationHistory(
-            [c.name for c in spec.cameras],
-            spec.joint_names,
-            spec.obs_horizon,
-            spec.dt,
-            policy.encode,
-        )
+    # ---- what runs now ----------------------------------------------------------------
+    @property
+    def policy(self) -> Policy:
+        return self.inputs.policy
+
+    @property
+    def spec(self) -> PolicySpec:
+        return self.inputs.policy.spec
+
+    @property
+    def history(self) -> ObservationHistory:
+        return self.inputs.history
+
+    @property
+    def policy_label(self) -> str:
+        """What the running model is called (its bundle path, on the robot)."""
+        return self.inputs.label
 
     # ---- inputs (any thread) ----------------------------------------------------------
     def on_frame(self, camera: int, stamp: float, frame: np.ndarray) -> str | None:
-        """Returns None when accepted, else the reason it was refused (also counted)."""
+        """Add a camera frame; return None when accepted, else why it was refused (counted)."""
         not_after = self.clock.now() + self.config.max_future_stamp
-        return self._accept(
+        return self.inputs.add(
             self.history.source_name(camera),
             lambda history: history.add_frame(camera, stamp, frame, not_after),
         )
 
     def on_joint_state(self, stamp: float, names, positions) -> str | None:
+        """Add a joint state; return None when accepted, else why it was refused (counted)."""
         not_after = self.clock.now() + self.config.max_future_stamp
-        return self._accept(
+        return self.inputs.add(
             self.history.source_name(None),
             lambda history: history.add_joint_state(stamp, names, positions, not_after),
         )
 
-    def _accept(self, source: str, add) -> str | None:
-        with self._inputs_lock:
-            histories = [self.history] + ([self._staged[1]] if self._staged else [])
-        try:
-            for history in histories:  # a staged model sees the same inputs
-                add(history)
-            return None
-        except (InputRejected, ValueError) as exc:
-            return self.reject_input(source, str(exc))
-
     def reject_input(self, source: str, reason: str) -> str:
-        """
-        Count an input refused here or before it got here (an image that could not be
-        decoded); returns the reason.
-        """
-        with self._inputs_lock:
-            self.stats.rejected_inputs += 1
-            self.stats.rejected_by_source[source] = (
-                self.stats.rejected_by_source.get(source, 0) + 1
-            )
-            self.stats.last_error = reason
-        return reason
+        """Count an input refused before it got here (an image that could not be decoded)."""
+        return self.inputs.reject(source, reason)
 
-    # ---- model switch -----------------------------------------------------------------
-    def stage_policy(self, policy, label: str = '') -> None:
+    # ---- settings and model switch ----------------------------------------------------
+    def update_config(self, **changes) -> ControllerConfig:
         """
-        Queue `policy` to replace the running one between chunks. Raises
-        ModelSwitchRefused (a ValueError) when it cannot; the running policy is untouched.
-        """
-        check_switchable(self.spec, policy.spec)
-        history = self._history_for(policy)
-        history.copy_joint_states_from(self.history)
-        with self._inputs_lock:
-            # N belongs to the controller, not to a bundle: the new policy samples as many
-            # chunks as the running one (set_num_samples reaches a staged policy too).
-            policy.num_samples = self.policy.num_samples
-            self._staged = (policy, history, label)
+        Change settings while running (e.g. num_samples); return the new config.
 
-    def set_num_samples(self, n: int) -> None:
-        """N chunks per inference, for the running policy and for one waiting to take over."""
-        if n < 1:
-            raise ValueError(f'num_samples must be >= 1, got {n}')
-        with self._inputs_lock:
-            self.policy.num_samples = int(n)
-            if self._staged is not None:
-                self._staged[0].num_samples = int(n)
+        The whole config is replaced between two ticks, checked as at construction
+        (SettingError, and nothing changes); a staged model takes it over as it is.
+        """
+        with self._tick_lock:
+            self.config = replace_flat(self.config, changes)
+            return self.config
+
+    def stage_policy(self, policy: Policy, label: str = '') -> None:
+        """
+        Queue `policy` to replace the running one between chunks.
+
+        Raises ModelSwitchRefused (a ValueError) when it cannot; the running policy is
+        untouched.
+        """
+        self.inputs.stage(policy, label)
 
     @property
     def switch_pending(self) -> bool:
-        return self._staged is not None
-
-    def _swap_if_ready(self) -> None:
-        """Between inferences: let the staged policy take over once it has seen enough frames."""
-        staged = self._staged
-        if staged is None or self.runner.busy or not staged[1].covers_window():
-            return
-        with self._inputs_lock:
-            self.policy, self.history, self.policy_label = staged
-            self.spec = self.policy.spec
-            self._action_index = _measured_action_index(self.spec)
-            self._staged = None
-        self.stats.model_switches += 1
+        return self.inputs.switch_pending
 
     # ---- commands from the operator ---------------------------------------------------
     def enable(self, on: bool) -> None:
@@ -202,14 +165,8 @@ class PolicyController:
             self._reset()
 
     def _reset(self) -> None:
-        """
-        Forget the inputs, the chunks and any inference in flight (a staged model stays
-        staged, with no inputs either).
-        """
-        self.history.clear()
-        staged = self._staged
-        if staged is not None:
-            staged[1].clear()
+        """Forget the inputs, the chunks and any inference in flight (a staged model stays)."""
+        self.inputs.clear()
         self._forget_commanded_position()
         self.runner.discard()
         self.predicted_chunk = None
@@ -231,8 +188,10 @@ class PolicyController:
     @property
     def chunk_ran_out(self) -> bool:
         """
-        Moving, but the active chunk ended before the next one was ready (inference slower
-        than a chunk lasts): the arm holds the chunk's last waypoint, never extrapolates.
+        Tell whether the active chunk ended before the next one was ready, while moving.
+
+        Inference slower than a chunk lasts: the arm holds the chunk's last waypoint, it
+        never extrapolates.
         """
         return (
             not self.holding_reason
@@ -250,7 +209,7 @@ class PolicyController:
 
         ages = self.history.input_ages(now)
         input_age = max(ages.values())
-        stale = [name for name, age in ages.items() if age > self.config.stale_timeout]
+        stale = [name for name, age in ages.items() if age > self.config.stale_observation_timeout]
         self._track_arm_state('joint_states' in stale)
         hold_reason = self._hold_reason(stale)
         if hold_reason:
@@ -270,11 +229,16 @@ class PolicyController:
         if self.holding_reason:
             # Resume from where the arm is; a chunk predicted during the hold from inputs
             # that are still fresh may start at once.
-            self.executor.start_from(self._measured_actions(), now)
+            measured = self.inputs.measured_actions()
+            assert measured is not None, 'joint states are fresh, so there is a measured position'
+            self.executor.start_from(measured, now)
             from_measured = True
             self.holding_reason = ''
             candidate = new_chunk or self.predicted_chunk
-            if candidate is not None and now - candidate.t_obs <= self.config.stale_timeout:
+            if (
+                candidate is not None
+                and now - candidate.t_obs <= self.config.stale_observation_timeout
+            ):
                 new_chunk = candidate
         if new_chunk is not None and new_chunk.end_time > now:
             self._start_chunk(new_chunk, now)
@@ -314,20 +278,12 @@ class PolicyController:
             self._stop_sent = True  # one hold stops a trajectory still running on the arm
             return self.executor.last_command, False
         if self.executor.last_command is None:
-            joints = self._measured_actions()
+            joints = self.inputs.measured_actions()
             if joints is None:
                 return None, False
             self.executor.start_from(joints, now)  # latched: the hold stays there
             return self.executor.last_command, True
         return self.executor.last_command, False
-
-    def _measured_actions(self) -> np.ndarray | None:
-        """
-        The latest measured joint positions in the action order (the state may list the
-        joints in another order, or more of them).
-        """
-        joints = self.history.latest_joint_positions()
-        return None if joints is None else joints[self._action_index]
 
     def _start_chunk(self, chunk: Chunk, now: float) -> None:
         self.stats.last_jump = self.executor.switch_to(chunk, now)
@@ -336,10 +292,10 @@ class PolicyController:
 
     # ---- inference --------------------------------------------------------------------
     def _maybe_infer(self, now: float) -> None:
-        """Called only when every input is fresh."""
-        self._swap_if_ready()
+        """Start an inference if it is time; called only when every input is fresh."""
         if self.runner.busy:
             return
+        self.inputs.swap_if_ready()  # between inferences: a staged model may take over
         observation = self.history.observation()
         if observation is None or observation.t_obs <= self._requested_t_obs:
             return
@@ -349,10 +305,13 @@ class PolicyController:
             return
         reference, offset = self._reference_for(observation, active)
         times = self.waypoint_times(observation.t_obs)
+        # Without a reference the first sample is taken: drawing one is the same draw, faster.
+        num_samples = self.config.num_samples if reference is not None else 1
+        policy = self.policy
 
         def job():
-            return self.policy.act(
-                observation.features, observation.joint_positions, reference, offset
+            return policy.act(
+                observation.features, observation.joint_positions, num_samples, reference, offset
             )
 
         if self.runner.submit(job, tag=(observation, times)):
@@ -361,8 +320,10 @@ class PolicyController:
 
     def _replan_time(self, active: Chunk) -> float:
         """
-        When to start the next inference: the executed part of the active chunk (its
-        action_horizon steps from the observation on) ends at t_obs + Ta*dt.
+        Return when to start the next inference.
+
+        The executed part of the active chunk (its action_horizon steps from the
+        observation on) ends at t_obs + Ta*dt; the next chunk must be ready by then.
         """
         dt = self.spec.dt
         executed_until = active.t_obs + self.spec.action_horizon * dt
@@ -381,29 +342,32 @@ class PolicyController:
 
     def _reference_for(self, observation: Observation, active: Chunk | None):
         """
-        The running chunk at the new chunk's waypoint times (normalized), and the index of
-        the first new waypoint it covers; (None, 0) when there is nothing to be consistent
-        with or it is time to let the policy change its mind.
+        Return the running chunk at the new chunk's waypoint times (normalized) and its offset.
+
+        (None, 0) when there is nothing to be consistent with or it is time to let the
+        policy change its mind (runtime/consistency.py holds the rule).
         """
         if not self.config.temporal_consistency or active is None:
             return None, 0
-        reset_every = self.config.consistency_reset_every
-        if reset_every > 0 and self._chunks_since_reset >= reset_every:
+        if not consistency.reference_due(
+            self._chunks_since_reset, self.config.consistency_reset_every
+        ):
             self._chunks_since_reset = 0
             return None, 0
-        times = self.waypoint_times(observation.t_obs)
-        overlap = np.nonzero(
-            (times >= active.times[0] - 1e-9) & (times <= active.end_time + 1e-9)
-        )[0]
-        if overlap.size == 0:
+        aligned = consistency.aligned_reference(
+            self.waypoint_times(observation.t_obs), active.times, active.positions
+        )
+        if aligned is None:
             return None, 0
-        reference = np.stack([active.position_at(t) for t in times[overlap]])
-        return self.spec.action_stats.normalize(reference), int(overlap[0])
+        reference, offset = aligned
+        return self.spec.action_stats.normalize(reference), offset
 
     def _take_result(self, now: float) -> Chunk | None:
         """
-        The finished inference as a usable chunk, or None (nothing finished, too late, or
-        refused: a refused chunk also drops the running one, so the arm holds).
+        Return the finished inference as a usable chunk, or None.
+
+        None: nothing finished, too late, or refused (a refused chunk also drops the
+        running one, so the arm holds).
         """
         result: JobResult | None = self.runner.poll()
         if result is None:
@@ -413,17 +377,20 @@ class PolicyController:
         self.stats.last_latency_s = result.latency
         self.stats.recent_latencies = (self.stats.recent_latencies + [result.latency])[-10:]
         if result.error is not None:
-            return self._refuse(f'inference failed: {result.error}')
+            self._refuse(f'inference failed: {result.error}')
+            return None
         output = result.value
         self.stats.last_inference_ms = output.inference_ms
-        if now - observation.t_obs > self.config.stale_timeout:
+        if now - observation.t_obs > self.config.stale_observation_timeout:
             self.stats.late_results += 1  # computed from inputs that are too old by now
             return None
         positions = np.asarray(output.actions, dtype=np.float64)
         if not np.all(np.isfinite(positions)):
-            return self._refuse('model output is not finite')
+            self._refuse('model output is not finite')
+            return None
         if not self.executor.limits.contains(positions):
-            return self._refuse('model output outside the position limits')
+            self._refuse('model output outside the position limits')
+            return None
         self._refused = ''
         self._chunks_since_reset += 1
         self.predicted_chunk = Chunk(times, positions, observation.t_obs)
@@ -434,16 +401,3 @@ class PolicyController:
         self.stats.last_error = why
         self._refused = why
         self.executor.clear()
-        return None
-
-
-def _measured_action_index(spec) -> list[int]:
-    """Where each action's joint is in the state vector (joint_position bundles)."""
-    state = list(spec.joint_names)
-    missing = [a for a in spec.action_names if a not in state]
-    if missing:
-        raise ValueError(
-            f"the bundle commands joints {missing} that are not in its state {state}: the arm's "
-            f'measured position could not be held or resumed from'
-        )
-    return [state.index(a) for a in spec.action_names]

@@ -24,81 +24,15 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from .bag_alignment import ACTION_FROM, align, Alignment, step_period_ns
+from .bag_alignment import align, Alignment
 from .bag_images import frame_decoder, IMAGE_TYPES
 from .bag_messages import FLOAT64_ARRAY, JOINT_STATE, JOINT_TRAJECTORY
 from .bag_reader import BagRejected, find_bags, read_topics, TopicRequest, TopicSeries
-from .camera_names import camera_names_for_topics
+from .conversion_settings import ConversionSettings
 from .episode_store import CameraMeta, DatasetMeta, Episode, EpisodeStore, write_dataset_atomically
 
 GENERATOR_NAME = 'imle_policy_ros.data.bag_dataset'
 COMMAND_TYPES = (JOINT_TRAJECTORY, FLOAT64_ARRAY)
-_NS = 1_000_000_000
-
-
-@dataclass(frozen=True)
-class ConversionSettings:
-    """Which topics make an episode, and how they are resampled."""
-
-    image_topics: tuple[str, ...]
-    joint_state_topic: str = '/joint_states'
-    action_topic: str | None = None  # required for action_from="command"
-    camera_names: tuple[str, ...] | None = (
-        None  # None: from the topics (data/camera_names.py), set on init
-    )
-    rate_hz: float = 10.0
-    action_from: str = 'command'
-    image_size: tuple[int, int] = (96, 96)  # height, width
-    max_age: float | None = None  # s; default two steps
-    depth_max: float = 2.0  # m: depth images are scaled so this distance is white
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, 'image_topics', tuple(self.image_topics))
-        object.__setattr__(self, 'image_size', tuple(int(v) for v in self.image_size))
-        problems = []
-        if not self.image_topics:
-            problems.append('give at least one image topic')
-        topics = [*self.image_topics, self.joint_state_topic] + (
-            [self.action_topic] if self.action_topic else []
-        )
-        if len(set(topics)) != len(topics):
-            problems.append(f'topics {topics} name a topic twice; each input needs its own topic')
-        if self.camera_names is not None:
-            object.__setattr__(self, 'camera_names', tuple(self.camera_names))
-            if len(self.camera_names) != len(self.image_topics):
-                problems.append(
-                    f'{len(self.camera_names)} camera names for '
-                    f'{len(self.image_topics)} image topics'
-                )
-        else:
-            try:
-                object.__setattr__(
-                    self, 'camera_names', camera_names_for_topics(self.image_topics)
-                )
-            except ValueError as exc:
-                problems.append(str(exc))
-        if self.action_from not in ACTION_FROM:
-            problems.append(f'action_from must be one of {ACTION_FROM}, got {self.action_from!r}')
-        if self.action_from == 'command' and not self.action_topic:
-            problems.append("action_from 'command' needs the command topic (--action-topic)")
-        if len(self.image_size) != 2 or min(self.image_size) <= 0:
-            problems.append(
-                f'image_size must be two positive numbers (height width), got {self.image_size}'
-            )
-        if self.max_age is not None and not self.max_age > 0:
-            problems.append(f'max_age must be > 0 s, got {self.max_age}')
-        if not self.depth_max > 0:
-            problems.append(f'depth_max must be > 0 m, got {self.depth_max}')
-        try:
-            step_period_ns(self.rate_hz)
-        except ValueError as exc:
-            problems.append(str(exc))
-        if problems:
-            raise ValueError('dataset conversion: ' + '; '.join(problems))
-
-    @property
-    def max_age_ns(self) -> int:
-        return int(round((self.max_age if self.max_age is not None else 2.0 / self.rate_hz) * _NS))
 
 
 @dataclass

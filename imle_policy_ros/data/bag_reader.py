@@ -32,12 +32,13 @@ from rosbags.typesys import get_typestore, Stores
 
 from .bag_messages import header_stamp_ns
 from .bag_writer import STORAGE_SUFFIXES as WRITER_SUFFIXES
+from ..errors import Refusal
 
 STORAGE_SUFFIXES = tuple(WRITER_SUFFIXES.values())  # the files `find_bags` takes for bags
 METADATA_FILE = 'metadata.yaml'
 
 
-class BagRejected(ValueError):
+class BagRejected(Refusal, ValueError):
     """A bag that cannot become an episode; the message names the bag, the problem and the fix."""
 
     def __init__(self, bag, problem: str):

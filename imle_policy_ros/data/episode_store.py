@@ -38,32 +38,41 @@ next append. One writer at a time.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
 import hashlib
 import json
 import os
 from pathlib import Path
-import re
 import shutil
 import tempfile
-from typing import Iterable, Iterator, Mapping
+from typing import Iterable, Iterator
 
 import numpy as np
 
 from .durable_files import fsync_dir, install_directory, replaceable_directory, save_array
+from .episode import (  # noqa: F401 - re-exported: the store's types, imported from here too
+    ACTION_KINDS,
+    CameraMeta,
+    DatasetMeta,
+    Episode,
+    FORMAT_VERSION,
+    SUPPORTED_FORMAT_VERSIONS,
+)
+from ..errors import Refusal
 
-FORMAT_VERSION = 1
-SUPPORTED_FORMAT_VERSIONS = (1,)
-# Mirrors runtime.policy_spec.ACTION_KINDS (a test keeps them equal); data/ sits below
-# runtime/ in the layer order, so it does not import it.
-ACTION_KINDS = ('joint_position', 'ee_pose')
+
+class DatasetError(Refusal, ValueError):
+    """A dataset on disk that cannot be read; the message names the file and the problem."""
+
+
+class DatasetFileMissing(Refusal, FileNotFoundError):
+    """A file the dataset needs is not there."""
+
+
 META_FILE = 'meta.json'
 EPISODES_DIR = 'episodes'
 JOINT_POSITIONS_FILE = 'joint_positions.npy'
 ACTIONS_FILE = 'actions.npy'
 STAMPS_FILE = 'stamps.npy'
-# Camera names become file names, so keep them to a portable character set.
-_CAMERA_NAME = re.compile(r'^[A-Za-z0-9_\-]+$')
 _HASH_CHUNK = 1 << 20
 
 
@@ -73,203 +82,6 @@ def episode_dir_name(index: int) -> str:
 
 def image_file_name(camera: str) -> str:
     return f'images_{camera}.npy'
-
-
-@dataclass(frozen=True)
-class CameraMeta:
-    name: str
-    height: int
-    width: int
-    depth_max_m: float | None = None  # a depth camera: its frames are grey, white at this distance
-
-
-@dataclass(frozen=True)
-class DatasetMeta:
-    """What every episode of a dataset has in common (meta.json minus the episode list)."""
-
-    rate_hz: float
-    cameras: tuple[CameraMeta, ...]
-    joint_names: tuple[str, ...]
-    action_names: tuple[str, ...]
-    action_kind: str
-    source: dict = field(default_factory=dict)
-    format_version: int = FORMAT_VERSION
-
-    def __post_init__(self) -> None:
-        # Accept lists / dicts from callers; store tuples so the meta is hashable-ish and fixed.
-        cams = tuple(
-            c
-            if isinstance(c, CameraMeta)
-            else CameraMeta(
-                str(c['name']), int(c['height']), int(c['width']), c.get('depth_max_m')
-            )
-            for c in self.cameras
-        )
-        object.__setattr__(self, 'cameras', cams)
-        object.__setattr__(self, 'joint_names', tuple(str(n) for n in self.joint_names))
-        object.__setattr__(self, 'action_names', tuple(str(n) for n in self.action_names))
-        object.__setattr__(self, 'rate_hz', float(self.rate_hz))
-        object.__setattr__(self, 'source', dict(self.source))
-        problems = []
-        if self.format_version not in SUPPORTED_FORMAT_VERSIONS:
-            problems.append(
-                f'format_version {self.format_version} is not supported '
-                f'{SUPPORTED_FORMAT_VERSIONS}'
-            )
-        if not (np.isfinite(self.rate_hz) and self.rate_hz > 0):
-            problems.append(f'rate_hz must be positive, got {self.rate_hz}')
-        names = [c.name for c in cams]
-        if len(set(names)) != len(names):
-            problems.append(f'duplicate camera names {names}')
-        for c in cams:
-            if not _CAMERA_NAME.match(c.name):
-                problems.append(f'camera name {c.name!r} must match {_CAMERA_NAME.pattern}')
-            if c.height <= 0 or c.width <= 0:
-                problems.append(f'camera {c.name!r}: size {c.height}x{c.width} must be positive')
-            if c.depth_max_m is not None and not c.depth_max_m > 0:
-                problems.append(f'camera {c.name!r}: depth_max_m {c.depth_max_m} must be > 0 m')
-        if not self.joint_names:
-            problems.append('joint_names is empty')
-        if not self.action_names:
-            problems.append('action_names is empty')
-        if self.action_kind not in ACTION_KINDS:
-            problems.append(f'action_kind {self.action_kind!r} is not one of {ACTION_KINDS}')
-        if problems:
-            raise ValueError('dataset meta: ' + '; '.join(problems))
-
-    @property
-    def camera_names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.cameras)
-
-    def to_dict(self) -> dict:
-        return {
-            'format_version': self.format_version,
-            'rate_hz': self.rate_hz,
-            'cameras': [
-                {
-                    'name': c.name,
-                    'height': c.height,
-                    'width': c.width,
-                    'depth_max_m': c.depth_max_m,
-                }
-                for c in self.cameras
-            ],
-            'joint_names': list(self.joint_names),
-            'action_names': list(self.action_names),
-            'action_kind': self.action_kind,
-            'source': dict(self.source),
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping) -> 'DatasetMeta':
-        return cls(
-            rate_hz=d['rate_hz'],
-            cameras=tuple(d['cameras']),
-            joint_names=tuple(d['joint_names']),
-            action_names=tuple(d['action_names']),
-            action_kind=str(d['action_kind']),
-            source=dict(d.get('source', {})),
-            format_version=int(d['format_version']),
-        )
-
-
-def _as_float(name: str, what: str, x, dtype, ndim: int) -> np.ndarray:
-    arr = np.asarray(x)
-    if arr.dtype.kind not in 'biuf':
-        raise ValueError(f'{name}: {what} has dtype {arr.dtype}, which is not a real number type')
-    arr = arr.astype(dtype, copy=False)  # no copy when already right (keeps memory maps mapped)
-    if arr.ndim != ndim:
-        raise ValueError(f'{name}: {what} must have {ndim} dimensions, got shape {arr.shape}')
-    finite = np.isfinite(arr)
-    if not finite.all():
-        step = int(np.argwhere(~finite)[0][0])
-        raise ValueError(f'{name}: {what} contains NaN or Inf (first at step {step})')
-    return arr
-
-
-@dataclass
-class Episode:
-    """One demonstration, time-aligned: row t of every array is the same instant."""
-
-    images: dict[str, np.ndarray]
-    joint_positions: np.ndarray
-    actions: np.ndarray
-    stamps: np.ndarray
-    name: str = 'episode'  # used in error messages only
-
-    def __post_init__(self) -> None:
-        n = self.name
-        self.joint_positions = _as_float(n, 'joint_positions', self.joint_positions, np.float32, 2)
-        self.actions = _as_float(n, 'actions', self.actions, np.float32, 2)
-        self.stamps = _as_float(n, 'stamps', self.stamps, np.float64, 1)
-        length = len(self.stamps)
-        if length == 0:
-            raise ValueError(f'{n}: episode is empty')
-        for what, arr in (('joint_positions', self.joint_positions), ('actions', self.actions)):
-            if len(arr) != length:
-                raise ValueError(
-                    f'{n}: length mismatch: {what} has {len(arr)} steps, stamps has {length}'
-                )
-        if length > 1:
-            steps = np.diff(self.stamps)
-            if not (steps > 0).all():
-                bad = int(np.argwhere(steps <= 0)[0][0]) + 1
-                raise ValueError(
-                    f'{n}: stamps are not strictly increasing (step {bad}: '
-                    f'{self.stamps[bad - 1]!r} -> {self.stamps[bad]!r})'
-                )
-        self.images = dict(self.images)
-        for cam, img in self.images.items():
-            # Images are not converted: a float image in [0, 1] cast to uint8 would be
-            # silently black.
-            if (
-                not isinstance(img, np.ndarray)
-                or img.dtype != np.uint8
-                or img.ndim != 4
-                or img.shape[-1] != 3
-            ):
-                desc = (
-                    f'{img.dtype} {img.shape}'
-                    if isinstance(img, np.ndarray)
-                    else type(img).__name__
-                )
-                raise ValueError(
-                    f'{n}: images[{cam!r}] must be uint8 RGB [T, H, W, 3], got {desc}'
-                )
-            if len(img) != length:
-                raise ValueError(
-                    f'{n}: length mismatch: images[{cam!r}] has {len(img)} steps, '
-                    f'stamps has {length}'
-                )
-
-    def __len__(self) -> int:
-        return len(self.stamps)
-
-    def check_against(self, meta: DatasetMeta) -> None:
-        """Cameras, image sizes and dims as the dataset declares; ValueError naming the problem."""
-        n = self.name
-        if set(self.images) != set(meta.camera_names):
-            raise ValueError(
-                f'{n}: cameras {sorted(self.images)} differ from '
-                f"the dataset's {sorted(meta.camera_names)}"
-            )
-        for c in meta.cameras:
-            h, w = self.images[c.name].shape[1:3]
-            if (h, w) != (c.height, c.width):
-                raise ValueError(
-                    f'{n}: images[{c.name!r}] are {h}x{w}, '
-                    f'the dataset declares {c.height}x{c.width}'
-                )
-        if self.joint_positions.shape[1] != len(meta.joint_names):
-            raise ValueError(
-                f'{n}: joint_positions has {self.joint_positions.shape[1]} columns, '
-                f'the dataset has {len(meta.joint_names)} joint_names'
-            )
-        if self.actions.shape[1] != len(meta.action_names):
-            raise ValueError(
-                f'{n}: actions has {self.actions.shape[1]} columns, '
-                f'the dataset has {len(meta.action_names)} action_names'
-            )
 
 
 class EpisodeStore:
@@ -296,13 +108,16 @@ class EpisodeStore:
         root = Path(root)
         meta_path = root / META_FILE
         if not meta_path.is_file():
-            raise FileNotFoundError(f'{meta_path}: missing; {root} is not a dataset')
+            raise DatasetFileMissing(
+                f'{root} is not a dataset ({META_FILE} missing): make one from bags with '
+                '`imle-policy-ros dataset` or from the simulator with `imle-policy-ros sim-demos`'
+            )
         try:
             d = json.loads(meta_path.read_text())
             meta = DatasetMeta.from_dict(d)
             episodes = [(str(e['name']), int(e['length'])) for e in d['episodes']]
         except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f'{meta_path}: malformed ({type(exc).__name__}: {exc})') from exc
+            raise DatasetError(f'{meta_path}: malformed ({type(exc).__name__}: {exc})') from exc
         store = cls(root, meta, episodes)
         for name, length in episodes:
             store._check_episode_files(name, length)
@@ -329,13 +144,13 @@ class EpisodeStore:
         # Only headers are read (mmap), so opening a large dataset stays cheap.
         for path, shape, dtype in self._expected_files(length, self._root / EPISODES_DIR / name):
             if not path.is_file():
-                raise FileNotFoundError(f'{path}: missing (listed in {self._root / META_FILE})')
+                raise DatasetFileMissing(f'{path}: missing (listed in {self._root / META_FILE})')
             try:
                 arr = np.load(path, mmap_mode='r')
             except (ValueError, OSError) as exc:
-                raise ValueError(f'{path}: unreadable ({exc})') from exc
+                raise DatasetError(f'{path}: unreadable ({exc})') from exc
             if arr.shape != shape or arr.dtype != dtype:
-                raise ValueError(
+                raise DatasetError(
                     f'{path}: expected {dtype} {shape}, found {arr.dtype} {arr.shape}'
                 )
 

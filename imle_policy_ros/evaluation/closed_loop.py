@@ -4,8 +4,8 @@
 Closed-loop evaluation in the built-in simulator, through the same PolicyController the
 ROS node uses and the ONNX bundle: what is measured here is what the robot would run.
 
-Simulated time throughout: the camera delivers frames at `camera_hz`, joint states arrive
-every control tick, the controller ticks at `control_hz`, and inference results become
+Simulated time throughout: the camera delivers frames at `camera_rate_hz`, joint states arrive
+every control tick, the controller ticks at `control_rate_hz`, and inference results become
 available after the time the inference really took on this machine (or a fixed latency,
 for runs that must not depend on the machine).
 """
@@ -16,28 +16,31 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .simulated_controller import simulated_controller
+from .simulated_controller import simulated_controller, SimulatedRunConfig
 from ..control.chunk_executor import JointLimits
 from ..control.clock import SimulatedClock
 from ..runtime import PolicyBundle
+from ..settings import check_settings, nested, setting
 from ..sim.planar_arm import ArmGeometry
 from ..sim.reach_env import ReachEnv
 
 EVAL_SEED_BASE = 1_000_000  # far from the seeds sim-demos draws training scenes from
 
 
-@dataclass
+@dataclass(frozen=True)
 class EvalConfig:
-    episodes: int = 100
-    seed: int = 0
-    num_samples: int = 32
-    temporal_consistency: bool = True
-    consistency_reset_every: int = 5
-    control_hz: float = 50.0
-    camera_hz: float = 30.0
-    latency_ms: float | None = None  # None: the measured inference time
-    stale_timeout: float = 0.5
-    time_limit: float = 10.0
+    run: SimulatedRunConfig = nested(SimulatedRunConfig)
+    episodes: int = setting(100, 'closed-loop episodes', min=1, max=1_000_000)
+    seed: int = setting(
+        0, 'picks the evaluation scenes (never the training ones) and the policy noise', min=0
+    )
+    camera_rate_hz: float = setting(
+        30.0, 'camera frame rate, Hz', min=1.0, max=1000.0, flag='--camera-rate'
+    )
+    time_limit: float = setting(10.0, 's after which an episode ends as a timeout', min=0.1)
+
+    def __post_init__(self) -> None:
+        check_settings(self)
 
 
 @dataclass
@@ -78,8 +81,8 @@ class EvalReport:
             'inference_ms_p50': float(np.percentile(latencies, 50)),
             'inference_ms_p99': float(np.percentile(latencies, 99)),
             'mean_duration_s': float(np.mean([e.duration for e in self.episodes])),
-            'temporal_consistency': self.config.temporal_consistency,
-            'num_samples': self.config.num_samples,
+            'temporal_consistency': self.config.run.controller.temporal_consistency,
+            'num_samples': self.config.run.controller.num_samples,
         }
 
 
@@ -97,8 +100,8 @@ def run_episode(
     env = ReachEnv(seed=seed, time_limit=cfg.time_limit, image_size=image_size)
     env.reset(seed=seed)
     clock = SimulatedClock(0.0)
-    controller = simulated_controller(bundle, arm_limits(), clock, cfg, seed)
-    control_period, camera_period = 1.0 / cfg.control_hz, 1.0 / cfg.camera_hz
+    controller = simulated_controller(bundle, arm_limits(), clock, cfg.run, seed)
+    control_period, camera_period = 1.0 / cfg.run.control_rate_hz, 1.0 / cfg.camera_rate_hz
     next_frame, inference_ms = 0.0, []
     while not env.status().done:
         now = clock.now()

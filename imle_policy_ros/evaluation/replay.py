@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .simulated_controller import simulated_controller
+from .simulated_controller import simulated_controller, SimulatedRunConfig
 from ..control.chunk_executor import JointLimits
 from ..control.clock import SimulatedClock
 from ..runtime import PolicyBundle
@@ -48,17 +48,6 @@ class RecordedEpisode:
     action_names: list
     actions: np.ndarray  # [T, A]
     name: str = 'episode'
-
-
-@dataclass
-class ReplayConfig:
-    num_samples: int = 32
-    temporal_consistency: bool = True
-    consistency_reset_every: int = 5
-    control_hz: float = 50.0
-    latency_ms: float | None = None  # None: the measured inference time
-    stale_timeout: float = 0.5
-    seed: int = 0
 
 
 @dataclass
@@ -165,8 +154,13 @@ def _camera_order(bundle: PolicyBundle, episode: RecordedEpisode) -> list[str]:
 
 
 def replay_episode(
-    bundle: PolicyBundle, episode: RecordedEpisode, cfg: ReplayConfig = ReplayConfig()
+    bundle: PolicyBundle,
+    episode: RecordedEpisode,
+    run: SimulatedRunConfig | None = None,
+    seed: int = 0,
 ) -> ReplayReport:
+    """Run `bundle` over `episode` as the node would (see the module docstring)."""
+    run = run or SimulatedRunConfig()
     # recorded frames are the dataset's, where depth is already grey (data/bag_images)
     bundle = dataclasses.replace(bundle, spec=bundle.spec.taking_dataset_frames())
     spec = bundle.spec
@@ -185,11 +179,9 @@ def replay_episode(
     runner = _RecordingRunner()
     # Open loop: the commands go nowhere, so limits only must not refuse the model's chunks.
     limits = JointLimits.create(len(spec.action_names), velocity=1e6)
-    controller = simulated_controller(
-        bundle, limits, clock, cfg, cfg.seed, wrap_runner=runner.wrap
-    )
+    controller = simulated_controller(bundle, limits, clock, run, seed, wrap_runner=runner.wrap)
 
-    period, fed = 1.0 / cfg.control_hz, 0
+    period, fed = 1.0 / run.control_rate_hz, 0
     while clock.now() <= stamps[-1] + 1e-9:
         while fed < len(stamps) and stamps[fed] <= clock.now() + 1e-9:
             for i, camera in enumerate(cameras):

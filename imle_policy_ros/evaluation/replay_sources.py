@@ -18,10 +18,11 @@ from .replay import RecordedEpisode
 from ..data.bag_dataset import bag_to_episode, ConversionSettings
 from ..data.bag_reader import BagRejected
 from ..data.episode_store import EpisodeStore
+from ..errors import Refusal
 from ..resources import resolve_config_path
 
 
-class RecordingError(ValueError):
+class RecordingError(Refusal, ValueError):
     """The recording cannot be replayed; the message says why and what to do."""
 
 

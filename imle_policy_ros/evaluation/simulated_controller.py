@@ -1,50 +1,68 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-The node's PolicyController on simulated time, as eval and replay both run it: the ONNX
-bundle sampling N chunks, temporal consistency applied by the controller, and inference
-results arriving after the time the inference really took (or a fixed latency).
+The node's PolicyController on simulated time, as eval and replay both run it.
+
+The ONNX bundle samples N chunks, the controller applies temporal consistency, and each
+inference result arrives after the time the inference really took on this machine (or a
+fixed latency, for runs that must not depend on the machine).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..control.chunk_executor import JointLimits
 from ..control.clock import SimulatedClock
+from ..control.controller_types import ControllerConfig
 from ..control.inference_runner import SimulatedLatencyRunner
-from ..control.policy_controller import ControllerConfig, PolicyController
+from ..control.policy_controller import PolicyController
 from ..runtime import OnnxPolicy, PolicyBundle
+from ..settings import check_settings, nested, setting
+
+
+@dataclass(frozen=True)
+class SimulatedRunConfig:
+    """How an offline run drives the controller: its settings, its rate, the latency."""
+
+    controller: ControllerConfig = nested(ControllerConfig)
+    # Offline runs tick at half the node's default rate: the same decisions, half the cost
+    # in simulated time (the controller's behaviour does not depend on the tick rate).
+    control_rate_hz: float = setting(
+        50.0,
+        'Hz the controller ticks at (simulated time)',
+        min=1.0,
+        max=1000.0,
+        flag='--control-rate',
+    )
+    latency_ms: float | None = setting(
+        None,
+        'simulated inference latency, ms (default: the inference time measured on this machine)',
+        min=0.0,
+        max=10_000.0,
+    )
+
+    def __post_init__(self) -> None:
+        check_settings(self)
 
 
 def simulated_controller(
     bundle: PolicyBundle,
     limits: JointLimits,
     clock: SimulatedClock,
-    cfg,
+    run: SimulatedRunConfig,
     seed: int,
     wrap_runner=lambda runner: runner,
 ) -> PolicyController:
-    """
-    cfg: num_samples, temporal_consistency, consistency_reset_every, latency_ms (None:
-    measured) and stale_timeout (EvalConfig, ReplayConfig). The controller starts enabled.
-    """
-    latency = (
-        (lambda r: r.value.inference_ms / 1e3 if r.value is not None else 0.0)
-        if cfg.latency_ms is None
-        else cfg.latency_ms / 1e3
-    )
+    """Return an enabled controller for `bundle` whose inference takes simulated time."""
+
+    def measured(result) -> float:
+        return result.value.inference_ms / 1e3 if result.value is not None else 0.0
+
+    latency = measured if run.latency_ms is None else run.latency_ms / 1e3
     runner = wrap_runner(SimulatedLatencyRunner(clock, latency))
-    # The controller applies temporal consistency in time; the policy only samples.
-    policy = OnnxPolicy(bundle, num_samples=cfg.num_samples, temporal_consistency=False, seed=seed)
     controller = PolicyController(
-        policy,
-        limits,
-        clock,
-        runner,
-        ControllerConfig(
-            stale_timeout=cfg.stale_timeout,
-            temporal_consistency=cfg.temporal_consistency,
-            consistency_reset_every=cfg.consistency_reset_every,
-        ),
+        OnnxPolicy(bundle, seed=seed), limits, clock, runner, run.controller
     )
     controller.enable(True)
     return controller

@@ -29,7 +29,7 @@ def start_mode_shares(
     mean share and the fraction of scenes offering both sides (each at least 10% of the
     samples).
     """
-    policy = OnnxPolicy(bundle, num_samples=samples, temporal_consistency=False, seed=seed)
+    policy = OnnxPolicy(bundle, seed=seed)
     spec = bundle.spec
     shares = []
     for i in range(scenes):

@@ -26,8 +26,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from .export_config import PARITY_TOLERANCE
 from .export_rewrites import rewrite_for_onnx
 from .policy_network import ImlePolicyNetwork, NetworkConfig
+from ..errors import Refusal
 from ..runtime.bundle import file_sha256, load_bundle
 from ..runtime.normalization import MinMaxStats
 from ..runtime.policy_spec import (
@@ -40,10 +42,9 @@ from ..runtime.policy_spec import (
 from ..runtime.sessions import create_session
 
 OPSET = 17
-PARITY_TOLERANCE = 1e-4
 
 
-class ExportError(RuntimeError):
+class ExportError(Refusal, RuntimeError):
     pass
 
 

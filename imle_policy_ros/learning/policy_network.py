@@ -14,7 +14,7 @@ camera slot it fills; cameras are told apart by their position in the condition.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
@@ -29,11 +29,12 @@ class NetworkConfig:
     image_hw: tuple[int, int]  # encoder input (after crop)
     state_dim: int
     action_dim: int
-    obs_horizon: int = 2
-    pred_horizon: int = 16
-    action_horizon: int = 8
-    encoder_width: int = 64  # 64 -> 512-d features (the paper); 8-16 for small CPU models
-    down_dims: list[int] = field(default_factory=lambda: [256, 512, 1024])
+    # Chosen by the user: their defaults are TrainConfig's (train_config.py), not repeated here.
+    obs_horizon: int
+    pred_horizon: int
+    action_horizon: int
+    encoder_width: int  # 64 -> 512-d features (the paper); 8-16 for small CPU models
+    down_dims: list[int]
     kernel_size: int = 5
     n_groups: int = 8
 

@@ -15,7 +15,7 @@ checkpoints and the progress bar.
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 import json
 import math
 import os
@@ -29,39 +29,13 @@ from torch import nn
 from .augment import random_crop
 from .policy_network import ImlePolicyNetwork, NetworkConfig
 from .rs_imle_loss import chosen_sample_loss, select_nearest_kept
+from .train_config import TrainConfig
 from .windows import ChunkWindows
 from ..data.episode_store import EpisodeStore
+from ..errors import Refusal
 
 CHECKPOINT_DIR = 'checkpoints'
 LATEST = 'latest.pt'
-
-
-@dataclass
-class TrainConfig:
-    dataset: str
-    output_dir: str
-    objective: str = 'rs_imle'  # or "mse": same networks, zero noise, squared error
-    steps: int = 20000
-    batch_size: int = 128
-    lr: float = 1e-4
-    weight_decay: float = 1e-6
-    warmup_steps: int = 500
-    ema_decay: float = 0.999
-    grad_clip: float = 1.0
-    epsilon: float = 0.03  # RS-IMLE rejection radius (normalized action space)
-    samples_per_example: int = 20  # m of RS-IMLE
-    obs_horizon: int = 2
-    pred_horizon: int = 16
-    action_horizon: int = 8
-    encoder_width: int = 64
-    down_dims: list[int] = field(default_factory=lambda: [256, 512, 1024])
-    crop: list[int] | None = None  # [h, w] random crop in training, center crop at run time
-    seed: int = 0
-    device: str = 'auto'  # auto | cpu | cuda | cuda:N
-    checkpoint_every: int = 1000
-    log_every: int = 50
-    threads: int = 0  # torch intra-op threads on CPU; 0 leaves torch's default
-    progress: bool = True
 
 
 def resolve_device(name: str) -> torch.device:
@@ -69,7 +43,7 @@ def resolve_device(name: str) -> torch.device:
         return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     device = torch.device(name)
     if device.type == 'cuda' and not torch.cuda.is_available():
-        raise SystemExit(
+        raise Refusal(
             f'device {name!r} asked for, but torch sees no CUDA device; use --device cpu'
         )
     return device
@@ -340,7 +314,7 @@ def _resolve_resume(resume: str, ckpt_dir: Path) -> Path:
             path / CHECKPOINT_DIR / LATEST if (path / CHECKPOINT_DIR).is_dir() else path / LATEST
         )
     if not path.is_file():
-        raise SystemExit(
+        raise Refusal(
             f'--resume: no checkpoint at {path}; give a .pt file or a training output dir'
         )
     return path
@@ -349,7 +323,7 @@ def _resolve_resume(resume: str, ckpt_dir: Path) -> Path:
 def _stored_image_hw(windows: ChunkWindows) -> tuple[int, int]:
     sizes = {tuple(windows.image_hw(name)) for name in windows.camera_names}
     if len(sizes) != 1:
-        raise SystemExit(
+        raise Refusal(
             f'cameras have different image sizes {sorted(sizes)}; the shared encoder '
             'needs one size: resize them when building the dataset'
         )

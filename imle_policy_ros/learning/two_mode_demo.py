@@ -4,7 +4,8 @@
 Train, export and sample IMLE and the MSE baseline on the two-mode toy dataset.
 
 Used by README's first command (examples/two_modes.py) and by the end-to-end test, so
-what the README shows is what CI checks. Goes through the real CLI, exporter and runtime.
+what the README shows is what CI checks. Goes through the real trainer (with the config
+the `train` command builds), exporter and runtime.
 """
 
 from __future__ import annotations
@@ -13,24 +14,23 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cli import main as cli
+from .export import export_bundle
+from .train import train, TrainConfig
 from ..data.two_mode_toy import classify_chunks, write_two_mode_dataset
 from ..runtime import load_bundle, OnnxPolicy
 
-SMALL_MODEL = [
-    '--obs-horizon',
-    '1',
-    '--pred-horizon',
-    '8',
-    '--action-horizon',
-    '1',
-    '--encoder-width',
-    '4',
-    '--down-dims',
-    '32',
-    '64',
-]
-SCHEDULE = ['--batch-size', '32', '--warmup-steps', '30', '--lr', '1e-3', '--ema-decay', '0.99']
+# A model small enough to train in seconds on a CPU, on a schedule that fits that.
+SMALL_MODEL = {
+    'obs_horizon': 1,
+    'pred_horizon': 8,
+    'action_horizon': 1,
+    'encoder_width': 4,
+    'down_dims': (32, 64),
+    'batch_size': 32,
+    'warmup_steps': 30,
+    'lr': 1e-3,
+    'ema_decay': 0.99,
+}
 
 
 def train_export_sample(
@@ -43,37 +43,19 @@ def train_export_sample(
     progress: bool = False,
 ) -> dict:
     run, bundle_dir = workdir / objective, workdir / f'{objective}_bundle'
-    args = [
-        'train',
-        str(dataset),
-        '-o',
-        str(run),
-        '--objective',
-        objective,
-        '--steps',
-        str(steps),
-        '--checkpoint-every',
-        str(steps),
-        '--seed',
-        str(seed),
-        *SMALL_MODEL,
-        *SCHEDULE,
-    ]
-    if cli(args + ([] if progress else ['--no-progress'])) != 0:
-        raise RuntimeError(f'training {objective} failed')
-    if (
-        cli(
-            [
-                'export',
-                str(run / 'checkpoints' / 'latest.pt'),
-                '-o',
-                str(bundle_dir),
-                '--overwrite',
-            ]
+    checkpoint = train(
+        TrainConfig(
+            dataset=str(dataset),
+            output_dir=str(run),
+            objective=objective,
+            steps=steps,
+            checkpoint_every=steps,
+            seed=seed,
+            progress=progress,
+            **SMALL_MODEL,
         )
-        != 0
-    ):
-        raise RuntimeError(f'export of {objective} failed')
+    )
+    export_bundle(checkpoint, bundle_dir, overwrite=True)
     bundle = load_bundle(bundle_dir)
     policy = OnnxPolicy(bundle, seed=seed + 1)
     frame = np.full((*bundle.spec.cameras[0].model_input_hw, 3), 128, np.uint8)

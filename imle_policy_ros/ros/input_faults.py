@@ -35,20 +35,7 @@ import array
 IMAGE_FAULTS = ('none', 'wrong_encoding', 'wrong_size', 'bad_step', 'corrupt_compressed')
 JOINT_STATE_FAULTS = ('none', 'missing_joint', 'extra_joint', 'reordered', 'nan')
 STAMP_FAULTS = ('none', 'late', 'out_of_order', 'duplicate')
-FAULT_PARAMETERS = {
-    'image_fault': IMAGE_FAULTS,
-    'joint_state_fault': JOINT_STATE_FAULTS,
-    'stamp_fault': STAMP_FAULTS,
-}
 EXTRA_JOINT = 'gripper_finger_joint'
-
-
-def check_fault(parameter: str, value: str) -> str | None:
-    """Why `value` is not a fault of `parameter`, or None."""
-    allowed = FAULT_PARAMETERS[parameter]
-    return (
-        None if value in allowed else f'{parameter} {value!r} is not one of {", ".join(allowed)}'
-    )
 
 
 def break_image(msg, fault: str):

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..errors import Refusal
+
 ROBOTS = ('sim', 'ur', 'franka', 'custom')
 CAMERAS = ('auto', 'sim', 'realsense', 'none')
 PACKAGE = 'imle_policy_ros'
@@ -36,7 +38,7 @@ HARDWARE_ARGUMENTS = {  # name: (default, description); both launch files take t
 }
 
 
-class PlanError(ValueError):
+class PlanError(Refusal, ValueError):
     """Launch arguments that do not make a runnable stack; the message says what to change."""
 
 

@@ -42,14 +42,22 @@ def _float64s(values) -> array.array:
 # ---- images ---------------------------------------------------------------------------
 def image_to_frame(msg) -> np.ndarray:
     """
-    sensor_msgs/Image or CompressedImage -> uint8 RGB [H, W, 3], or float32 [H, W] depth
-    in metres for 16UC1 / 32FC1 (cameras.image_codec.decode_image_message); ImageRejected
-    says why not. Whether the model takes that kind of frame is the camera's to say.
+    Decode a sensor_msgs/Image or CompressedImage into the frame a policy sees.
+
+    uint8 RGB [H, W, 3], or float32 [H, W] depth in metres for 16UC1 / 32FC1
+    (cameras.image_codec.decode_image_message); ImageRejected says why not. Whether the
+    model takes that kind of frame is the camera's to say.
     """
     return decode_image_message(msg, compressed=isinstance(msg, CompressedImage))
 
 
 def rgb_to_image(frame: np.ndarray, stamp: Time, frame_id: str, encoding: str = 'rgb8') -> Image:
+    """
+    Build an Image from an RGB frame (uint8 [H, W, 3]) or any array `encoding` takes.
+
+    cameras.image_codec.encode_image says which: uint16 [H, W] for 16UC1, float32 [H, W]
+    for 32FC1.
+    """
     raw = encode_image(frame, encoding)
     msg = Image(
         height=raw.height, width=raw.width, encoding=raw.encoding, is_bigendian=0, step=raw.step
@@ -58,6 +66,11 @@ def rgb_to_image(frame: np.ndarray, stamp: Time, frame_id: str, encoding: str = 
     msg.header.frame_id = frame_id
     msg.data = array.array('B', raw.data)
     return msg
+
+
+def depth_to_image(depth: np.ndarray, stamp: Time, frame_id: str) -> Image:
+    """Build a 16UC1 Image from a uint16 [H, W] depth frame (millimetres, REP 118)."""
+    return rgb_to_image(depth, stamp, frame_id, encoding='16UC1')
 
 
 # ---- joint states and commands -------------------------------------------------------
@@ -73,8 +86,10 @@ def joint_trajectory(
     joint_names, times_from_start, positions, stamp: Time | None = None
 ) -> JointTrajectory:
     """
-    Positions only (controllers interpolate linearly); stamp None = zero = start now,
-    which avoids rejections from clock skew between this host and the controller's.
+    Build a JointTrajectory of positions only (controllers interpolate linearly).
+
+    stamp None = zero = start now, which avoids rejections from clock skew between this
+    host and the controller's.
     """
     msg = JointTrajectory(joint_names=list(joint_names))
     if stamp is not None:
@@ -94,7 +109,8 @@ def trajectory_positions_at_start(
     msg: JointTrajectory,
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """
-    (joint names, [K] times from start in s, [K, D] positions) of a JointTrajectory.
+    Return (joint names, [K] times from start in s, [K, D] positions) of a JointTrajectory.
+
     Raises ValueError for points with different numbers of positions.
     """
     times = np.array(
@@ -140,7 +156,7 @@ def _text(value) -> str:
 
 
 def status_values(status) -> dict[str, str | int]:
-    """One DiagnosticStatus's key/values, plus its message (`_message`) and level (`_level`, an int)."""
+    """Return one DiagnosticStatus's key/values, its message (`_message`) and level (`_level`)."""
     values = {kv.key: kv.value for kv in status.values}
     values['_message'] = status.message
     level = status.level  # bytes in rclpy's generated message, int elsewhere

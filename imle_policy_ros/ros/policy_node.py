@@ -19,16 +19,11 @@ what its levels mean).
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 from diagnostic_msgs.msg import DiagnosticArray
-from rcl_interfaces.msg import (
-    FloatingPointRange,
-    IntegerRange,
-    ParameterDescriptor,
-    SetParametersResult,
-)
-from rclpy.exceptions import ParameterUninitializedException
+from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import qos_profile_sensor_data
@@ -40,15 +35,16 @@ from trajectory_msgs.msg import JointTrajectory
 from . import messages
 from .command_info import command_info
 from .command_layout import CommandLayout, joint_limits
-from .policy_parameters import BY_NAME, check_value, PARAMETERS, PolicyNodeConfig
+from .command_outputs import COMMAND_OUTPUTS
+from .node_parameters import declare_settings, with_parameters
+from .policy_parameters import ParameterProblem, PolicyNodeConfig
 from ..cameras.image_codec import ImageRejected
 from ..control.controller_status import ControllerStatus
 from ..control.inference_runner import ThreadedRunner
 from ..control.model_switch import check_switchable
 from ..control.periodic_loop import PeriodicLoop
-from ..control.policy_controller import ControllerConfig, PolicyController
+from ..control.policy_controller import PolicyController
 from ..control.rate_meter import RateMeter
-from ..control.trajectory_command import trajectory_points
 from ..resources import resolve_model_path
 from ..runtime import load_bundle, OnnxPolicy
 from ..runtime.policy_spec import PolicySpec, SPEC_FILE
@@ -69,28 +65,25 @@ class RosClock:
 class PolicyNode(Node):
     def __init__(self, **kwargs):
         super().__init__(NODE_NAME, **kwargs)
-        self._declare_parameters()
-        cfg = self.config = PolicyNodeConfig.from_values(self._parameter_values())
+        cfg = self.config = declare_settings(self, PolicyNodeConfig)
         self.clock = RosClock(self)
         policy = self._load_policy(cfg.model_path)
         self.layout = CommandLayout.create(cfg.joint_names, policy.spec)
+        self.output = COMMAND_OUTPUTS[cfg.command_interface]()
+        if policy.spec.action_kind != self.output.action_kind:
+            raise ParameterProblem(
+                f'command_interface {cfg.command_interface} executes {self.output.action_kind} '
+                f'actions; the bundle predicts {policy.spec.action_kind}'
+            )
         self.runner = ThreadedRunner(self.clock)
         self.controller = PolicyController(
             policy,
             joint_limits(cfg, self.layout, policy.spec),
             self.clock,
             self.runner,
-            ControllerConfig(
-                stale_timeout=cfg.stale_observation_timeout,
-                blend_time=cfg.blend_time,
-                temporal_consistency=cfg.temporal_consistency,
-                consistency_reset_every=cfg.consistency_reset_every,
-                shadow_mode=cfg.shadow_mode,
-            ),
+            cfg.controller,
+            label=str(policy.bundle.path),  # the one record of the active model
         )
-        self.controller.policy_label = str(
-            policy.bundle.path
-        )  # the one record of the active model
         self.rate = RateMeter(1.0 / cfg.control_rate_hz)
         self._published_disabled_hold = True  # nothing to stop before the first enable
         self._last_predicted = None
@@ -108,14 +101,11 @@ class PolicyNode(Node):
         )
         self._subscribe_inputs(cfg, len(policy.spec.cameras))
         self._command_pub = self.create_publisher(
-            JointTrajectory if cfg.command_interface == 'joint_trajectory' else Float64MultiArray,
-            cfg.command_topic,
-            10,
+            self.output.message_type(), cfg.command_topic, 10
         )
         self._predicted_pub = self.create_publisher(JointTrajectory, '~/predicted_trajectory', 10)
-        self._info_pub = self.create_publisher(
-            Float64MultiArray, '~/command_info', 100
-        )  # ros/command_info.py
+        # what each command came from (ros/command_info.py)
+        self._info_pub = self.create_publisher(Float64MultiArray, '~/command_info', 100)
         self._diagnostics_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
         self.create_service(SetBool, '~/enable', self._on_enable)
         self.create_service(Trigger, '~/reset', self._on_reset)
@@ -133,57 +123,25 @@ class PolicyNode(Node):
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self.controller.enable(cfg.autostart)
         self.control_loop.start()
+        state = 'enabled' if cfg.autostart else 'disabled: call ~/enable to move the arm'
         self.get_logger().info(
-            f'model {self.controller.policy_label} on {policy.bundle.generator_provider}; {cfg.command_interface} -> '
-            f'{cfg.command_topic} at {cfg.control_rate_hz:g} Hz; '
-            + ('enabled' if cfg.autostart else 'disabled: call ~/enable to move the arm')
+            f'model {self.controller.policy_label} on {policy.bundle.generator_provider}; '
+            f'{cfg.command_interface} -> {cfg.command_topic} at {cfg.control_rate_hz:g} Hz; '
+            + state
         )
 
     # ---- set-up -------------------------------------------------------------------------
-    def _declare_parameters(self) -> None:
-        for p in PARAMETERS:
-            descriptor = ParameterDescriptor(description=p.description, read_only=not p.live)
-            if p.min is not None and isinstance(p.default, float):
-                descriptor.floating_point_range = [
-                    FloatingPointRange(from_value=p.min, to_value=p.max)
-                ]
-            elif p.min is not None:
-                descriptor.integer_range = [
-                    IntegerRange(from_value=int(p.min), to_value=int(p.max), step=1)
-                ]
-            default = (
-                {
-                    'string[]': Parameter.Type.STRING_ARRAY,
-                    'double[]': Parameter.Type.DOUBLE_ARRAY,
-                }.get(p.default, p.default)
-                if isinstance(p.default, str)
-                else p.default
-            )
-            self.declare_parameter(p.name, default, descriptor)
-
-    def _parameter_values(self) -> dict:
-        values = {}
-        for p in PARAMETERS:
-            try:
-                values[p.name] = self.get_parameter(p.name).value
-            except ParameterUninitializedException:
-                values[p.name] = []  # an empty list left unset
-        return values
-
     def _load_policy(self, model_path: str) -> OnnxPolicy:
-        """
-        Load and validate a bundle (BundleError on any problem). Consistency is applied
-        in time by the controller, so the policy itself only samples.
-        """
-        cfg = self.config
+        """Load and validate a bundle (BundleError on any problem)."""
+        inference = self.config.inference
         # ORT workers must not busy-wait: they share the cores with the control timer.
         bundle = load_bundle(
             resolve_model_path(model_path),
-            cfg.providers,
-            cfg.inference_threads,
+            inference.providers,
+            inference.inference_threads,
             allow_spinning=False,
         )
-        return OnnxPolicy(bundle, num_samples=cfg.num_samples, temporal_consistency=False)
+        return OnnxPolicy(bundle)
 
     def _subscribe_inputs(self, cfg: PolicyNodeConfig, cameras: int) -> None:
         if len(cfg.image_topics) != cameras:
@@ -251,9 +209,7 @@ class PolicyNode(Node):
 
     # ---- control tick -------------------------------------------------------------------
     def _on_control_tick(self) -> None:
-        command = self.controller.tick(
-            waypoints=self.config.command_interface == 'joint_trajectory'
-        )
+        command = self.controller.tick(waypoints=self.output.wants_waypoints)
         self._ticks += 1
         self.rate.tick(command.time)
         self._publish_prediction()
@@ -265,26 +221,18 @@ class PolicyNode(Node):
             self._published_disabled_hold = True  # but stop it where it is first
         else:
             self._published_disabled_hold = False
+        period = 1.0 / self.config.control_rate_hz
+        self._command_pub.publish(self.output.message(command, self.layout, period))
         positions = self.layout.to_command_order(command.positions)
-        if self.config.command_interface == 'forward_position':
-            self._command_pub.publish(messages.float64_array(positions))
-        else:
-            self._command_pub.publish(self._trajectory(command))
         self._info_pub.publish(
             command_info(self._ticks, command, positions, self.layout.joint_names)
-        )
-
-    def _trajectory(self, command) -> JointTrajectory:
-        times, points = trajectory_points(command, 1.0 / self.config.control_rate_hz)
-        return messages.joint_trajectory(
-            self.layout.joint_names, times, [self.layout.to_command_order(p) for p in points]
         )
 
     def _on_control_error(self, exc: BaseException) -> None:
         self.get_logger().error(f'control tick failed: {exc!r}', throttle_duration_sec=1.0)
 
     def _publish_prediction(self) -> None:
-        """The newest usable chunk, one point per action, timed from its observation."""
+        """Publish the newest usable chunk, one point per action, timed from its observation."""
         chunk = self.controller.predicted_chunk
         if chunk is None or chunk is self._last_predicted:
             return
@@ -317,23 +265,24 @@ class PolicyNode(Node):
 
     # ---- parameters ---------------------------------------------------------------------
     def _on_set_parameters(self, params: list[Parameter]) -> SetParametersResult:
-        for p in params:
-            problem = check_value(p.name, p.value) if p.name in BY_NAME else None
-            if problem:
-                return SetParametersResult(successful=False, reason=problem)
-        for p in params:
-            if p.name == 'model_path' and p.value != self.config.model_path:
-                reason = self._stage_model(p.value)
-                if reason:
-                    return SetParametersResult(successful=False, reason=reason)
-        for p in params:
-            self._apply_live(p.name, p.value)
-        return SetParametersResult(successful=True)
+        config, result = with_parameters(self.config, params)
+        if not result.successful:
+            return result
+        if config.model_path != self.config.model_path:
+            reason = self._stage_model(config.model_path)
+            if reason:
+                return SetParametersResult(successful=False, reason=reason)
+        if config.controller != self.config.controller:
+            self.controller.update_config(**_changes(self.config.controller, config.controller))
+        self.config = config
+        return result
 
     def _stage_model(self, model_path: str) -> str:
         """
-        Loads and validates the bundle in this (parameter service) thread while control
-        goes on in its own; the controller swaps it in between chunks. '' or the reason.
+        Load and validate a bundle to take over; return '' or the reason it is refused.
+
+        Runs in this (parameter service) thread while control goes on in its own; the
+        controller swaps it in between chunks.
         """
         self.get_logger().info(f'loading model {model_path} (the running model keeps control)')
         try:
@@ -353,37 +302,22 @@ class PolicyNode(Node):
         )
         return ''
 
-    def _apply_live(self, name: str, value) -> None:
-        ctrl = self.controller
-        self.config = (
-            PolicyNodeConfig(**{**self.config.__dict__, name: value})
-            if name in BY_NAME
-            else self.config
-        )
-        if name == 'num_samples':
-            ctrl.set_num_samples(int(value))
-        elif name == 'temporal_consistency':
-            ctrl.config.temporal_consistency = bool(value)
-        elif name == 'consistency_reset_every':
-            ctrl.config.consistency_reset_every = int(value)
-        elif name == 'stale_observation_timeout':
-            ctrl.config.stale_timeout = float(value)
-        elif name == 'shadow_mode':
-            ctrl.config.shadow_mode = bool(value)
-
     # ---- diagnostics --------------------------------------------------------------------
     def _publish_diagnostics(self) -> None:
         ctrl = self.controller
-        stale = ctrl.history.stale_inputs(self.clock.now(), ctrl.config.stale_timeout)
+        timeout = ctrl.config.stale_observation_timeout
+        stale = ctrl.history.stale_inputs(self.clock.now(), timeout)
         level, message, values = self._status.summarize(ctrl, stale)
         values.update(
             {
                 'provider': ctrl.policy.bundle.generator_provider,
-                'num_samples': ctrl.policy.num_samples,
+                'num_samples': ctrl.config.num_samples,
                 'control_rate_hz': self.rate.rate_hz(),
                 'control_jitter_ms_p99': self.rate.jitter_ms(99),
-                'control_longest_gap_ms': self.rate.longest_gap * 1e3,  # since the previous status
-                'missed_deadlines': self.control_loop.skipped_ticks,  # ticks skipped: the loop fell a period behind
+                # since the previous status
+                'control_longest_gap_ms': self.rate.longest_gap * 1e3,
+                # ticks skipped: the loop fell a period behind
+                'missed_deadlines': self.control_loop.skipped_ticks,
             }
         )
         self.rate.reset_gap()
@@ -397,6 +331,15 @@ class PolicyNode(Node):
                 values,
             )
         )
+
+
+def _changes(old, new) -> dict:
+    """Return the fields of two configs of one type that differ, with their new values."""
+    return {
+        f.name: getattr(new, f.name)
+        for f in dataclasses.fields(new)
+        if getattr(new, f.name) != getattr(old, f.name)
+    }
 
 
 def main(args=None) -> int:

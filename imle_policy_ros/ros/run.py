@@ -7,7 +7,8 @@ with the rclpy wheels but no `ros2 launch`.
 The config is a ROS parameters file whose top-level keys are node names (config/sim.yaml:
 `imle_policy` and `sim_robot`). Each named node is started, and all of them get their
 parameters from that same file through `--ros-args --params-file`, exactly as the launch
-file hands it to them; one MultiThreadedExecutor spins them all.
+file hands it to them; ros/spin.py spins each node in an executor of its own, as it does
+for a single executable.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ NODE_FACTORIES = {
     'sim_robot': ('imle_policy_ros.ros.sim_robot_node', 'SimRobotNode'),
     'sim_teleop': ('imle_policy_ros.ros.sim_teleop_node', 'SimTeleopNode'),
     'realsense_camera': ('imle_policy_ros.ros.realsense_node', 'RealSenseNode'),
+    'camera': ('imle_policy_ros.ros.camera_node', 'CameraNode'),
 }
 
 

@@ -19,9 +19,10 @@ ros/input_faults.py lists, while they are set (fault tests and `imle-policy-ros 
 from __future__ import annotations
 
 import array
+from dataclasses import dataclass
 import json
 
-from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
+from rcl_interfaces.msg import SetParametersResult
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
@@ -31,87 +32,91 @@ from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
 from . import input_faults, messages
+from .node_parameters import declare_settings, with_parameters
 from ..cameras.image_codec import encode_compressed
+from ..settings import check_settings, setting
 from ..sim import sim_topics
 from ..sim.command_follower import CommandFollower, CommandRefused
 from ..sim.reach_env import ReachEnv
 from ..sim.reach_task import TIME_LIMIT_S
 
-PARAMETERS = {  # name: (default, description, live)
-    'seed': (0, 'seed of the first scene; each new episode takes the next one', False),
-    'image_size': (64, 'camera frames are image_size x image_size RGB', False),
-    'camera_rate_hz': (30.0, 'camera frame rate', False),
-    'joint_state_rate_hz': (
+
+@dataclass(frozen=True)
+class SimRobotConfig:
+    """The parameters of /sim_robot; the live ones are the switches of demos and fault tests."""
+
+    seed: int = setting(0, 'seed of the first scene; each new episode takes the next one', min=0)
+    image_size: int = setting(64, 'camera frames are image_size x image_size RGB', min=8, max=4096)
+    camera_rate_hz: float = setting(30.0, 'camera frame rate', min=0.1, max=1000.0)
+    joint_state_rate_hz: float = setting(
         100.0,
         'joint_states rate; physics advances at each (in steps of 10 ms at most)',
-        False,
-    ),
-    'camera_topic': (sim_topics.CAMERA_TOPIC, 'sensor_msgs/Image output', False),
-    'camera_frame_id': (sim_topics.CAMERA_FRAME_ID, 'frame id of the images', False),
-    'joint_state_topic': (sim_topics.JOINT_STATE_TOPIC, 'sensor_msgs/JointState output', False),
-    'trajectory_topic': (sim_topics.TRAJECTORY_TOPIC, 'JointTrajectory input', False),
-    'position_command_topic': (
-        sim_topics.POSITION_COMMAND_TOPIC,
-        'Float64MultiArray input',
-        False,
-    ),
-    'time_limit': (
+        min=0.1,
+        max=10000.0,
+    )
+    camera_topic: str = setting(sim_topics.CAMERA_TOPIC, 'sensor_msgs/Image output')
+    camera_frame_id: str = setting(sim_topics.CAMERA_FRAME_ID, 'frame id of the images')
+    joint_state_topic: str = setting(sim_topics.JOINT_STATE_TOPIC, 'sensor_msgs/JointState output')
+    trajectory_topic: str = setting(sim_topics.TRAJECTORY_TOPIC, 'JointTrajectory input')
+    position_command_topic: str = setting(
+        sim_topics.POSITION_COMMAND_TOPIC, 'Float64MultiArray input'
+    )
+    time_limit: float = setting(
         TIME_LIMIT_S,
         's after which an episode ends as a timeout (0: never, as when recording a demonstration)',
-        False,
-    ),
-    'reset_on_done': (True, 'start a new scene when an episode ends', True),
-    'reset_delay': (2.0, 's between the end of an episode and the next scene', True),
-    'settle_time': (0.3, 's after a reset during which commands are ignored', True),
-    'policy_reset_service': (
+        min=0.0,
+    )
+    reset_on_done: bool = setting(True, 'start a new scene when an episode ends', live=True)
+    reset_delay: float = setting(
+        2.0, 's between the end of an episode and the next scene', min=0.0, live=True
+    )
+    settle_time: float = setting(
+        0.3, 's after a reset during which commands are ignored', min=0.0, live=True
+    )
+    policy_reset_service: str = setting(
+        '', 'Trigger service called after each reset (e.g. /imle_policy/reset)'
+    )
+    camera_enabled: bool = setting(
+        True, 'publish camera frames (false: as if unplugged)', live=True
+    )
+    joint_states_enabled: bool = setting(
+        True, 'publish joint states (false: as if the driver stopped)', live=True
+    )
+    compressed_camera_topic: str = setting(
         '',
-        'Trigger service called after each reset (e.g. /imle_policy/reset)',
-        False,
-    ),
-    'camera_enabled': (True, 'publish camera frames (false: as if unplugged)', True),
-    'joint_states_enabled': (True, 'publish joint states (false: as if the driver stopped)', True),
-    'compressed_camera_topic': (
-        '',
-        'also publish each frame as a JPEG sensor_msgs/CompressedImage here '
-        '(a second camera; empty: not)',
-        False,
-    ),
-    'compressed_camera_enabled': (
-        True,
-        'publish the compressed camera (false: as if unplugged)',
-        True,
-    ),
-    'image_fault': ('none', 'break the images: ' + ' | '.join(input_faults.IMAGE_FAULTS), True),
-    'joint_state_fault': (
-        'none',
-        'break the joint states: ' + ' | '.join(input_faults.JOINT_STATE_FAULTS),
-        True,
-    ),
-    'stamp_fault': (
-        'none',
-        "break the frames' stamps: " + ' | '.join(input_faults.STAMP_FAULTS),
-        True,
-    ),
-    'stamp_fault_delay': (
+        'also publish each frame as a JPEG sensor_msgs/CompressedImage here (a second camera; '
+        'empty: not)',
+    )
+    compressed_camera_enabled: bool = setting(
+        True, 'publish the compressed camera (false: as if unplugged)', live=True
+    )
+    image_fault: str = setting(
+        'none', 'break the images', choices=input_faults.IMAGE_FAULTS, live=True
+    )
+    joint_state_fault: str = setting(
+        'none', 'break the joint states', choices=input_faults.JOINT_STATE_FAULTS, live=True
+    )
+    stamp_fault: str = setting(
+        'none', "break the frames' stamps", choices=input_faults.STAMP_FAULTS, live=True
+    )
+    stamp_fault_delay: float = setting(
         1.0,
         's by which stamp_fault late stamps frames before they were taken',
-        True,
-    ),
-}
+        min=0.0,
+        live=True,
+    )
+
+    def __post_init__(self) -> None:
+        check_settings(self)
 
 
 class SimRobotNode(Node):
     def __init__(self, **kwargs):
         super().__init__('sim_robot', **kwargs)
-        for name, (default, description, live) in PARAMETERS.items():
-            self.declare_parameter(
-                name, default, ParameterDescriptor(description=description, read_only=not live)
-            )
-        p = {name: self.get_parameter(name).value for name in PARAMETERS}
-        self.params = p
-        self.seed = int(p['seed'])
-        time_limit = float(p['time_limit']) if p['time_limit'] > 0 else float('inf')
-        self.env = ReachEnv(seed=self.seed, image_size=int(p['image_size']), time_limit=time_limit)
+        p = self.config = declare_settings(self, SimRobotConfig)
+        self.seed = p.seed
+        time_limit = p.time_limit if p.time_limit > 0 else float('inf')
+        self.env = ReachEnv(seed=self.seed, image_size=p.image_size, time_limit=time_limit)
         self.env.reset(seed=self.seed)
         self.episode = 0
         self.follower = CommandFollower(self.env.joint_names, self.env.joint_positions)
@@ -120,57 +125,45 @@ class SimRobotNode(Node):
         self._done_since: float | None = None
         self.rejected_commands = 0
 
-        self._image_pub = self.create_publisher(Image, p['camera_topic'], qos_profile_sensor_data)
+        self._image_pub = self.create_publisher(Image, p.camera_topic, qos_profile_sensor_data)
         self._compressed_pub = (
             self.create_publisher(
-                CompressedImage, p['compressed_camera_topic'], qos_profile_sensor_data
+                CompressedImage, p.compressed_camera_topic, qos_profile_sensor_data
             )
-            if p['compressed_camera_topic']
+            if p.compressed_camera_topic
             else None
         )
         self._stamper = input_faults.FrameStamper()
         self._joint_pub = self.create_publisher(
-            JointState, p['joint_state_topic'], qos_profile_sensor_data
+            JointState, p.joint_state_topic, qos_profile_sensor_data
         )
         self._status_pub = self.create_publisher(String, '~/status', 10)
-        self.create_subscription(JointTrajectory, p['trajectory_topic'], self._on_trajectory, 10)
+        self.create_subscription(JointTrajectory, p.trajectory_topic, self._on_trajectory, 10)
         self.create_subscription(
-            Float64MultiArray, p['position_command_topic'], self._on_positions, 10
+            Float64MultiArray, p.position_command_topic, self._on_positions, 10
         )
         self.create_service(Trigger, '~/reset', self._on_reset_service)
         self._policy_reset = (
-            self.create_client(Trigger, p['policy_reset_service'])
-            if p['policy_reset_service']
-            else None
+            self.create_client(Trigger, p.policy_reset_service) if p.policy_reset_service else None
         )
-        self.create_timer(1.0 / p['joint_state_rate_hz'], self._on_state_tick)
+        self.create_timer(1.0 / p.joint_state_rate_hz, self._on_state_tick)
         self.create_timer(
-            1.0 / p['camera_rate_hz'],
+            1.0 / p.camera_rate_hz,
             self._publish_image,
             callback_group=MutuallyExclusiveCallbackGroup(),
         )
         self.create_timer(0.1, self._publish_status)
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self.get_logger().info(
-            f'simulated arm {list(self.env.joint_names)}; camera on {p["camera_topic"]}'
+            f'simulated arm {list(self.env.joint_names)}; camera on {p.camera_topic}'
         )
 
     def _now(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9
 
-    def _live(self, name: str):
-        return self.get_parameter(name).value
-
     def _on_set_parameters(self, params) -> SetParametersResult:
-        for param in params:
-            problem = (
-                input_faults.check_fault(param.name, param.value)
-                if param.name in input_faults.FAULT_PARAMETERS
-                else None
-            )
-            if problem:
-                return SetParametersResult(successful=False, reason=problem)
-        return SetParametersResult(successful=True)
+        self.config, result = with_parameters(self.config, params)
+        return result
 
     # ---- commands -----------------------------------------------------------------------
     def _accepting(self, now: float) -> bool:
@@ -227,7 +220,7 @@ class SimRobotNode(Node):
                 + (f' ({status.side})' if status.side else '')
                 + f' after {status.time:.1f} s'
             )
-        if self._live('reset_on_done') and now - self._done_since >= self._live('reset_delay'):
+        if self.config.reset_on_done and now - self._done_since >= self.config.reset_delay:
             self.new_episode()
 
     def new_episode(self) -> None:
@@ -235,7 +228,7 @@ class SimRobotNode(Node):
         self.episode += 1
         self.env.reset(seed=self.seed + self.episode)
         self.follower.hold(self.env.joint_positions, now)
-        self._ignore_commands_until = now + self._live('settle_time')
+        self._ignore_commands_until = now + self.config.settle_time
         self._done_since = None
         if self._policy_reset is not None and self._policy_reset.service_is_ready():
             self._policy_reset.call_async(Trigger.Request())
@@ -248,7 +241,7 @@ class SimRobotNode(Node):
 
     # ---- outputs ------------------------------------------------------------------------
     def _publish_joint_state(self) -> None:
-        if self._live('joint_states_enabled'):
+        if self.config.joint_states_enabled:
             msg = messages.joint_state(
                 self.env.joint_names,
                 self.env.joint_positions,
@@ -256,30 +249,28 @@ class SimRobotNode(Node):
                 self.get_clock().now().to_msg(),
             )
             self._joint_pub.publish(
-                input_faults.break_joint_state(msg, self._live('joint_state_fault'))
+                input_faults.break_joint_state(msg, self.config.joint_state_fault)
             )
 
     def _publish_image(self) -> None:
-        raw_on = self._live('camera_enabled')
-        compressed_on = self._compressed_pub is not None and self._live(
-            'compressed_camera_enabled'
-        )
+        raw_on = self.config.camera_enabled
+        compressed_on = self._compressed_pub is not None and self.config.compressed_camera_enabled
         if not (raw_on or compressed_on):
             return
         frame = self.env.camera_frame()
         taken = self._now()  # the moment the scene is rendered
         stamp = messages.seconds_to_stamp(
-            self._stamper.stamp(taken, self._live('stamp_fault'), self._live('stamp_fault_delay'))
+            self._stamper.stamp(taken, self.config.stamp_fault, self.config.stamp_fault_delay)
         )
-        fault = self._live('image_fault')
+        fault = self.config.image_fault
         if raw_on:
-            msg = messages.rgb_to_image(frame, stamp, self.params['camera_frame_id'])
+            msg = messages.rgb_to_image(frame, stamp, self.config.camera_frame_id)
             self._image_pub.publish(input_faults.break_image(msg, fault))
         if compressed_on:
             fmt, data = encode_compressed(frame)
             msg = CompressedImage(format=fmt, data=array.array('B', data))
             msg.header.stamp = stamp
-            msg.header.frame_id = self.params['camera_frame_id']
+            msg.header.frame_id = self.config.camera_frame_id
             self._compressed_pub.publish(input_faults.break_compressed(msg, fault))
 
     def _publish_status(self) -> None:

@@ -17,59 +17,67 @@ started at the same time has discovered and subscribed to every topic by then.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 import json
 import threading
 
 import numpy as np
-from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
 from std_msgs.msg import String
 from trajectory_msgs.msg import JointTrajectory
 
 from . import messages
+from .node_parameters import declare_settings
+from ..settings import check_settings, setting
 from ..sim.expert import ScriptedExpert
 from ..sim.reach_env import ReachEnv
 from ..sim.reach_task import SIDES
 
-PARAMETERS = {  # name: (default, description)
-    'status_topic': ('/sim_robot/status', "the simulator's status (JSON with scene_seed)"),
-    'command_topic': ('/joint_trajectory_controller/joint_trajectory', 'JointTrajectory output'),
-    'command_rate_hz': (10.0, "commands per second (a teleop device's rate)"),
-    'side': ('random', 'left | right | random (a coin flip from seed and the scene)'),
-    'seed': (0, 'seed of the coin flip for side:=random'),
-    'start_delay': (2.0, 's between first hearing the simulator and moving'),
-    'hold_time': (0.3, 's to keep commanding the final position after the plan ends'),
-    'settle_timeout': (
-        2.0,
-        's to hold longer while the simulator reports neither success nor collision',
-    ),
-    'home_tolerance': (0.05, 'rad: the arm must be this close to home before the demo starts'),
-}
+
+@dataclass(frozen=True)
+class SimTeleopConfig:
+    status_topic: str = setting(
+        '/sim_robot/status', "the simulator's status (JSON with scene_seed)"
+    )
+    command_topic: str = setting(
+        '/joint_trajectory_controller/joint_trajectory', 'JointTrajectory output'
+    )
+    command_rate_hz: float = setting(
+        10.0, "commands per second (a teleop device's rate)", min=0.1, max=1000.0
+    )
+    side: str = setting(
+        'random',
+        'which way round: a coin flip from seed and the scene for random',
+        choices=(*SIDES, 'random'),
+    )
+    seed: int = setting(0, 'seed of the coin flip for side:=random', min=0)
+    start_delay: float = setting(2.0, 's between first hearing the simulator and moving', min=0.0)
+    hold_time: float = setting(
+        0.3, 's to keep commanding the final position after the plan ends', min=0.0
+    )
+    settle_timeout: float = setting(
+        2.0, 's to hold longer while the simulator reports neither success nor collision', min=0.0
+    )
+    home_tolerance: float = setting(
+        0.05, 'rad: the arm must be this close to home before the demo starts', min=0.0
+    )
+
+    def __post_init__(self) -> None:
+        check_settings(self)
 
 
 class SimTeleopNode(Node):
     def __init__(self, **kwargs):
         super().__init__('sim_teleop', **kwargs)
-        for name, (default, description) in PARAMETERS.items():
-            self.declare_parameter(
-                name, default, ParameterDescriptor(description=description, read_only=True)
-            )
-        p = {name: self.get_parameter(name).value for name in PARAMETERS}
-        if p['side'] not in (*SIDES, 'random'):
-            raise ValueError(f'sim_teleop: side must be left, right or random, got {p["side"]!r}')
-        if not p['command_rate_hz'] > 0:
-            raise ValueError(
-                f'sim_teleop: command_rate_hz must be > 0, got {p["command_rate_hz"]}'
-            )
-        self.params = p
-        self.period = 1.0 / p['command_rate_hz']
+        p = self.config = declare_settings(self, SimTeleopConfig)
+        self.period = 1.0 / p.command_rate_hz
         self.expert = ScriptedExpert()
         self.done = threading.Event()  # spin_nodes stops the process when set
         self._status: dict | None = None
         self._heard_at: float | None = None
         self._started_at: float | None = None
-        self._command_pub = self.create_publisher(JointTrajectory, p['command_topic'], 10)
-        self.create_subscription(String, p['status_topic'], self._on_status, 10)
+        self._command_pub = self.create_publisher(JointTrajectory, p.command_topic, 10)
+        self.create_subscription(String, p.status_topic, self._on_status, 10)
         self.create_timer(self.period, self._on_tick)
 
     def _now(self) -> float:
@@ -85,16 +93,16 @@ class SimTeleopNode(Node):
         if self.done.is_set() or self._status is None:
             return
         if self._started_at is None:
-            if now - self._heard_at >= self.params['start_delay']:
+            if now - self._heard_at >= self.config.start_delay:
                 self._start(now)
             return
         t = now - self._started_at
         plan = self.expert.plan
-        held = t - plan.duration - self.params['hold_time']
+        held = t - plan.duration - self.config.hold_time
         # On a loaded machine the arm trails the plan a little: hold the final command until
         # the simulator reports the outcome, as a person would, rather than end on a stale status.
         settled = self._status.get('success') or self._status.get('collision')
-        if held > 0 and (settled or held > self.params['settle_timeout']):
+        if held > 0 and (settled or held > self.config.settle_timeout):
             self._finish(t)
             return
         # The command sent at t is where the plan is one period later (as in sim-demos).
@@ -108,14 +116,14 @@ class SimTeleopNode(Node):
         env = ReachEnv()
         env.reset(seed=scene_seed)  # the same scene the simulator drew from this seed
         measured = np.asarray(self._status['joint_positions'])
-        if np.max(np.abs(measured - env.scene.home_q)) > self.params['home_tolerance']:
+        if np.max(np.abs(measured - env.scene.home_q)) > self.config.home_tolerance:
             raise RuntimeError(
                 f'sim_teleop: the arm is at {measured.tolist()}, not at home '
                 f'{np.round(env.scene.home_q, 4).tolist()}: restart the simulator for a new episode'
             )
-        side = self.params['side']
+        side = self.config.side
         rng = (
-            np.random.default_rng([int(self.params['seed']), scene_seed])
+            np.random.default_rng([int(self.config.seed), scene_seed])
             if side == 'random'
             else None
         )

@@ -35,11 +35,11 @@ import rclpy
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.signals import SignalHandlerOptions
 
-from .policy_parameters import ParameterProblem
-from ..cameras.realsense import CameraUnavailable
-from ..runtime.policy_spec import BundleError
+from ..errors import Refusal
 
-STARTUP_ERRORS = (ParameterProblem, BundleError, CameraUnavailable, ValueError, FileNotFoundError)
+# A node that cannot start says why in one line: a bad parameter, bundle or camera is a
+# Refusal (errors.py); ValueError and FileNotFoundError come from files a parameter names.
+STARTUP_ERRORS = (Refusal, ValueError, FileNotFoundError)
 
 
 def _spin(executor: SingleThreadedExecutor, failures: list, stop: threading.Event) -> None:

@@ -7,7 +7,13 @@ importing it must never pull in torch, onnx or rclpy, so a deploy host needs nei
 """
 
 from .bundle import load_bundle, PolicyBundle, SUPPORTED_OPSETS
-from .consistency import ConsistencySelector, select_closest, select_with_reference
+from .consistency import (
+    aligned_reference,
+    choose,
+    reference_due,
+    select_closest,
+    select_with_reference,
+)
 from .normalization import MinMaxStats
 from .policy import NonFiniteOutputError, OnnxPolicy, PolicyOutput
 from .policy_spec import BundleError, CameraSpec, PolicySpec, TrainingInfo
@@ -17,7 +23,6 @@ from .sessions import create_session
 __all__ = [
     'BundleError',
     'CameraSpec',
-    'ConsistencySelector',
     'MinMaxStats',
     'NonFiniteOutputError',
     'OnnxPolicy',
@@ -26,9 +31,12 @@ __all__ = [
     'PolicySpec',
     'SUPPORTED_OPSETS',
     'TrainingInfo',
+    'aligned_reference',
+    'choose',
     'create_session',
     'load_bundle',
     'prepare_frame',
+    'reference_due',
     'select_closest',
     'select_with_reference',
 ]

@@ -19,13 +19,21 @@ k % reset_every == 0 (reference: 5), prev_traj is replaced by Gaussian noise, so
 may change its mind every few chunks. The first selection has no previous chunk either
 (the reference starts from noise too).
 
+The rule is written here once, as pure functions that PolicyController calls:
+- `reference_due`: the reset schedule (is this selection compared with the running chunk?);
+- `aligned_reference`: what to compare with, in time rather than in steps: the running
+  chunk evaluated at the new chunk's waypoint times. With instantaneous inference started
+  exactly action_horizon steps after the previous observation this is prev_end above;
+  with real latency it is the part of the running chunk that the new one really overlaps;
+- `choose`: the selection itself (`select_closest` is the reference's own form of it).
+
 Deviation, on purpose: when there is no meaningful reference (first call, call after a
 reset, or consistency disabled) the reference still takes the argmin against a random
-noise trajectory; `ConsistencySelector` returns index 0 instead. The N samples are i.i.d.
-draws from the generator, so index 0 is an unbiased draw from the policy, while the
-nearest-to-noise sample is biased toward chunks whose start lies near the origin of the
-normalized action space (mid-range actions), which has nothing to do with the task.
-All distances are computed on normalized actions, as in the reference.
+noise trajectory; `choose` returns index 0 instead. The N samples are i.i.d. draws from
+the generator, so index 0 is an unbiased draw from the policy, while the nearest-to-noise
+sample is biased toward chunks whose start lies near the origin of the normalized action
+space (mid-range actions), which has nothing to do with the task. All distances are
+computed on normalized actions, as in the reference.
 """
 
 from __future__ import annotations
@@ -69,68 +77,54 @@ def select_closest(samples: np.ndarray, reference: np.ndarray) -> int:
     return select_with_reference(samples, reference, offset=0)
 
 
-class ConsistencySelector:
+def reference_due(chunks_since_reset: int, reset_every: int) -> bool:
     """
-    Stateful selection across consecutive inferences, following the reference schedule.
+    Tell whether the next selection compares with the running chunk (the reset schedule).
 
-    Not thread-safe: one inference loop owns it.
+    `chunks_since_reset` counts the chunks chosen since the reference was last dropped;
+    when it reaches `reset_every` the next selection goes without one (and the count
+    starts again), as the reference's counter does every `reset_every` calls. 0: never
+    drop it.
     """
+    if reset_every < 0:
+        raise ValueError(
+            f'reset_every must be >= 0 (0 = never drop the reference), got {reset_every}'
+        )
+    return reset_every == 0 or chunks_since_reset < reset_every
 
-    def __init__(self, action_horizon: int, reset_every: int = 5, enabled: bool = True):
-        if action_horizon < 1:
-            raise ValueError(f'action_horizon must be >= 1, got {action_horizon}')
-        if reset_every < 0:
-            raise ValueError(
-                f'reset_every must be >= 0 (0 = never drop the reference), got {reset_every}'
-            )
-        self.action_horizon = int(action_horizon)
-        self.reset_every = int(reset_every)
-        self.enabled = bool(enabled)
-        self.reset()
 
-    def reset(self) -> None:
-        """Forget the previous chunk and restart the counter (new episode, new model)."""
-        self._previous: np.ndarray | None = None
-        self._count = 0
+def aligned_reference(
+    new_times: np.ndarray, running_times: np.ndarray, running_actions: np.ndarray
+) -> tuple[np.ndarray, int] | None:
+    """
+    Return the running chunk at the new chunk's waypoint times, and where that starts.
 
-    @property
-    def has_reference(self) -> bool:
-        """Whether the next `select` compares against a previous chunk."""
-        return self.enabled and self._previous is not None
+    new_times [P]: when each waypoint of the chunk about to be chosen is due; running_times
+    [K] and running_actions [K, D]: the chunk being executed. The result is the running
+    chunk linearly interpolated at the new waypoint times that fall within it ([L, D]) and
+    the index of the first such waypoint, for `choose`; None when they do not overlap.
+    """
+    new_times = np.asarray(new_times, dtype=np.float64)
+    running_times = np.asarray(running_times, dtype=np.float64)
+    running_actions = np.asarray(running_actions, dtype=np.float64)
+    inside = (new_times >= running_times[0] - 1e-9) & (new_times <= running_times[-1] + 1e-9)
+    overlap = np.nonzero(inside)[0]
+    if overlap.size == 0:
+        return None
+    at = new_times[overlap]
+    reference = np.stack(
+        [
+            np.interp(at, running_times, running_actions[:, j])
+            for j in range(running_actions.shape[1])
+        ],
+        axis=1,
+    )
+    return reference, int(overlap[0])
 
-    @property
-    def calls(self) -> int:
-        return self._count
 
-    def reference(self, pred_horizon: int) -> np.ndarray | None:
-        """The not-yet-executed part of the previous chunk, or None."""
-        if not self.has_reference or self._previous.shape[0] != pred_horizon:
-            return None
-        return self._previous[self.action_horizon :]
-
-    def select(
-        self, samples_normalized: np.ndarray, rng: np.random.Generator | None = None
-    ) -> int:
-        """
-        Pick the sample to execute and update the state.
-
-        `rng` is accepted for interface stability but not used: without a reference the
-        choice is index 0 (see the module docstring), which needs no randomness.
-        """
-        samples = _check_samples(samples_normalized)
-        pred_horizon = samples.shape[1]
-        if self.action_horizon > pred_horizon:
-            raise ValueError(
-                f'action_horizon {self.action_horizon} exceeds the chunk length {pred_horizon}'
-            )
-        self._count += 1  # the reference increments before selecting: first call is 1
-        reference = self.reference(pred_horizon)
-        if reference is None or reference.shape[0] == 0:
-            index = 0  # no reference (or nothing left unexecuted to compare): unbiased draw
-        else:
-            index = select_closest(samples, reference)
-        if self.enabled:
-            self._previous = np.array(samples[index], copy=True)
-            if self.reset_every and self._count % self.reset_every == 0:
-                self._previous = None  # the reference replaces prev_traj with noise here
-        return index
+def choose(samples: np.ndarray, reference: np.ndarray | None = None, offset: int = 0) -> int:
+    """Return the sample to execute: the closest to `reference`, or 0 without one."""
+    samples = _check_samples(samples)
+    if reference is None or len(reference) == 0:
+        return 0  # an unbiased draw (see the module docstring)
+    return select_with_reference(samples, reference, offset)

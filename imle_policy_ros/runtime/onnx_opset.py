@@ -63,7 +63,7 @@ def _iter_fields(stream: BinaryIO, end: int, keep: frozenset[int]):
         field, wire_type = key >> 3, key & 0x7
         if field == 0:
             raise _WireError('field number 0')
-        value = None
+        value: int | bytes | None = None
         if wire_type == _VARINT:
             value = _read_varint(stream)
             if value is None:

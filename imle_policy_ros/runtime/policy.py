@@ -20,7 +20,7 @@ from typing import Sequence
 import numpy as np
 
 from .bundle import PolicyBundle
-from .consistency import ConsistencySelector, select_with_reference
+from .consistency import choose
 from .policy_spec import CameraSpec
 from .preprocess import prepare_frame
 
@@ -45,28 +45,17 @@ class PolicyOutput:
 
 class OnnxPolicy:
     """
-    Inference with a validated bundle. `encode*` may be called from camera callbacks
-    while `act` runs in the inference thread: ORT sessions are thread-safe, and the noise
-    generator and selector state are guarded by a lock.
+    Inference with a validated bundle: it samples, the caller decides.
+
+    How many chunks to draw and what to compare them with come with each call (the
+    controller owns those settings and the consistency state). `encode*` may be called
+    from camera callbacks while `act` runs in the inference thread: ORT sessions are
+    thread-safe, and the noise generator is guarded by a lock.
     """
 
-    def __init__(
-        self,
-        bundle: PolicyBundle,
-        num_samples: int = 32,
-        temporal_consistency: bool = True,
-        consistency_reset_every: int = 5,
-        seed: int | None = None,
-    ):
-        if num_samples < 1:
-            raise ValueError(f'num_samples must be >= 1, got {num_samples}')
+    def __init__(self, bundle: PolicyBundle, seed: int | None = None):
         self.bundle = bundle
         self.spec = bundle.spec
-        self.num_samples = int(num_samples)
-        self.temporal_consistency = bool(temporal_consistency)
-        self.selector = ConsistencySelector(
-            self.spec.action_horizon, consistency_reset_every, enabled=temporal_consistency
-        )
         self._rng = np.random.default_rng(seed)
         self._lock = threading.Lock()
         # An MSE-trained generator saw only zero noise, so it is deterministic: all N samples
@@ -157,10 +146,10 @@ class OnnxPolicy:
         per_step = np.concatenate([features.reshape(spec.obs_horizon, -1), state], axis=1)
         return np.ascontiguousarray(per_step.reshape(-1), dtype=np.float32)
 
-    def sample(self, condition: np.ndarray, num_samples: int | None = None) -> np.ndarray:
-        """N normalized chunks [N, pred_horizon, action_dim] for one condition, ONE generator call."""
+    def sample(self, condition: np.ndarray, num_samples: int) -> np.ndarray:
+        """Return N normalized chunks [N, pred_horizon, action_dim]: ONE generator call."""
         spec = self.spec
-        n = self.num_samples if num_samples is None else int(num_samples)
+        n = 1 if self._deterministic else int(num_samples)
         if n < 1:
             raise ValueError(f'num_samples must be >= 1, got {n}')
         condition = np.asarray(condition, dtype=np.float32).reshape(-1)
@@ -188,39 +177,25 @@ class OnnxPolicy:
         self,
         features: np.ndarray,
         joint_positions: np.ndarray,
+        num_samples: int,
         reference: np.ndarray | None = None,
         reference_offset: int = 0,
     ) -> PolicyOutput:
         """
         Condition, sample N chunks, choose one, unnormalize.
 
-        reference: optional NORMALIZED [L, action_dim] segment chosen by the caller (e.g. a
-        time-aligned controller: the part of the running chunk that overlaps the new one);
-        it is compared with samples[:, reference_offset:reference_offset+L] and the
-        built-in selector's state is left untouched. Without it, the ConsistencySelector
-        applies the reference implementation's rule (if temporal_consistency is on).
+        reference: the NORMALIZED [L, action_dim] segment to be consistent with (the part of
+        the running chunk that the new one overlaps, from consistency.aligned_reference),
+        compared with samples[:, reference_offset:reference_offset+L]; without it the first
+        sample is taken (consistency.choose). A deterministic (MSE) model draws one sample.
         """
         start = time.perf_counter()
         condition = self.condition(features, joint_positions)
-        # One sample suffices when nothing will be compared: a deterministic (MSE) model, or
-        # consistency off and no caller reference (the choice would be index 0 anyway).
-        single = self._deterministic or (reference is None and not self.temporal_consistency)
-        samples = self.sample(condition, 1 if single else None)
-        if reference is not None:
-            index = select_with_reference(samples, reference, reference_offset)
-            used_reference = True
-        else:
-            with self._lock:
-                used_reference = self.selector.has_reference
-                index = self.selector.select(samples)
+        samples = self.sample(condition, num_samples)
+        index = choose(samples, reference, reference_offset)
         actions = self.spec.action_stats.unnormalize(samples[index])
         elapsed_ms = (time.perf_counter() - start) * 1e3
-        return PolicyOutput(actions, index, samples, elapsed_ms, used_reference)
-
-    def reset(self) -> None:
-        """Forget the previous chunk (new episode, after a stop, or after a model switch)."""
-        with self._lock:
-            self.selector.reset()
+        return PolicyOutput(actions, index, samples, elapsed_ms, reference is not None)
 
 
 def _require_finite(values: np.ndarray, what: str) -> None:

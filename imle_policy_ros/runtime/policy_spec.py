@@ -24,6 +24,7 @@ import json
 from pathlib import Path
 
 from .normalization import MinMaxStats
+from ..errors import Refusal
 
 FORMAT_VERSION = 1
 SUPPORTED_FORMAT_VERSIONS = (1,)
@@ -34,7 +35,7 @@ GENERATOR_FILE = 'generator.onnx'
 SPEC_FILE = 'policy.json'
 
 
-class BundleError(ValueError):
+class BundleError(Refusal, ValueError):
     """A model bundle that cannot be used; the message names the file and the problem."""
 
 
@@ -52,7 +53,7 @@ class CameraSpec:
 
     @property
     def model_input_hw(self) -> tuple[int, int]:
-        return tuple(self.crop) if self.crop else (self.height, self.width)
+        return (self.crop[0], self.crop[1]) if self.crop else (self.height, self.width)
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ class PolicySpec:
                     str(c['name']),
                     int(c['height']),
                     int(c['width']),
-                    tuple(int(v) for v in c['crop']) if c.get('crop') else None,
+                    (int(c['crop'][0]), int(c['crop'][1])) if c.get('crop') else None,
                     float(c['depth_max_m']) if c.get('depth_max_m') is not None else None,
                 )
                 for c in d['cameras']

@@ -96,6 +96,7 @@ def _depth_as_grey(frame, camera: CameraSpec) -> np.ndarray:
         )
     if frame.size == 0:
         raise ValueError(f'frame is empty (shape {frame.shape})')
+    assert camera.depth_max_m is not None, 'only a depth camera gets here'
     return depth_to_grey(frame, camera.depth_max_m)
 
 

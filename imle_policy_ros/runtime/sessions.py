@@ -12,11 +12,14 @@ node can report it (diagnostics) rather than the user finding out from latency.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 import logging
 import os
 from typing import Sequence
 
 import onnxruntime as ort
+
+from ..settings import check_settings, setting
 
 _LOG = logging.getLogger(__name__)
 
@@ -36,6 +39,38 @@ SHORT_NAMES = {
 }
 
 
+def _provider_problem(providers: tuple[str, ...]) -> str | None:
+    if not providers:
+        return 'providers is empty: give at least cpu'
+    try:
+        for name in providers:
+            resolve_provider(name)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+@dataclass(frozen=True)
+class InferenceConfig:
+    """Where and on how many threads a bundle runs (node parameters, eval options)."""
+
+    providers: tuple[str, ...] = setting(
+        ('cpu',),
+        'ONNX Runtime providers in order of preference: tensorrt, cuda, cpu',
+        check=_provider_problem,
+    )
+    inference_threads: int = setting(
+        0,
+        'ONNX Runtime intra-op threads (0: ONNX Runtime decides)',
+        min=0,
+        max=64,
+        flag='--threads',
+    )
+
+    def __post_init__(self) -> None:
+        check_settings(self)
+
+
 def resolve_provider(name: str) -> str:
     """Map a short or full provider name (case-insensitive) to ORT's full name."""
     key = str(name).strip().lower()
@@ -50,6 +85,8 @@ def resolve_provider(name: str) -> str:
 
 def session_options(intra_op_threads: int = 0, allow_spinning: bool = True) -> ort.SessionOptions:
     """
+    Return ORT session options: full graph optimization, the given threads.
+
     allow_spinning=False: ORT's worker threads sleep between runs instead of busy-waiting
     for the next one. Slightly slower per run on an idle machine, but on a robot computer
     where the control loop shares the cores, spinning workers starve it.

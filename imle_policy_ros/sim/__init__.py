@@ -8,12 +8,15 @@ interface does); the task is to reach a target seen only in the image, around an
 obstacle that can be passed on the left or on the right; a scripted expert picks a
 side at random per episode, so the demonstrations have two equally good modes.
 
-numpy + OpenCV only (no torch, no ROS). Physics time is separate from the camera and
-control rates: callers `advance(dt)` and render frames when their camera would.
+numpy + OpenCV (and rosbags, to write demos as bags); no torch, no ROS. Physics time is
+separate from the camera and control rates: callers `advance(dt)` and render frames when
+their camera would.
 """
 
 from .camera import CAMERA_NAME, render
-from .demos import demo_summary, draw_episodes, generate_demos, record_episode
+from .demo_config import DemoConfig
+from .demo_summary import DemoSummary, summarize_bags, summarize_store
+from .demos import draw_episodes, generate_demos, record_episode
 from .expert import ExpertPlan, ExpertSettings, ScriptedExpert, tool_path
 from .planar_arm import (
     ArmGeometry,
@@ -39,10 +42,13 @@ from .reach_task import (
 __all__ = [
     'CAMERA_NAME',
     'render',
-    'demo_summary',
+    'DemoConfig',
+    'DemoSummary',
     'draw_episodes',
     'generate_demos',
     'record_episode',
+    'summarize_bags',
+    'summarize_store',
     'ExpertPlan',
     'ExpertSettings',
     'ScriptedExpert',

@@ -28,7 +28,6 @@ Episode i depends only on (seed, i), as in sim/demos.py, whose helpers this reus
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import json
 from pathlib import Path
 import shutil
@@ -37,10 +36,11 @@ import tempfile
 import numpy as np
 
 from .command_follower import CommandFollower
+from .demo_config import DemoConfig
 from .demos import check_expert_outcome, demo_provenance, draw_episodes, episode_steps
 from .expert import ExpertSettings, ScriptedExpert
 from .reach_env import ReachEnv
-from .reach_task import SIDES, TaskScene
+from .reach_task import TaskScene
 from .sim_topics import CAMERA_FRAME_ID, CAMERA_TOPIC, JOINT_STATE_TOPIC, TRAJECTORY_TOPIC
 from ..data.bag_messages import (
     IMAGE,
@@ -50,7 +50,7 @@ from ..data.bag_messages import (
     JOINT_TRAJECTORY,
     joint_trajectory_message,
 )
-from ..data.bag_writer import BagWriter, DISTROS, RELIABLE_QOS, SENSOR_DATA_QOS, STORAGES
+from ..data.bag_writer import BagWriter, RELIABLE_QOS, SENSOR_DATA_QOS
 from ..data.durable_files import install_directory, replaceable_directory
 from ..data.episode_store import episode_dir_name
 
@@ -64,29 +64,6 @@ _NS = 1_000_000_000
 _JOINT_STATE, _CAMERA, _COMMAND = 0, 1, 2
 
 
-@dataclass(frozen=True)
-class BagDemoSettings:
-    rate_hz: float = 10.0  # commands (and dataset steps)
-    camera_rate_hz: float = 30.0
-    joint_state_rate_hz: float = 100.0
-    image_size: int = 96
-    hold_steps: int = 3
-    physics_dt: float = 0.01
-    storage: str = 'mcap'
-    distro: str = 'jazzy'
-    expert: ExpertSettings = field(default_factory=ExpertSettings)
-
-    def __post_init__(self) -> None:
-        for name in ('rate_hz', 'camera_rate_hz', 'joint_state_rate_hz'):
-            value = getattr(self, name)
-            if not (np.isfinite(value) and value > 0):
-                raise ValueError(f'{name} must be > 0, got {value}')
-        if self.storage not in STORAGES:
-            raise ValueError(f'storage must be one of {sorted(STORAGES)}, got {self.storage!r}')
-        if self.distro not in DISTROS:
-            raise ValueError(f'distro must be one of {sorted(DISTROS)}, got {self.distro!r}')
-
-
 def _tick_times(rate_hz: float, end_ns: int) -> list[int]:
     count = int(np.floor(end_ns * rate_hz / _NS + 1e-9)) + 1
     return [t for t in (round(i * _NS / rate_hz) for i in range(count)) if t <= end_ns]
@@ -98,7 +75,7 @@ def record_bag_episode(
     expert: ScriptedExpert,
     scene: TaskScene,
     side: str,
-    settings: BagDemoSettings = BagDemoSettings(),
+    settings: DemoConfig = DemoConfig(),
     name: str = 'episode',
 ) -> int:
     """
@@ -173,9 +150,10 @@ def generate_bag_demos(
     n: int,
     output_dir,
     seed: int = 0,
-    settings: BagDemoSettings = BagDemoSettings(),
+    settings: DemoConfig = DemoConfig(),
     overwrite: bool = False,
     progress: bool = True,
+    expert_settings: ExpertSettings = ExpertSettings(),
 ) -> dict:
     """
     Record n expert demonstrations as bags under `output_dir`, all or nothing.
@@ -189,7 +167,7 @@ def generate_bag_demos(
     _replaceable(out, overwrite)
     drawn = draw_episodes(n, seed)
     info = {
-        **demo_provenance(drawn, seed, settings.physics_dt, settings.hold_steps, settings.expert),
+        **demo_provenance(drawn, seed, settings.physics_dt, settings.hold_steps, expert_settings),
         'format': 'rosbag2',
         'storage': settings.storage,
         'distro': settings.distro,
@@ -206,7 +184,7 @@ def generate_bag_demos(
         'bags': [],
     }
     env = ReachEnv(physics_dt=settings.physics_dt, image_size=settings.image_size)
-    expert = ScriptedExpert(settings.expert)
+    expert = ScriptedExpert(expert_settings)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f'{out.name}.tmp-', dir=out.parent))
     try:
@@ -225,17 +203,3 @@ def generate_bag_demos(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return info
-
-
-def bag_demo_summary(info: dict) -> dict:
-    """Episode count, steps per episode and the share of each side, from demos.json."""
-    steps = np.asarray([b['steps'] for b in info['bags']])
-    counts = info['side_counts']
-    total = max(1, sum(counts.values()))
-    return {
-        'episodes': len(steps),
-        'steps_min': int(steps.min()),
-        'steps_mean': float(steps.mean()),
-        'steps_max': int(steps.max()),
-        'side_shares': {side: counts.get(side, 0) / total for side in SIDES},
-    }

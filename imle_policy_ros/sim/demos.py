@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .camera import CAMERA_NAME
+from .demo_config import DemoConfig
 from .expert import ExpertSettings, ScriptedExpert
 from .reach_env import ReachEnv
 from .reach_task import sample_scene, SIDES, TASK_NAME, TaskScene
@@ -130,13 +131,10 @@ def generate_demos(
     n: int,
     output_dir,
     seed: int = 0,
-    rate_hz: float = 10.0,
-    image_size: int = 96,
-    hold_steps: int = 3,
-    physics_dt: float = 0.01,
+    demos: DemoConfig = DemoConfig(),
     overwrite: bool = False,
     progress: bool = True,
-    settings: ExpertSettings = ExpertSettings(),
+    expert_settings: ExpertSettings = ExpertSettings(),
 ) -> EpisodeStore:
     """
     Write n expert demonstrations to `output_dir` (all or nothing) and return the store.
@@ -146,8 +144,7 @@ def generate_demos(
     """
     if n < 1:
         raise ValueError(f'n must be >= 1, got {n}')
-    if not rate_hz > 0:
-        raise ValueError(f'rate_hz must be > 0, got {rate_hz}')
+    rate_hz, image_size, hold_steps = demos.rate_hz, demos.image_size, demos.hold_steps
     drawn = draw_episodes(n, seed)
     meta = DatasetMeta(
         rate_hz=rate_hz,
@@ -155,10 +152,10 @@ def generate_demos(
         joint_names=ReachEnv.joint_names,
         action_names=ReachEnv.joint_names,
         action_kind='joint_position',
-        source=demo_provenance(drawn, seed, physics_dt, hold_steps, settings),
+        source=demo_provenance(drawn, seed, demos.physics_dt, hold_steps, expert_settings),
     )
-    env = ReachEnv(physics_dt=physics_dt, image_size=image_size)
-    expert = ScriptedExpert(settings)
+    env = ReachEnv(physics_dt=demos.physics_dt, image_size=image_size)
+    expert = ScriptedExpert(expert_settings)
 
     def episodes():
         from tqdm import tqdm
@@ -169,17 +166,3 @@ def generate_demos(
             yield record_episode(env, expert, scene, side, rate_hz, hold_steps, name=f'demo {i}')
 
     return write_dataset_atomically(Path(output_dir), meta, episodes(), overwrite=overwrite)
-
-
-def demo_summary(store: EpisodeStore) -> dict:
-    """Episode count, length statistics (steps) and the share of each side."""
-    lengths = np.asarray(store.episode_lengths)
-    counts = store.meta.source.get('side_counts', {})
-    total = max(1, sum(counts.values()))
-    return {
-        'episodes': len(store),
-        'steps_min': int(lengths.min()),
-        'steps_mean': float(lengths.mean()),
-        'steps_max': int(lengths.max()),
-        'side_shares': {side: counts.get(side, 0) / total for side in SIDES},
-    }

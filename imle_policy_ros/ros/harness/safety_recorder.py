@@ -28,11 +28,11 @@ from sensor_msgs.msg import CompressedImage, Image, JointState
 from std_msgs.msg import Float64MultiArray
 from trajectory_msgs.msg import JointTrajectory
 
-from . import messages
-from .command_info import record_of
-from ..cameras.image_codec import ImageRejected
-from ..control.chunk_executor import JointLimits
-from ..control.safety_invariants import (
+from .. import messages
+from ..command_info import record_of
+from ...cameras.image_codec import ImageRejected
+from ...control.chunk_executor import JointLimits
+from ...control.safety_invariants import (
     check_command_stream,
     check_input_freshness,
     check_measured_starts,

@@ -3,91 +3,90 @@
 """
 Success against the number of demonstrations, for IMLE and the MSE baseline.
 
-    python -m imle_policy_ros.evaluation.data_efficiency -o runs/data_efficiency
+    python -m imle_policy_ros.studies.data_efficiency -o runs/data_efficiency
 
-For each demo count: sim-demos (the first N episodes of one seed, so smaller sets are
-subsets of larger ones), train IMLE and MSE with the same networks and schedule, export,
-and evaluate closed-loop. Everything goes through the package's own commands. Writes
-results.json, a chart (PNG) and a markdown table to paste into EVAL.md. Resumable: a
-finished (objective, N) cell is not recomputed.
+For each demo count: the simulator's demos (the first N episodes of one seed, so smaller
+sets are subsets of larger ones), train IMLE and MSE with the same networks and schedule,
+export, and evaluate closed-loop: the same configs and functions the commands use.
+Writes results.json, a chart (PNG) and a markdown table to paste into EVAL.md.
+Resumable: a finished (objective, N) cell is not recomputed.
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 import json
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from .closed_loop import EvalConfig, evaluate
-from .start_modes import start_mode_shares
-from ..cli import main as cli
+from ..cli_settings import add_settings, config_from_args
+from ..evaluation.closed_loop import EvalConfig, evaluate
+from ..evaluation.start_modes import start_mode_shares
+from ..learning.export import export_bundle
+from ..learning.train import train, TrainConfig
 from ..runtime import load_bundle
+from ..settings import check_settings, setting
+from ..sim.demo_config import DemoConfig
+from ..sim.demos import generate_demos
 
 OBJECTIVES = ('rs_imle', 'mse')
 COLORS = {'rs_imle': (40, 110, 220), 'mse': (200, 60, 60)}  # RGB
 
 
-def run_cell(out: Path, demos: Path, objective: str, n: int, args) -> dict:
+@dataclass(frozen=True)
+class StudyConfig:
+    output: str = setting(description='where demos, runs and results go', short='-o')
+    demos: tuple[int, ...] = setting((10, 20, 50, 100), 'demo counts to train on', min=1)
+    episodes: int = setting(50, 'evaluation episodes per cell', min=1)
+    steps: int = setting(1500, 'training steps per cell', min=1)
+    batch_size: int = setting(32, 'examples per step', min=1)
+    samples_per_example: int = setting(16, 'RS-IMLE m', min=1)
+    encoder_width: int = setting(8, 'ResNet-18 base width (small CPU model)', min=1)
+    down_dims: tuple[int, ...] = setting((32, 64, 128), 'UNet channels per level', min=1)
+    image_size: int = setting(64, 'square camera image size, px', min=8)
+    threads: int = setting(1, 'torch and ONNX Runtime threads', min=1)
+    seed: int = setting(0, 'seed of the demos, the training and the evaluation scenes', min=0)
+
+    def __post_init__(self) -> None:
+        check_settings(self)
+
+
+def run_cell(out: Path, demos: Path, objective: str, n: int, study: StudyConfig) -> dict:
     run = out / f'{objective}_{n}'
     result_file = run / 'eval.json'
     if result_file.exists():
         summary = json.loads(result_file.read_text())
         if 'scenes_offering_both_sides' not in summary:  # cells from before this metric
             summary.update(
-                start_mode_shares(load_bundle(run / 'bundle', intra_op_threads=args.threads))
+                start_mode_shares(load_bundle(run / 'bundle', intra_op_threads=study.threads))
             )
             result_file.write_text(json.dumps(summary, indent=2) + '\n')
         return summary
-    train = [
-        'train',
-        str(demos),
-        '-o',
-        str(run),
-        '--objective',
-        objective,
-        '--steps',
-        str(args.steps),
-        '--batch-size',
-        str(args.batch_size),
-        '-m',
-        str(args.samples_per_example),
-        '--encoder-width',
-        str(args.encoder_width),
-        '--down-dims',
-        *map(str, args.down_dims),
-        '--warmup-steps',
-        '100',
-        '--lr',
-        '1e-3',
-        '--ema-decay',
-        '0.995',
-        '--seed',
-        str(args.seed),
-        '--checkpoint-every',
-        str(args.steps),
-        '--threads',
-        str(args.threads),
-        '--no-progress',
-    ]
-    if (
-        cli(train) != 0
-        or cli(
-            [
-                'export',
-                str(run / 'checkpoints' / 'latest.pt'),
-                '-o',
-                str(run / 'bundle'),
-                '--overwrite',
-            ]
+    checkpoint = train(
+        TrainConfig(
+            dataset=str(demos),
+            output_dir=str(run),
+            objective=objective,
+            steps=study.steps,
+            batch_size=study.batch_size,
+            samples_per_example=study.samples_per_example,
+            encoder_width=study.encoder_width,
+            down_dims=study.down_dims,
+            warmup_steps=100,
+            lr=1e-3,
+            ema_decay=0.995,
+            seed=study.seed,
+            checkpoint_every=study.steps,
+            threads=study.threads,
+            progress=False,
         )
-        != 0
-    ):
-        raise RuntimeError(f'{objective} with {n} demos: training or export failed')
-    bundle = load_bundle(run / 'bundle', intra_op_threads=args.threads)
-    report = evaluate(bundle, EvalConfig(episodes=args.episodes, seed=args.seed), progress=False)
+    )
+    export_bundle(checkpoint, run / 'bundle', overwrite=True)
+    bundle = load_bundle(run / 'bundle', intra_op_threads=study.threads)
+    report = evaluate(bundle, EvalConfig(episodes=study.episodes, seed=study.seed), progress=False)
     summary = {'objective': objective, 'demos': n, **report.summary(), **start_mode_shares(bundle)}
     result_file.write_text(json.dumps(summary, indent=2) + '\n')
     return summary
@@ -124,19 +123,22 @@ def draw_chart(results: list[dict], path: Path, panel_size=(420, 320)) -> None:
 
 def _draw_panel(image, x0, w, h, results, metric, title) -> None:
     left, right, top, bottom = 50, 30, 30, 40
-    text = dict(
-        fontFace=cv2.FONT_HERSHEY_SIMPLEX,
-        fontScale=0.4,
-        color=(60, 60, 60),
-        thickness=1,
-        lineType=cv2.LINE_AA,
-    )
+    text = {
+        'fontFace': cv2.FONT_HERSHEY_SIMPLEX,
+        'fontScale': 0.4,
+        'color': (60, 60, 60),
+        'thickness': 1,
+        'lineType': cv2.LINE_AA,
+    }
     counts = sorted({r['demos'] for r in results})
     xs = {
         n: x0 + left + (w - left - right) * i / max(1, len(counts) - 1)
         for i, n in enumerate(counts)
     }
-    y_of = lambda v: int(top + (h - top - bottom) * (1 - v))
+
+    def y_of(v):
+        return int(top + (h - top - bottom) * (1 - v))
+
     for v in (0, 0.25, 0.5, 0.75, 1.0):
         cv2.line(image, (x0 + left, y_of(v)), (x0 + w - right, y_of(v)), (225, 225, 225), 1)
         cv2.putText(image, f'{v:.0%}', (x0 + 6, y_of(v) + 4), **text)
@@ -179,40 +181,19 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description='success against the number of demos, IMLE and MSE'
     )
-    parser.add_argument('-o', '--output', type=Path, required=True)
-    parser.add_argument('--demos', type=int, nargs='+', default=[10, 20, 50, 100])
-    parser.add_argument('--episodes', type=int, default=50, help='evaluation episodes per cell')
-    parser.add_argument('--steps', type=int, default=1500)
-    parser.add_argument('--batch-size', type=int, default=32)
-    parser.add_argument('--samples-per-example', type=int, default=16)
-    parser.add_argument('--encoder-width', type=int, default=8)
-    parser.add_argument('--down-dims', type=int, nargs='+', default=[32, 64, 128])
-    parser.add_argument('--image-size', type=int, default=64)
-    parser.add_argument('--threads', type=int, default=1)
-    parser.add_argument('--seed', type=int, default=0)
-    args = parser.parse_args(argv)
-    out = args.output
+    add_settings(parser, StudyConfig)
+    study = config_from_args(StudyConfig, parser.parse_args(argv))
+    out = Path(study.output)
     out.mkdir(parents=True, exist_ok=True)
     results = []
-    for n in args.demos:
+    for n in study.demos:
         demos = out / f'demos_{n}'
         if not demos.exists():
-            cli(
-                [
-                    'sim-demos',
-                    '-n',
-                    str(n),
-                    '-o',
-                    str(demos),
-                    '--seed',
-                    str(args.seed),
-                    '--image-size',
-                    str(args.image_size),
-                    '--no-progress',
-                ]
+            generate_demos(
+                n, demos, study.seed, DemoConfig(image_size=study.image_size), progress=False
             )
         for objective in OBJECTIVES:
-            results.append(run_cell(out, demos, objective, n, args))
+            results.append(run_cell(out, demos, objective, n, study))
             r = results[-1]
             print(
                 f'{objective:8s} {n:4d} demos: success {r["success_rate"]:.0%}, '

@@ -31,8 +31,8 @@ from rclpy.parameter_client import AsyncParameterClient
 from std_msgs.msg import String
 from trajectory_msgs.msg import JointTrajectory
 
-from . import messages
-from ..resources import resolve_config_path
+from .. import messages
+from ...resources import resolve_config_path
 
 SIM_CONFIG = resolve_config_path('sim.yaml')
 COMMAND_TOPIC = '/joint_trajectory_controller/joint_trajectory'

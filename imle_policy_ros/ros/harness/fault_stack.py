@@ -19,8 +19,9 @@ import yaml
 
 from .safety_recorder import SafetyRecorder
 from .stack_probe import new_domain_id, NodeProcess, Probe, SIM_CONFIG
-from ..control.chunk_executor import JointLimits
-from ..resources import resolve_model_path
+from ..policy_parameters import PolicyNodeConfig
+from ...control.chunk_executor import JointLimits
+from ...resources import resolve_model_path
 
 POLICY, SIM = 'imle_policy', 'sim_robot'
 
@@ -50,18 +51,18 @@ class FaultStack:
             self.domain,
             self.workdir / 'policy.log',
         )
-        cfg = self.policy_config
-        self.joint_names = tuple(cfg['joint_names'])
+        # what the node runs with: the file's values, the rest from the config's defaults
+        cfg = self.node_config = PolicyNodeConfig.from_values(self.policy_config)
+        self.joint_names = cfg.joint_names
         self.limits = JointLimits.create(
             len(self.joint_names),
-            cfg['position_lower_limits'],
-            cfg['position_upper_limits'],
-            cfg['velocity_limits'],
+            cfg.position_lower_limits,
+            cfg.position_upper_limits,
+            cfg.velocity_limits,
         )
-        self.stale_timeout = float(cfg['stale_observation_timeout'])
-        self.probe = Probe(
-            self.domain, command_topic=None
-        )  # the recorder judges commands, keeping none
+        self.stale_timeout = cfg.controller.stale_observation_timeout
+        # the recorder judges commands, keeping none
+        self.probe = Probe(self.domain, command_topic=None)
         self.refusal_bundles: dict = {}  # fault_injector: kind -> a bundle the node must refuse
         self.last_refusal = ''
         self.recorder = SafetyRecorder(
@@ -69,10 +70,10 @@ class FaultStack:
             self.limits,
             self.stale_timeout,
             self.joint_names,
-            cfg['image_topics'],
-            cfg['joint_state_topic'],
-            cfg['command_topic'],
-            cfg['command_interface'],
+            cfg.image_topics,
+            cfg.joint_state_topic,
+            cfg.command_topic,
+            cfg.command_interface,
             f'/{POLICY}/command_info',
         )
 

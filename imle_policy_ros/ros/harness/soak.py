@@ -37,7 +37,8 @@ import numpy as np
 
 from .fault_injector import FAULTS, faults_for
 from .fault_stack import FaultStack
-from ..control.rate_meter import RateMeter
+from ...control.rate_meter import RateMeter
+from ...errors import Refusal
 
 CALM_S = (2.0, 5.0)
 FAULT_S = (1.0, 3.0)
@@ -141,7 +142,7 @@ def run_soak(
     kinds = list(kinds or supported)
     unknown = [k for k in kinds if k not in supported]
     if unknown:
-        raise ValueError(f'unknown fault kinds {unknown}; choose from {", ".join(supported)}')
+        raise Refusal(f'unknown fault kinds {unknown}; choose from {", ".join(supported)}')
     load_before = os.getloadavg()
     stack = FaultStack(workdir)
     injected, errors = Counter(), []
@@ -190,7 +191,7 @@ def run_soak(
         finally:
             codes = stack.close()
     report = stack.recorder.report()
-    period = 1.0 / float(stack.policy_config['control_rate_hz'])
+    period = 1.0 / stack.node_config.control_rate_hz
     jitter_p99, jitter_max = tick_jitter_ms(stack.recorder.records, period)
     outcomes = Counter(watcher.outcomes.values())
     return {

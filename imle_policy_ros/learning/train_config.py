@@ -1,0 +1,71 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
+"""
+TrainConfig: every setting of a training run, defined once.
+
+`imle-policy-ros train` builds its options from these fields and `train()` takes the
+object, so a script trains exactly as the command does (`train(TrainConfig(...))`). No
+torch here: the command line must describe training on a host without it. Defaults
+follow the paper (ResNet-18 at width 64, UNet [256, 512, 1024], m = 20, epsilon 0.03,
+AdamW 1e-4, batch 128); small CPU models use e.g. encoder_width 8, down_dims (32, 64, 128).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..settings import check_settings, setting, SettingError
+
+OBJECTIVES = ('rs_imle', 'mse')
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    dataset: str = setting(
+        description='dataset directory (meta.json + episodes/)', positional=True
+    )
+    output_dir: str = setting(description='where checkpoints and logs go', short='-o')
+    objective: str = setting(
+        'rs_imle',
+        'rs_imle (the policy) or mse (the same networks as a plain regressor: the baseline)',
+        choices=OBJECTIVES,
+    )
+    steps: int = setting(20000, 'optimizer steps', min=1, max=100_000_000)
+    batch_size: int = setting(128, 'examples per step', min=1, max=65536)
+    lr: float = setting(1e-4, 'AdamW learning rate (after warm-up; cosine decay to 0)', min=0.0)
+    weight_decay: float = setting(1e-6, 'AdamW weight decay', min=0.0)
+    warmup_steps: int = setting(500, 'linear learning-rate warm-up', min=0)
+    ema_decay: float = setting(
+        0.999, 'decay of the EMA weights (what export writes)', min=0.0, max=1.0
+    )
+    grad_clip: float = setting(1.0, 'gradient norm clip (0: none)', min=0.0)
+    epsilon: float = setting(0.03, 'RS-IMLE rejection radius (normalized action space)', min=0.0)
+    samples_per_example: int = setting(
+        20, 'RS-IMLE m: latents drawn per example', min=1, max=4096, short='-m'
+    )
+    obs_horizon: int = setting(2, 'observation steps the policy sees', min=1, max=64)
+    pred_horizon: int = setting(16, 'action steps predicted per chunk', min=1, max=1024)
+    action_horizon: int = setting(8, 'action steps executed per chunk', min=1, max=1024)
+    encoder_width: int = setting(
+        64, 'ResNet-18 base width (64 gives 512-d features, the paper)', min=1, max=1024
+    )
+    down_dims: tuple[int, ...] = setting(
+        (256, 512, 1024), 'UNet channels per level', min=1, max=65536
+    )
+    crop: tuple[int, int] | None = setting(
+        None, 'random crop in training, center crop at run time', min=1, metavar=('H', 'W')
+    )
+    seed: int = setting(0, 'seeds the weights, the batches and the noise', min=0)
+    device: str = setting('auto', 'auto, cpu, cuda or cuda:N')
+    checkpoint_every: int = setting(1000, 'steps between checkpoints', min=1)
+    log_every: int = setting(50, 'steps between log lines', min=1)
+    threads: int = setting(0, "torch CPU threads (0: torch's default)", min=0, max=1024)
+    progress: bool = setting(True, 'show a progress bar')
+
+    def __post_init__(self) -> None:
+        check_settings(self)
+        if self.action_horizon > self.pred_horizon:
+            raise SettingError(
+                f'action_horizon {self.action_horizon} exceeds pred_horizon {self.pred_horizon}: '
+                'a chunk cannot execute more steps than it predicts'
+            )
