@@ -50,7 +50,8 @@ def run_eval(command: EvalCommand, cfg: EvalConfig) -> int:
     mode_shares = ', '.join(f'{k} {v:.0%}' for k, v in summary['mode_share'].items())
     consistency = 'on' if controller.temporal_consistency else 'off'
     print(
-        f'model {command.model}: {summary["episodes"]} episodes, provider {bundle.encoder_provider}'
+        f'model {command.model}: {summary["episodes"]} episodes, '
+        f'provider {bundle.encoder_provider}'
     )
     print(
         f'  success {summary["success_rate"]:.0%} (collisions {summary["collision_rate"]:.0%}, '

@@ -32,9 +32,9 @@ class SettingError(Refusal, ValueError):
 
 @dataclass(frozen=True)
 class SettingInfo:
-    help: str = ''
-    min: float | None = None
-    max: float | None = None
+    help: str = ''  # noqa: A003
+    min: float | None = None  # noqa: A003
+    max: float | None = None  # noqa: A003
     choices: tuple | None = None
     # May change while a node runs (`ros2 param set`); the others are read-only there.
     live: bool = False
@@ -52,7 +52,7 @@ class SettingInfo:
 
 
 def setting(default: Any = MISSING, description: str = '', **info: Any) -> Any:
-    """Declare a dataclass field as a setting (no default: the setting is required)."""
+    """Declare a dataclass field as a setting: with no default, the setting is required."""
     if isinstance(default, (list, dict, set)):
         raise TypeError(f'setting default {default!r}: use a tuple, settings are immutable')
     return field(default=default, metadata={'setting': SettingInfo(help=description, **info)})
@@ -120,7 +120,7 @@ class FlatField:
 
     path: tuple[str, ...]  # the nested configs that hold it, outermost first
     field: Field
-    type: Any  # the resolved annotation
+    type: Any  # the resolved annotation  # noqa: A003
     default: Any  # as the outermost config has it (MISSING: required)
 
     @property
@@ -202,7 +202,11 @@ def build(config_type: type, values: Mapping[str, Any]) -> Any:
 
 
 def _build(config_type: type, values: Mapping[str, Any], base: Any = None) -> Any:
-    """`base`: the instance whose values the missing ones take (a holder's own defaults)."""
+    """
+    Build `config_type` from flat values by setting name, nested configs included.
+
+    `base`: the instance whose values the missing ones take (a holder's own defaults).
+    """
     hints = _hints(config_type)
     kwargs = {}
     for f in fields(config_type):

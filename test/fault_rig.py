@@ -80,7 +80,10 @@ class FaultRig(Rig):
 
         The rig saw every input, so the independent freshness check needs no tolerance.
         """
-        limits, timeout = self.controller.executor.limits, self.controller.config.stale_observation_timeout
+        limits, timeout = (
+            self.controller.executor.limits,
+            self.controller.config.stale_observation_timeout,
+        )
         report = check_command_stream(self.records, limits, timeout)
         return report.extend(check_input_freshness(self.records, self.fed, timeout, tolerance=0.0))
 

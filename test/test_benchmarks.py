@@ -203,4 +203,3 @@ def test_cli_help_imports_nothing_heavy(argv):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == 'imported:'
-

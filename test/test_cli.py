@@ -26,21 +26,55 @@ def parse(*argv):
 
 def test_train_options_build_the_train_config():
     args = parse(
-        'train', 'data', '-o', 'out', '--steps', '7', '-m', '4', '--down-dims', '8', '16',
-        '--crop', '60', '60', '--no-progress', '--objective', 'mse',
+        'train',
+        'data',
+        '-o',
+        'out',
+        '--steps',
+        '7',
+        '-m',
+        '4',
+        '--down-dims',
+        '8',
+        '16',
+        '--crop',
+        '60',
+        '60',
+        '--no-progress',
+        '--objective',
+        'mse',
     )
     cfg = config_from_args(TrainConfig, args)
     assert cfg == TrainConfig(
-        dataset='data', output_dir='out', steps=7, samples_per_example=4, down_dims=(8, 16),
-        crop=(60, 60), progress=False, objective='mse',
+        dataset='data',
+        output_dir='out',
+        steps=7,
+        samples_per_example=4,
+        down_dims=(8, 16),
+        crop=(60, 60),
+        progress=False,
+        objective='mse',
     )
 
 
 def test_eval_options_reach_the_nested_controller_config():
     args = parse(
-        'eval', '--model', 'm', '--num-samples', '8', '--no-temporal-consistency',
-        '--consistency-reset-every', '3', '--control-rate', '25', '--latency-ms', '20',
-        '--episodes', '5', '--threads', '1',
+        'eval',
+        '--model',
+        'm',
+        '--num-samples',
+        '8',
+        '--no-temporal-consistency',
+        '--consistency-reset-every',
+        '3',
+        '--control-rate',
+        '25',
+        '--latency-ms',
+        '20',
+        '--episodes',
+        '5',
+        '--threads',
+        '1',
     )
     cfg = config_from_args(EvalConfig, args)
     assert cfg.episodes == 5 and cfg.run.control_rate_hz == 25 and cfg.run.latency_ms == 20
@@ -57,8 +91,17 @@ def test_defaults_come_from_the_config_fields():
 
 def test_repeated_options_collect_in_order():
     args = parse(
-        'dataset', 'b1', 'b2', '-o', 'out', '--image-topic', '/a/image', '--image-topic',
-        '/b/image', '--action-from', 'next_state',
+        'dataset',
+        'b1',
+        'b2',
+        '-o',
+        'out',
+        '--image-topic',
+        '/a/image',
+        '--image-topic',
+        '/b/image',
+        '--action-from',
+        'next_state',
     )
     assert args.image_topics == ['/a/image', '/b/image'] and args.bags == ['b1', 'b2']
 
@@ -68,8 +111,10 @@ def test_repeated_options_collect_in_order():
     [
         (['train', 'data', '-o', 'out', '--steps', '0'], 'steps'),
         (['eval', '--model', 'm', '--num-samples', '0'], 'num_samples'),
-        (['train', 'data', '-o', 'out', '--pred-horizon', '4', '--action-horizon', '8'],
-         'action_horizon'),
+        (
+            ['train', 'data', '-o', 'out', '--pred-horizon', '4', '--action-horizon', '8'],
+            'action_horizon',
+        ),
     ],
 )
 def test_a_setting_out_of_range_is_one_line(argv, named, capsys):
@@ -81,9 +126,20 @@ def test_a_setting_out_of_range_is_one_line(argv, named, capsys):
 def test_train_on_a_folder_that_is_not_a_dataset_is_one_line(tmp_path):
     """Once a FileNotFoundError traceback: now the folder, the problem and the fix."""
     result = subprocess.run(
-        [sys.executable, '-m', 'imle_policy_ros.cli', 'train', str(tmp_path), '-o',
-         str(tmp_path / 'out'), '--steps', '1'],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            '-m',
+            'imle_policy_ros.cli',
+            'train',
+            str(tmp_path),
+            '-o',
+            str(tmp_path / 'out'),
+            '--steps',
+            '1',
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 1
     assert 'Traceback' not in result.stderr, result.stderr

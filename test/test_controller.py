@@ -113,7 +113,9 @@ def test_stale_camera_holds_within_the_timeout_and_resumes_without_a_jump():
     cmds = rig.run(1.0)
     first_hold = next(c for c in cmds if c.holding)
     last_frame = stopped_at - (stopped_at % DT)
-    assert first_hold.time - last_frame <= cfg.stale_observation_timeout + rig.control_period + 1e-9
+    assert (
+        first_hold.time - last_frame <= cfg.stale_observation_timeout + rig.control_period + 1e-9
+    )
     assert "camera 'top'" in first_hold.reason
     held = [c.positions for c in cmds if c.holding]
     assert np.allclose(held, held[0])  # no new motion while held

@@ -18,7 +18,11 @@ import pytest
 pytest.importorskip('rclpy')
 
 from bag_recorder import BagRecorder  # noqa: E402, I100
-from imle_policy_ros.ros.harness.stack_probe import new_domain_id, NodeProcess, SIM_CONFIG  # noqa: E402
+from imle_policy_ros.ros.harness.stack_probe import (  # noqa: E402
+    new_domain_id,
+    NodeProcess,
+    SIM_CONFIG,
+)
 import rclpy  # noqa: E402
 from rclpy.executors import SingleThreadedExecutor  # noqa: E402
 from rosbags.highlevel import AnyReader  # noqa: E402

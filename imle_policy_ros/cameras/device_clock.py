@@ -55,7 +55,7 @@ class DeviceClockSync:
 
     @property
     def offset_s(self) -> float | None:
-        """Current estimate of host_time - device_time (None before the first frame)."""
+        """Return the current estimate of host_time - device_time (None before the first frame)."""
         return self._window[0][1] if self._window else None
 
     def reset(self) -> None:
@@ -64,8 +64,10 @@ class DeviceClockSync:
 
     def to_host(self, device_time: float, host_receive_time: float) -> float:
         """
-        Update the estimate with one frame and return its capture time on the host clock;
-        never later than host_receive_time (a frame cannot be captured after it arrived).
+        Update the estimate with one frame and return its capture time on the host clock.
+
+        The capture time is never later than host_receive_time (a frame cannot be captured
+        after it arrived).
         """
         offset = host_receive_time - device_time
         estimate = self.offset_s

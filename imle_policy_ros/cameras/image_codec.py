@@ -22,7 +22,11 @@ import numpy as np
 
 
 class ImageRejected(ValueError):
-    """An image message that cannot be turned into an array; the message says why and what to do."""
+    """
+    An image message that cannot be turned into an array.
+
+    The message says why and what to do.
+    """
 
 
 # encoding -> (little-endian element dtype, channels). 8-bit dtypes have no byte order.
@@ -63,8 +67,10 @@ def decode_image(
     encoding: str, height: int, width: int, step: int, data, is_bigendian: int = 0
 ) -> np.ndarray:
     """
-    Image fields -> uint8 RGB [H, W, 3] for colour encodings, [H, W] uint16 for 16UC1 and
-    mono16, [H, W] float32 for 32FC1 (depth in metres). Rows may be padded (step > width * bpp).
+    Decode Image fields into an array of the encoding's own type.
+
+    uint8 RGB [H, W, 3] for colour encodings, [H, W] uint16 for 16UC1 and mono16, [H, W]
+    float32 for 32FC1 (depth in metres). Rows may be padded (step > width * bpp).
     """
     dtype, channels = _layout(encoding)
     if height <= 0 or width <= 0:
@@ -104,10 +110,11 @@ def decode_camera_frame(
     encoding: str, height: int, width: int, step: int, data, is_bigendian: int = 0
 ) -> np.ndarray:
     """
-    Image fields -> what a camera shows the policy: uint8 RGB [H, W, 3], or for a depth
-    encoding float32 [H, W] depth in metres (16UC1 is millimetres, 32FC1 metres, per
-    REP 118; 0 and NaN stay invalid). mono16 is a 16-bit grey image, not depth: it keeps its
-    top 8 bits as grey.
+    Decode Image fields into what a camera shows the policy.
+
+    That is uint8 RGB [H, W, 3], or for a depth encoding float32 [H, W] depth in metres
+    (16UC1 is millimetres, 32FC1 metres, per REP 118; 0 and NaN stay invalid). mono16 is a
+    16-bit grey image, not depth: it keeps its top 8 bits as grey.
     """
     pixels = decode_image(encoding, height, width, step, data, is_bigendian)
     if encoding == '16UC1':
@@ -119,8 +126,10 @@ def decode_camera_frame(
 
 def decode_image_message(msg, compressed: bool) -> np.ndarray:
     """
-    An Image (compressed=False) or CompressedImage message, rclpy's or rosbags' (only the
-    fields are read) -> decode_camera_frame's or decode_compressed's result.
+    Decode an Image (compressed=False) or CompressedImage message.
+
+    The message may be rclpy's or rosbags' (only the fields are read); the result is
+    decode_camera_frame's or decode_compressed's.
     """
     if compressed:
         return decode_compressed(msg.format, msg.data)
@@ -149,7 +158,11 @@ def _compressed_codec(fmt: str) -> str:
 
 
 def decode_compressed(format: str, data) -> np.ndarray:  # noqa: A002 - the message field name
-    """CompressedImage fields -> uint8 RGB [H, W, 3] (grey images are replicated to 3 channels)."""
+    """
+    Decode CompressedImage fields into uint8 RGB [H, W, 3].
+
+    Grey images are replicated to 3 channels.
+    """
     import cv2  # only the compressed path needs OpenCV
 
     codec = _compressed_codec(format)
@@ -182,6 +195,8 @@ class RawImage:
 
 def encode_image(array: np.ndarray, encoding: str = 'rgb8') -> RawImage:
     """
+    Encode an array as the fields of a sensor_msgs/Image in `encoding`.
+
     RGB(A) uint8 [H, W, 3|4] as rgb8/bgr8/rgba8/bgra8, [H, W] uint8 as mono8, uint16 [H, W]
     as 16UC1/mono16, float32 [H, W] as 32FC1. The input is RGB order whatever the encoding.
     """
@@ -207,8 +222,10 @@ def encode_compressed(
     array_rgb: np.ndarray, fmt: str = 'jpeg', quality: int = 90
 ) -> tuple[str, bytes]:
     """
-    uint8 RGB [H, W, 3] (or mono [H, W]) -> (format string, bytes) as image_transport's
-    compressed publisher writes them. `quality` is the JPEG quality (1-100); PNG is lossless.
+    Encode uint8 RGB [H, W, 3] (or mono [H, W]) as (format string, bytes).
+
+    They are as image_transport's compressed publisher writes them. `quality` is the JPEG
+    quality (1-100); PNG is lossless.
     """
     import cv2
 

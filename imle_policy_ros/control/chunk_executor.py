@@ -31,8 +31,10 @@ class Chunk:
 
     def position_at(self, t: float) -> np.ndarray:
         """
-        Linear interpolation; before the first waypoint its position, after the last the
-        last one (a hold, not an extrapolation).
+        Interpolate linearly between the waypoints at time t.
+
+        Before the first waypoint its position, after the last the last one (a hold, not an
+        extrapolation).
         """
         return np.array(
             [
@@ -50,7 +52,9 @@ class JointLimits:
 
     @classmethod
     def create(cls, dim: int, lower=-np.inf, upper=np.inf, velocity=1.0) -> 'JointLimits':
-        as_array = lambda v: np.broadcast_to(np.asarray(v, dtype=np.float64), (dim,)).copy()
+        def as_array(v):
+            return np.broadcast_to(np.asarray(v, dtype=np.float64), (dim,)).copy()
+
         limits = cls(as_array(lower), as_array(upper), as_array(velocity))
         if np.any(limits.lower >= limits.upper):
             raise ValueError('every position lower limit must be below its upper limit')
@@ -66,6 +70,8 @@ class JointLimits:
 
 
 class ChunkExecutor:
+    """Turns the active chunk into one limited command for any moment."""
+
     def __init__(self, limits: JointLimits, blend_time: float = 0.1):
         self.limits = limits
         self.blend_time = blend_time
@@ -79,8 +85,9 @@ class ChunkExecutor:
     # ---- state changes ----------------------------------------------------------------
     def start_from(self, position: np.ndarray, now: float) -> None:
         """
-        (Re)start at the arm's measured position with no chunk: after a hold the first
-        command continues from where the arm is, never with a jump.
+        (Re)start at the arm's measured position with no chunk.
+
+        After a hold the first command continues from where the arm is, never with a jump.
         """
         self.active = self._blend_from = None
         self._blend_hold = None
@@ -94,7 +101,8 @@ class ChunkExecutor:
 
     def switch_to(self, chunk: Chunk, now: float) -> float:
         """
-        Makes `chunk` the active one, cross-fading from what was being commanded.
+        Make `chunk` the active one, cross-fading from what was being commanded.
+
         Returns the jump at the boundary: the distance between the last command and where
         the new chunk would put the arm now (a diagnostic of how much the plans disagree).
         """
@@ -117,7 +125,7 @@ class ChunkExecutor:
         return self.active is not None and now > self.active.end_time
 
     def command(self, now: float) -> np.ndarray | None:
-        """The position to command at `now` (None before any start); advances the state."""
+        """Return the position to command at `now` (None before any start); advance the state."""
         if self.last_command is None:
             return None
         if self.active is None:
@@ -130,9 +138,10 @@ class ChunkExecutor:
 
     def remaining_waypoints(self, now: float) -> tuple[np.ndarray, np.ndarray]:
         """
-        Waypoints still ahead (times from now, positions) for trajectory interfaces, each
-        limited like the streamed commands: in bounds, and reachable from the previous one
-        within the velocity limit. Empty when there is no chunk.
+        Return the waypoints still ahead (times from now, positions) for trajectory interfaces.
+
+        Each is limited like the streamed commands: in bounds, and reachable from the previous
+        one within the velocity limit. Empty when there is no chunk.
         """
         if self.active is None or self.last_command is None:
             return np.zeros(0), np.zeros((0, len(self.limits.lower)))

@@ -14,6 +14,8 @@ from typing import Protocol
 
 
 class Clock(Protocol):
+    """Anything with a now() in seconds."""
+
     def now(self) -> float: ...
 
 
@@ -39,5 +41,5 @@ class SimulatedClock:
         self._now += seconds
         return self._now
 
-    def set(self, t: float) -> None:
+    def set(self, t: float) -> None:  # noqa: A003
         self._now = float(t)

@@ -1,8 +1,10 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-What the controller's state means to an operator: the level, message and values of the
-policy node's /diagnostics status. ROS-free, so the rules are tested on simulated time.
+What the controller's state means to an operator: the policy node's /diagnostics status.
+
+The level, message and values of the policy node's /diagnostics status. ROS-free, so the
+rules are tested on simulated time.
 
 Levels:
   error  enabled and holding because of a fault: an input stale, missing or refused (a
@@ -22,6 +24,8 @@ FAULT_HOLDS = ('stale or missing input', 'refused chunk')
 
 
 class ControllerStatus:
+    """The policy node's /diagnostics status from a PolicyController's state."""
+
     def __init__(self):
         self._rejected_before = 0  # rejected_inputs at the previous status
         self._late_before = 0  # late_results at the previous status
@@ -49,7 +53,10 @@ class ControllerStatus:
             )
         elif newly_rejected > 0:
             level = 'warn'
-            message = f'running; {newly_rejected} inputs refused since the last status: {stats.last_error}'
+            message = (
+                f'running; {newly_rejected} inputs refused since the last status: '
+                f'{stats.last_error}'
+            )
         else:
             level, message = 'ok', 'running'
         by_source = ', '.join(

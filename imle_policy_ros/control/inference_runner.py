@@ -31,8 +31,9 @@ class JobResult:
 
 class ThreadedRunner:
     """
-    Runs each job in one background thread. A result of a job submitted before the last
-    `discard()` is dropped.
+    Runs each job in one background thread.
+
+    A result of a job submitted before the last `discard()` is dropped.
     """
 
     def __init__(self, clock: Clock, name: str = 'imle-inference'):
@@ -100,8 +101,12 @@ class ThreadedRunner:
 
 
 class SimulatedLatencyRunner:
+    """Computes each job at once; hands its result out only after a latency on the clock."""
+
     def __init__(self, clock: Clock, latency: float | Callable[[JobResult], float] = 0.0):
         """
+        Take the clock to wait on and the latency of each job.
+
         latency: seconds, or a function of the finished job (e.g. its measured compute
         time, to simulate a slower computer) returning seconds.
         """

@@ -38,6 +38,8 @@ class Policy(Protocol):
 
 
 class InferenceRunner(Protocol):
+    """Runs one inference job at a time, off the control tick."""
+
     @property
     def busy(self) -> bool: ...
 

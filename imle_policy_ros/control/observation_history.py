@@ -5,10 +5,10 @@ What the policy has seen: encoded camera frames and joint states, with their sta
 
 Each frame is encoded once, when it arrives; the history keeps the features, never the
 images. Inputs may arrive on other threads than the control tick's: one lock guards the
-buffers (the encoder runs outside it). An observation for the policy is taken at t_obs, the newest time at which every
-camera has a frame, and holds the obs_horizon steps t_obs - (To-1)*dt ... t_obs at the
-dataset's spacing dt (the same spacing the windows had in training), whatever rate the
-cameras and joint states arrive at.
+buffers (the encoder runs outside it). An observation for the policy is taken at t_obs,
+the newest time at which every camera has a frame, and holds the obs_horizon steps
+t_obs - (To-1)*dt ... t_obs at the dataset's spacing dt (the same spacing the windows had
+in training), whatever rate the cameras and joint states arrive at.
 """
 
 from __future__ import annotations
@@ -72,8 +72,10 @@ class _StampedBuffer:
 
     def at_or_before(self, t: float) -> np.ndarray:
         """
-        The newest value stamped at or before t; the oldest one if all are newer (edge
-        padding, as the training windows repeat an episode's first step).
+        Return the newest value stamped at or before t.
+
+        The oldest one if all are newer (edge padding, as the training windows repeat an
+        episode's first step).
         """
         chosen = self.values[0]
         for stamp, value in zip(self.stamps, self.values):
@@ -133,7 +135,11 @@ class ObservationHistory:
         positions: Sequence[float],
         not_after: float = np.inf,
     ) -> None:
-        """Add a joint state in the bundle's joint order (extra joints ignored, missing refused)."""
+        """
+        Add a joint state in the bundle's joint order.
+
+        Extra joints are ignored, missing ones refused.
+        """
         values = np.asarray(positions, dtype=np.float64)
         if len(names) != len(values):
             raise InputRejected(f'joint_states: {len(names)} names but {len(values)} positions')
@@ -141,7 +147,8 @@ class ObservationHistory:
         missing = [n for n in self.joint_names if n not in index]
         if missing:
             raise InputRejected(
-                f'joint_states: missing joints {missing} (the model needs {list(self.joint_names)})'
+                f'joint_states: missing joints {missing} '
+                f'(the model needs {list(self.joint_names)})'
             )
         ordered = values[[index[n] for n in self.joint_names]]
         if not np.all(np.isfinite(ordered)):
@@ -177,7 +184,7 @@ class ObservationHistory:
         }
 
     def stale_inputs(self, now: float, timeout: float) -> list[str]:
-        """Inputs never received or older than `timeout` at `now`."""
+        """Return the inputs never received or older than `timeout` at `now`."""
         return [name for name, age in self.input_ages(now).items() if age > timeout]
 
     def latest_joint_positions(self) -> np.ndarray | None:
@@ -186,6 +193,8 @@ class ObservationHistory:
 
     def covers_window(self) -> bool:
         """
+        Return whether this history covers a whole observation window.
+
         Every camera has a frame at or before the oldest step of the newest observation
         (no edge padding needed): a history started mid-run is ready to replace another.
         """
@@ -198,8 +207,9 @@ class ObservationHistory:
 
     def observation(self) -> Observation | None:
         """
-        The observation at the newest time every camera has a frame; None until every
-        camera and the joint states have delivered at least once.
+        Return the observation at the newest time every camera has a frame.
+
+        None until every camera and the joint states have delivered at least once.
         """
         with self._lock:
             return self._observation()

@@ -98,7 +98,7 @@ class PolicyController:
 
     @property
     def policy_label(self) -> str:
-        """What the running model is called (its bundle path, on the robot)."""
+        """Name of the running model (its bundle path, on the robot)."""
         return self.inputs.label
 
     # ---- inputs (any thread) ----------------------------------------------------------

@@ -41,6 +41,8 @@ def _running(policy: Policy, label: str, history: ObservationHistory | None = No
 
 
 class PolicyInputs:
+    """The running policy's observation history, and a staged policy's."""
+
     def __init__(self, policy: Policy, stats: ControllerStats, label: str = ''):
         self._current = _running(policy, label)
         self._staged: _Running | None = None

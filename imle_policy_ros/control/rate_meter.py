@@ -15,6 +15,8 @@ import numpy as np
 
 
 class RateMeter:
+    """The periods between a periodic loop's ticks, against the nominal one."""
+
     def __init__(self, nominal_period: float, window: int | None = 500):
         """window: the periods kept (None: all of them, for a whole run's figures)."""
         self.nominal_period = float(nominal_period)
@@ -30,7 +32,7 @@ class RateMeter:
         self._last = now
 
     def skip(self) -> None:
-        """The next tick starts a new run: no period is measured across a known gap."""
+        """Start a new run at the next tick: no period is measured across a known gap."""
         self._last = None
 
     def reset_gap(self) -> None:

@@ -83,7 +83,10 @@ class InvariantReport:
         return self
 
     def __str__(self) -> str:
-        head = f'{self.checked} commands, {len(self.violations)} violations, {self.unjudged_pairs} unjudged pairs'
+        head = (
+            f'{self.checked} commands, {len(self.violations)} violations, '
+            f'{self.unjudged_pairs} unjudged pairs'
+        )
         return head + ''.join(f'\n  {v}' for v in self.violations[:20])
 
 
@@ -154,6 +157,8 @@ def check_trajectory(
     times_from_start, points, limits: JointLimits, where: str = 'trajectory'
 ) -> list[str]:
     """
+    Check one trajectory message; return its problems (none when it is safe).
+
     One trajectory message: finite, within the position limits, and each segment within the
     velocity limits at the times it gives (what a JointTrajectoryController would execute).
     """
@@ -185,6 +190,8 @@ def check_input_freshness(
     records, input_stamps: dict, stale_timeout: float, tolerance: float
 ) -> InvariantReport:
     """
+    Check that no command moves the arm while an input is stale.
+
     No command that is not a hold while, by an observer's own record, some input's newest
     valid stamp at the command's time was older than stale_timeout + tolerance.
 
@@ -220,6 +227,8 @@ def check_measured_starts(
     records, joint_stamps, joint_positions, limits: JointLimits, tolerance: float
 ) -> InvariantReport:
     """
+    Check that each command from the measured position starts where the arm was.
+
     Each command at the measured position (from_measured) is where an observer saw the arm:
     within `tolerance` of the newest valid joint state stamped at or before its tick
     (clipped to the limits, as the command is). Catches a resume, re-enable or robot restart

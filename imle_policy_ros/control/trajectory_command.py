@@ -21,6 +21,8 @@ MIN_GAP = 1e-3  # s: a waypoint closer than this to the command is left out (no 
 
 def trajectory_points(command, period: float) -> tuple[list[float], list[np.ndarray]]:
     """
+    Return the trajectory points of a command with positions.
+
     (times from start, positions), in the controller's action order, for a command with
     positions (its waypoints, if any, from tick(waypoints=True)).
     """

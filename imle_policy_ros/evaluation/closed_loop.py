@@ -1,8 +1,10 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-Closed-loop evaluation in the built-in simulator, through the same PolicyController the
-ROS node uses and the ONNX bundle: what is measured here is what the robot would run.
+Closed-loop evaluation in the built-in simulator, as the robot would run it.
+
+It goes through the same PolicyController the ROS node uses and the ONNX bundle: what is
+measured here is what the robot would run.
 
 Simulated time throughout: the camera delivers frames at `camera_rate_hz`, joint states arrive
 every control tick, the controller ticks at `control_rate_hz`, and inference results become

@@ -37,8 +37,10 @@ from ..runtime import PolicyBundle
 @dataclass
 class RecordedEpisode:
     """
-    What replay needs of a recording: per-camera frames and joint states at stamps, and
-    the commanded actions (columns named by action_names).
+    What replay needs of a recording.
+
+    Per-camera frames and joint states at stamps, and the commanded actions (columns named
+    by action_names).
     """
 
     stamps: np.ndarray  # [T] s
@@ -73,8 +75,10 @@ class ReplayReport:
 
     def _errors(self, executed_only: bool) -> dict:
         """
-        Mean absolute error per joint: of the chosen chunks, of the best of N, and of
-        holding still at the command in force at the observation (the scale to read them on).
+        Return the mean absolute error per joint of each kind.
+
+        Of the chosen chunks, of the best of N, and of holding still at the command in force
+        at the observation (the scale to read them on).
         """
         start = self.obs_horizon - 1
         stop = start + self.action_horizon if executed_only else None
@@ -96,7 +100,9 @@ class ReplayReport:
         return {k: np.mean(v, axis=0) if v else nan for k, v in errors.items()}
 
     def summary(self) -> dict:
-        per_joint = lambda values: {n: float(v) for n, v in zip(self.action_names, values)}
+        def per_joint(values):
+            return {n: float(v) for n, v in zip(self.action_names, values)}
+
         out = {'episode': self.episode, 'inferences': len(self.chunks)}
         for part, executed_only in (('executed', True), ('chunk', False)):
             errors = self._errors(executed_only)
@@ -139,8 +145,10 @@ class _RecordingRunner:
 
 def _camera_order(bundle: PolicyBundle, episode: RecordedEpisode) -> list[str]:
     """
-    The episode's camera for each of the bundle's cameras: by name when the names match,
-    else by position, as the node feeds image_topics[i] to the bundle's camera i.
+    Return the episode's camera for each of the bundle's cameras.
+
+    By name when the names match, else by position, as the node feeds image_topics[i] to the
+    bundle's camera i.
     """
     wanted = [c.name for c in bundle.spec.cameras]
     recorded = list(episode.frames)
@@ -220,8 +228,10 @@ def replay_episode(
 
 def recorded_at(stamps: np.ndarray, actions: np.ndarray, times: np.ndarray) -> np.ndarray:
     """
-    The recorded command in force at each time (the latest at or before it, as a
-    controller holds it); NaN before the first or after the last.
+    Return the recorded command in force at each time.
+
+    The latest at or before it, as a controller holds it; NaN before the first or after the
+    last.
     """
     index = np.searchsorted(stamps, times + 1e-9, side='right') - 1
     out = np.full((len(times), actions.shape[1]), np.nan)

@@ -1,8 +1,10 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-From the node's parameters and the bundle to what the executor and publishers need:
-the joint order of the commands and the limits, in the bundle's action order. ROS-free.
+From the node's parameters and the bundle to what the executor and publishers need.
+
+That is the joint order of the commands and the limits, in the bundle's action order.
+ROS-free.
 """
 
 from __future__ import annotations
@@ -38,8 +40,10 @@ class CommandLayout:
 
 def joint_limits(cfg: PolicyNodeConfig, layout: CommandLayout, spec: PolicySpec) -> JointLimits:
     """
-    Limits in the bundle's action order. Values given per joint follow joint_names
-    (the controller's order), as a robot's limits are usually written.
+    Return the limits in the bundle's action order.
+
+    Values given per joint follow joint_names (the controller's order), as a robot's limits
+    are usually written.
     """
     dim = len(spec.action_names)
 
@@ -49,8 +53,8 @@ def joint_limits(cfg: PolicyNodeConfig, layout: CommandLayout, spec: PolicySpec)
             return np.full(dim, float(values[0]))
         if values.size != dim:
             raise ParameterProblem(
-                f'{what} has {values.size} values; give one per joint ({list(layout.joint_names)}) '
-                f'or one for all'
+                f'{what} has {values.size} values; give one per joint '
+                f'({list(layout.joint_names)}) or one for all'
             )
         out = np.empty(dim)
         out[layout.order] = values

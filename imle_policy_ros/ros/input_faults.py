@@ -1,8 +1,10 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-Inputs broken on purpose, the way drivers and transports break them: what sim_robot_node
-publishes while one of its fault switches is on (fault tests, `imle-policy-ros soak`).
+Inputs broken on purpose, the way drivers and transports break them.
+
+That is what sim_robot_node publishes while one of its fault switches is on (fault tests,
+`imle-policy-ros soak`).
 
 Image faults (`image_fault`), each of which the policy must refuse, count and log:
   wrong_encoding      a colour format the policy does not decode (yuv422, as some USB
@@ -39,7 +41,7 @@ EXTRA_JOINT = 'gripper_finger_joint'
 
 
 def break_image(msg, fault: str):
-    """A sensor_msgs/Image, changed in place (and returned) as `fault` says."""
+    """Break a sensor_msgs/Image in place (and return it) as `fault` says."""
     if fault == 'wrong_encoding':
         msg.encoding = 'yuv422'
     elif fault == 'wrong_size':
@@ -50,7 +52,7 @@ def break_image(msg, fault: str):
 
 
 def break_compressed(msg, fault: str):
-    """A sensor_msgs/CompressedImage, changed in place (and returned)."""
+    """Break a sensor_msgs/CompressedImage in place (and return it)."""
     if fault == 'corrupt_compressed':
         raw = bytes(msg.data)
         msg.data = array.array('B', raw[: len(raw) // 2])
@@ -58,7 +60,7 @@ def break_compressed(msg, fault: str):
 
 
 def break_joint_state(msg, fault: str):
-    """A sensor_msgs/JointState, changed in place (and returned)."""
+    """Break a sensor_msgs/JointState in place (and return it)."""
     names, positions, velocities = list(msg.name), list(msg.position), list(msg.velocity)
     if fault == 'missing_joint':
         names, positions, velocities = names[:-1], positions[:-1], velocities[:-1]
@@ -76,9 +78,11 @@ def break_joint_state(msg, fault: str):
 
 class FrameStamper:
     """
-    The stamp each camera frame carries: the moment it was taken, unless a stamp fault
-    is on. Faulty stamps are anchored on the last good one, so that every faulty frame is
-    older than (out_of_order) or as old as (duplicate) a frame already published.
+    The stamp each camera frame carries.
+
+    That is the moment it was taken, unless a stamp fault is on. Faulty stamps are anchored
+    on the last good one, so that every faulty frame is older than (out_of_order) or as old
+    as (duplicate) a frame already published.
     """
 
     def __init__(self):

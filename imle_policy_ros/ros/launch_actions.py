@@ -33,7 +33,7 @@ def argument_values(context, arguments: dict) -> dict:
 
 
 def hardware_args(value: dict, **more) -> DeployArgs:
-    """DeployArgs from the launch argument values (HARDWARE_ARGUMENTS, plus `more`)."""
+    """Return the DeployArgs from the launch argument values (HARDWARE_ARGUMENTS, plus `more`)."""
     return DeployArgs(
         robot=value['robot'],
         camera=value['camera'],

@@ -99,9 +99,11 @@ class HardwarePlan:
 
 def plan_hardware(args: DeployArgs, package_installed=lambda name: False) -> HardwarePlan:
     """
-    What both launch files start for `robot:=` and `camera:=`: the arm's driver (or the
-    simulator) and the camera. package_installed(name): whether a ROS package is in the
-    ament index (the launch file asks the index; tests pass what they want).
+    Plan what both launch files start for `robot:=` and `camera:=`.
+
+    That is the arm's driver (or the simulator) and the camera. package_installed(name):
+    whether a ROS package is in the ament index (the launch file asks the index; tests pass
+    what they want).
     """
     if args.robot not in ROBOTS:
         raise PlanError(f'robot:={args.robot} is not one of {", ".join(ROBOTS)}')
@@ -125,7 +127,8 @@ def plan_hardware(args: DeployArgs, package_installed=lambda name: False) -> Har
     if args.robot in driver and not package_installed(driver[args.robot][0]):
         package, how = driver[args.robot]
         raise PlanError(
-            f'robot:={args.robot} includes {package}, which is not installed: {how}, then source it'
+            f'robot:={args.robot} includes {package}, which is not installed: '
+            f'{how}, then source it'
         )
     includes, nodes, topics = [], [], {}
     if args.robot == 'sim':
@@ -152,7 +155,8 @@ def plan_hardware(args: DeployArgs, package_installed=lambda name: False) -> Har
     else:
         if not args.robot_launch:
             raise PlanError(
-                'robot:=custom needs robot_launch:=/path/to/your_arm.launch.py and config:=your.yaml'
+                'robot:=custom needs robot_launch:=/path/to/your_arm.launch.py '
+                'and config:=your.yaml'
             )
         if not args.config:
             raise PlanError(
@@ -180,12 +184,12 @@ def plan_hardware(args: DeployArgs, package_installed=lambda name: False) -> Har
 
 
 def config_name(args: DeployArgs) -> str:
-    """The parameters file: the one given, else config/<robot>.yaml."""
+    """Return the parameters file: the one given, else config/<robot>.yaml."""
     return args.config or f'{args.robot}.yaml'
 
 
 def plan_deploy(args: DeployArgs, package_installed=lambda name: False) -> DeployPlan:
-    """The hardware, then the policy node with the config and the launch arguments on top."""
+    """Plan the hardware, then the policy node with the config and the launch arguments on top."""
     if args.robot in ROBOTS and args.robot != 'sim' and not args.model and not args.config:
         raise PlanError(
             f"robot:={args.robot} needs model:=PATH: the bundled model drives the simulator's "

@@ -37,7 +37,7 @@ _ARRAY_TYPES = {
 
 
 def parameter_fields(config_type: type) -> dict[str, FlatField]:
-    """The settings of `config_type` that a node offers as parameters, by name."""
+    """Return the settings of `config_type` that a node offers as parameters, by name."""
     return {name: f for name, f in flat_fields(config_type).items() if f.info.ros}
 
 

@@ -63,6 +63,8 @@ class RosClock:
 
 
 class PolicyNode(Node):
+    """The policy node: camera frames and joint states in, arm commands out."""
+
     def __init__(self, **kwargs):
         super().__init__(NODE_NAME, **kwargs)
         cfg = self.config = declare_settings(self, PolicyNodeConfig)
@@ -162,13 +164,14 @@ class PolicyNode(Node):
         )
 
     def nodes(self) -> list[Node]:
-        """The nodes to spin, each in its own executor (ros/spin.py)."""
+        """Return the nodes to spin, each in its own executor (ros/spin.py)."""
         return [self, self.input_node]
 
     def stop_work(self) -> None:
         """
-        Stop the control loop and inference before the context goes (ros/spin.py calls
-        this first), so no tick publishes into a shut-down context.
+        Stop the control loop and inference before the context goes.
+
+        ros/spin.py calls this first, so no tick publishes into a shut-down context.
         """
         self.control_loop.stop()
         self.runner.stop()
@@ -349,6 +352,4 @@ def main(args=None) -> int:
 
 
 if __name__ == '__main__':
-    import sys
-
     sys.exit(main())

@@ -1,8 +1,10 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-What `record_demos.launch.py` starts, as plain data: the hardware of `deploy.launch.py`,
-`ros2 bag record` for one episode, and with `robot:=sim` the scripted teleoperator.
+What `record_demos.launch.py` starts, as plain data.
+
+That is the hardware of `deploy.launch.py`, `ros2 bag record` for one episode, and with
+`robot:=sim` the scripted teleoperator.
 
 One bag per episode: `output_dir:=demos` holds `episode_000000/`, `episode_000001/`, ...
 (what `imle-policy-ros dataset demos/` reads). Without `episode:=`, the next free number is
@@ -54,7 +56,7 @@ class RecordPlan:
 
 
 def next_episode(existing: list[str]) -> tuple[str, int]:
-    """The first episode_NNNNNN after the highest one in `existing` (names in output_dir)."""
+    """Return the first episode_NNNNNN after the highest in `existing` (names in output_dir)."""
     numbers = [int(m.group(1)) for m in map(EPISODE_NAME.match, existing) if m]
     index = max(numbers) + 1 if numbers else 0
     return f'episode_{index:06d}', index
@@ -81,6 +83,8 @@ def plan_record(
     package_installed=lambda name: False,
 ) -> RecordPlan:
     """
+    Plan what record_demos.launch.py starts for one episode.
+
     policy_parameters: the config's `imle_policy` ros__parameters; existing: the names
     already in output_dir.
     """
@@ -94,7 +98,8 @@ def plan_record(
     if args.episode:
         if '/' in args.episode or args.episode in ('.', '..'):
             raise PlanError(
-                f'episode:={args.episode} must be a plain name (the bag directory under output_dir)'
+                f'episode:={args.episode} must be a plain name '
+                f'(the bag directory under output_dir)'
             )
         if args.episode in existing:
             raise PlanError(
@@ -118,8 +123,8 @@ def plan_record(
         command_interface = policy_parameters.get('command_interface', 'joint_trajectory')
         if command_interface != 'joint_trajectory':
             raise PlanError(
-                f"robot:=sim records the scripted teleoperator's JointTrajectory commands; the config "
-                f'has command_interface {command_interface}'
+                "robot:=sim records the scripted teleoperator's JointTrajectory commands; "
+                f'the config has command_interface {command_interface}'
             )
         seed = index if args.seed is None else args.seed
         # One scene per bag: no reset at the end of the episode, and nothing to reset; no time
@@ -161,7 +166,7 @@ def plan_record(
 
 
 def policy_section(document: dict) -> dict:
-    """The `imle_policy` ros__parameters of a parameters file ({} when it has none)."""
+    """Return the `imle_policy` ros__parameters of a parameters file ({} when it has none)."""
     for key in ('imle_policy', '/imle_policy'):
         if key in (document or {}):
             return dict(document[key].get('ros__parameters', {}))

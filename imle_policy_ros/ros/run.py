@@ -1,8 +1,9 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-`imle-policy-ros run --config FILE`: the nodes of a config in one process, for hosts
-with the rclpy wheels but no `ros2 launch`.
+`imle-policy-ros run --config FILE`: the nodes of a config in one process.
+
+For hosts with the rclpy wheels but no `ros2 launch`.
 
 The config is a ROS parameters file whose top-level keys are node names (config/sim.yaml:
 `imle_policy` and `sim_robot`). Each named node is started, and all of them get their
@@ -28,7 +29,7 @@ NODE_FACTORIES = {
 
 
 def nodes_in_config(path) -> list[str]:
-    """The node names a config file gives parameters to; unknown names are an error."""
+    """Return the node names a config file gives parameters to; unknown names are an error."""
     with open(path) as f:
         document = yaml.safe_load(f) or {}
     if not isinstance(document, dict):

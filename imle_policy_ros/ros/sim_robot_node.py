@@ -111,6 +111,8 @@ class SimRobotConfig:
 
 
 class SimRobotNode(Node):
+    """The built-in simulator as a ROS 2 arm with a camera (see the module docstring)."""
+
     def __init__(self, **kwargs):
         super().__init__('sim_robot', **kwargs)
         p = self.config = declare_settings(self, SimRobotConfig)

@@ -67,6 +67,8 @@ class SimTeleopConfig:
 
 
 class SimTeleopNode(Node):
+    """The scripted expert standing in for a human teleoperator (see the module docstring)."""
+
     def __init__(self, **kwargs):
         super().__init__('sim_teleop', **kwargs)
         p = self.config = declare_settings(self, SimTeleopConfig)
@@ -119,7 +121,8 @@ class SimTeleopNode(Node):
         if np.max(np.abs(measured - env.scene.home_q)) > self.config.home_tolerance:
             raise RuntimeError(
                 f'sim_teleop: the arm is at {measured.tolist()}, not at home '
-                f'{np.round(env.scene.home_q, 4).tolist()}: restart the simulator for a new episode'
+                f'{np.round(env.scene.home_q, 4).tolist()}: '
+                f'restart the simulator for a new episode'
             )
         side = self.config.side
         rng = (

@@ -11,8 +11,8 @@ commanding anything.
 One SingleThreadedExecutor per node, each in its own thread, instead of one
 MultiThreadedExecutor: rclpy's MultiThreadedExecutor (Jazzy) busy-loops and delays a
 control thread beside it by up to half a second at these rates (bench/bench_executors.py,
-numbers in control/periodic_loop.py); separate executors keep one node's slow callback (a model load) from delaying
-another's (the camera input).
+numbers in control/periodic_loop.py); separate executors keep one node's slow callback (a
+model load) from delaying another's (the camera input).
 
 A node may end the process itself: one with a `done` event (sim_teleop_node, when its
 demonstration is over) stops everything, in the same order, once the event is set.

@@ -1,9 +1,10 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-Deployment runtime: bundle loading and validation, ONNX Runtime sessions, sampling and
-consistency selection. numpy + onnxruntime only (OpenCV lazily for frame preprocessing);
-importing it must never pull in torch, onnx or rclpy, so a deploy host needs neither.
+The deployment runtime: numpy + onnxruntime only (OpenCV lazily for frame preprocessing).
+
+Bundle loading and validation, ONNX Runtime sessions, sampling and consistency selection.
+Importing it must never pull in torch, onnx or rclpy, so a deploy host needs neither.
 """
 
 from .bundle import load_bundle, PolicyBundle, SUPPORTED_OPSETS

@@ -55,7 +55,7 @@ class PolicyBundle:
 
     @property
     def model_input_hw(self) -> tuple[int, int]:
-        """Encoder image size (shared by all cameras)."""
+        """Image size of the encoder's input (shared by all cameras)."""
         return self.spec.cameras[0].model_input_hw
 
 
@@ -75,6 +75,7 @@ def load_bundle(
 ) -> PolicyBundle:
     """
     Validate the bundle directory `path` and open its sessions; raises BundleError.
+
     allow_spinning: see runtime.sessions.session_options.
     """
     providers = [providers] if isinstance(providers, str) else list(providers)
@@ -96,7 +97,7 @@ def load_bundle(
         )
 
     files = {name: directory / name for name in (ENCODER_FILE, GENERATOR_FILE)}
-    for name, file in files.items():
+    for file in files.values():
         if not file.is_file():
             raise BundleError(
                 f'{file}: missing; export the model again so the bundle has '
@@ -164,14 +165,18 @@ def _open_session(
 
 
 def _is_free(dim) -> bool:
-    """A symbolic (named) or unknown dimension, as opposed to a fixed integer."""
+    """Return whether dim is symbolic (named) or unknown, as opposed to a fixed integer."""
     return not isinstance(dim, int)
 
 
 def _check_tensor(
     file: Path, kind: str, args: dict, name: str, dtype: str, expected: Sequence
 ) -> None:
-    """`expected` lists the wanted dims: an int (static size) or None (batch: must be free)."""
+    """
+    Check the tensor `name` (a `kind`) of `file`: its dtype and shape; raise BundleError if not.
+
+    `expected` lists the wanted dims: an int (static size) or None (batch: must be free).
+    """
     if name not in args:
         raise BundleError(
             f'{file}: has no {kind} named {name!r} (it has {sorted(args)}); the '

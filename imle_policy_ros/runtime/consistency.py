@@ -67,13 +67,18 @@ def select_with_reference(samples: np.ndarray, reference: np.ndarray, offset: in
             f'reference of {length} steps at offset {offset} does not fit in '
             f'chunks of {samples.shape[1]} steps'
         )
-    segment = samples[:, offset : offset + length].reshape(samples.shape[0], -1).astype(np.float64)
+    end = offset + length
+    segment = samples[:, offset:end].reshape(samples.shape[0], -1).astype(np.float64)
     diff = segment - reference.reshape(1, -1).astype(np.float64)
     return int(np.argmin(np.einsum('ij,ij->i', diff, diff)))  # np.argmin: first minimum wins
 
 
 def select_closest(samples: np.ndarray, reference: np.ndarray) -> int:
-    """The reference rule: compare samples[:, :L] with reference [L, D] (L = len(reference))."""
+    """
+    Select by the reference rule: the index of the sample closest to `reference`.
+
+    The reference rule: compare samples[:, :L] with reference [L, D] (L = len(reference)).
+    """
     return select_with_reference(samples, reference, offset=0)
 
 

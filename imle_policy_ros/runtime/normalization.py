@@ -21,8 +21,8 @@ _MIN_RANGE = 1e-4
 class MinMaxStats:
     """Per-dimension bounds; normalize maps [min, max] onto [-1, 1]."""
 
-    min: np.ndarray
-    max: np.ndarray
+    min: np.ndarray  # noqa: A003
+    max: np.ndarray  # noqa: A003
 
     @classmethod
     def fit(cls, values: np.ndarray) -> 'MinMaxStats':

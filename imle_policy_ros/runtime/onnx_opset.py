@@ -133,7 +133,7 @@ def read_opsets(path: str | os.PathLike) -> dict[str, int]:
 
 
 def read_default_opset(path: str | os.PathLike) -> int:
-    """The opset version of the default ONNX domain ("" / "ai.onnx") of the model at `path`."""
+    """Read the default ONNX domain's ("" / "ai.onnx") opset version from the model at `path`."""
     opsets = read_opsets(path)
     if '' not in opsets:
         raise BundleError(

@@ -39,7 +39,7 @@ class PolicyOutput:
 
     @property
     def chosen_normalized(self) -> np.ndarray:
-        """The chosen chunk, normalized (what a caller passes back as a reference)."""
+        """Chosen chunk, normalized (what a caller passes back as a reference)."""
         return self.samples_normalized[self.index]
 
 
@@ -64,7 +64,7 @@ class OnnxPolicy:
 
     # ---- encoder ----------------------------------------------------------------------
     def camera(self, camera: int | str) -> CameraSpec:
-        """CameraSpec by index (in policy.json order) or by name."""
+        """Return the CameraSpec by index (in policy.json order) or by name."""
         cameras = self.spec.cameras
         if isinstance(camera, (int, np.integer)):
             if not 0 <= camera < len(cameras):
@@ -81,8 +81,9 @@ class OnnxPolicy:
 
     def encode(self, camera: int | str, frame: np.ndarray) -> np.ndarray:
         """
-        One frame of `camera` (uint8 RGB, or float depth in metres for a depth camera) ->
-        features (feature_dim,) float32.
+        Encode one frame of `camera` -> features (feature_dim,) float32.
+
+        The frame: uint8 RGB, or float depth in metres for a depth camera.
         """
         return self.encode_batch([frame], [camera])[0]
 
@@ -118,7 +119,7 @@ class OnnxPolicy:
     # ---- generator --------------------------------------------------------------------
     def condition(self, features: np.ndarray, joint_positions: np.ndarray) -> np.ndarray:
         """
-        Build the generator condition (condition_dim,) float32.
+        Build the generator condition: (condition_dim,) float32.
 
         features: [obs_horizon, n_cameras, feature_dim], oldest step first.
         joint_positions: [obs_horizon, state_dim] in raw units (normalized here), in the

@@ -98,8 +98,10 @@ class PolicySpec:
 
     def taking_dataset_frames(self) -> 'PolicySpec':
         """
-        This spec with its depth cameras taking frames already mapped to grey, as a
-        dataset stores them (replay feeds recorded dataset frames, not live depth).
+        Return this spec with its depth cameras taking frames already mapped to grey.
+
+        Mapped to grey as a dataset stores them (replay feeds recorded dataset frames, not
+        live depth).
         """
         cameras = tuple(replace(c, depth_max_m=None) for c in self.cameras)
         return replace(self, cameras=cameras)
@@ -177,7 +179,7 @@ class PolicySpec:
         return spec
 
     def check(self, source: str = SPEC_FILE) -> None:
-        """Internal consistency; raises BundleError naming the field."""
+        """Check internal consistency; raises BundleError naming the field."""
         problems = []
         if not self.cameras:
             problems.append('no cameras')
@@ -203,7 +205,8 @@ class PolicySpec:
             )
         if not (1 <= self.action_horizon <= self.pred_horizon):
             problems.append(
-                f'action_horizon {self.action_horizon} must be in 1..pred_horizon ({self.pred_horizon})'
+                f'action_horizon {self.action_horizon} must be in 1..pred_horizon '
+                f'({self.pred_horizon})'
             )
         if self.obs_horizon < 1:
             problems.append('obs_horizon must be at least 1')
@@ -215,7 +218,8 @@ class PolicySpec:
             )
         if self.action_stats.dim != self.action_dim:
             problems.append(
-                f'action normalization has {self.action_stats.dim} dims for {self.action_dim} actions'
+                f'action normalization has {self.action_stats.dim} dims for '
+                f'{self.action_dim} actions'
             )
         if problems:
             raise BundleError(f'{source}: ' + '; '.join(problems))

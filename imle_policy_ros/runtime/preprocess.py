@@ -26,7 +26,11 @@ from .policy_spec import CameraSpec
 
 
 def center_crop_offsets(height: int, width: int, crop_hw: tuple[int, int]) -> tuple[int, int]:
-    """(top, left) of a centered crop_hw window; the extra pixel of an odd margin goes below/right."""
+    """
+    Return (top, left) of a centered crop_hw window.
+
+    The extra pixel of an odd margin goes below/right.
+    """
     ch, cw = crop_hw
     if ch > height or cw > width:
         raise ValueError(f'crop {ch}x{cw} does not fit in {height}x{width}')
@@ -35,7 +39,8 @@ def center_crop_offsets(height: int, width: int, crop_hw: tuple[int, int]) -> tu
 
 def center_crop(image: np.ndarray, crop_hw: tuple[int, int]) -> np.ndarray:
     top, left = center_crop_offsets(image.shape[0], image.shape[1], crop_hw)
-    return image[top : top + crop_hw[0], left : left + crop_hw[1]]
+    bottom, right = top + crop_hw[0], left + crop_hw[1]
+    return image[top:bottom, left:right]
 
 
 def _as_rgb_uint8(frame: np.ndarray) -> np.ndarray:
@@ -66,9 +71,10 @@ def depth_to_grey(depth_m: np.ndarray, depth_max_m: float) -> np.ndarray:
 
 def resize_frame(frame: np.ndarray, height: int, width: int, nearest: bool = False) -> np.ndarray:
     """
-    uint8 [h, w, 3] -> [height, width, 3]: INTER_NEAREST when asked (depth), else
-    INTER_AREA when no side grows (it averages the pixels it drops: no aliasing) and
-    INTER_LINEAR otherwise.
+    Resize uint8 [h, w, 3] -> [height, width, 3].
+
+    INTER_NEAREST when asked (depth), else INTER_AREA when no side grows (it averages the
+    pixels it drops: no aliasing) and INTER_LINEAR otherwise.
     """
     if frame.shape[:2] == (height, width):
         return frame
@@ -102,8 +108,10 @@ def _depth_as_grey(frame, camera: CameraSpec) -> np.ndarray:
 
 def prepare_frame(frame: np.ndarray, camera: CameraSpec) -> np.ndarray:
     """
-    uint8 HxWx3 RGB (or HxW mono), or float HxW depth in metres for a depth camera ->
-    uint8 [h, w, 3] = camera.model_input_hw, C-contiguous.
+    Prepare a frame for the encoder: uint8 [h, w, 3] = camera.model_input_hw, C-contiguous.
+
+    The frame: uint8 HxWx3 RGB (or HxW mono), or float HxW depth in metres for a depth
+    camera.
 
     Depth becomes grey (module docstring); then resize to (camera.height, camera.width)
     (resize_frame) and center crop to camera.crop if the camera has one.

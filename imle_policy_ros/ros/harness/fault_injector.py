@@ -1,10 +1,11 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-The faults a FaultStack can be given, each with how to start it, how to end it, and the
-safe outcome: `hold` (the arm holds within stale_observation_timeout, and resumes from
-where it is when the fault ends) or `continue` (control goes on: the bad input is refused
-and counted, or was legal all along). One table for the fault tests and the soak.
+The faults a FaultStack can be given: how to start and end each, and the safe outcome.
+
+The safe outcome is `hold` (the arm holds within stale_observation_timeout, and resumes
+from where it is when the fault ends) or `continue` (control goes on: the bad input is
+refused and counted, or was legal all along). One table for the fault tests and the soak.
 
 Transport faults go through sim_robot_node's fault switches (ros/input_faults.py says what
 each does to the messages), the robot restart kills and restarts its process, and the

@@ -1,9 +1,11 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-The simulated stack the fault tests and `imle-policy-ros soak` break: sim_robot_node and
-policy_node as separate processes on a domain of their own, a probe that watches and
-drives them as a user would, and a SafetyRecorder that judges every command.
+The simulated stack the fault tests and `imle-policy-ros soak` break.
+
+It is sim_robot_node and policy_node as separate processes on a domain of their own, a
+probe that watches and drives them as a user would, and a SafetyRecorder that judges every
+command.
 
 Parameters come from config/sim.yaml with the given overrides on top (one parameters file
 per stack, written to its work folder), so the limits and timeout the invariants are
@@ -104,15 +106,16 @@ class FaultStack:
         self.refusal_bundles = refusal_bundles(good, self.workdir / 'bundles')
 
     def close(self) -> tuple[int, int]:
-        """Stops everything; the exit codes of the policy and the (last) robot process."""
+        """Stop everything; return the exit codes of the policy and the (last) robot process."""
         self.probe.close()
         return self.policy.stop(), self.sim.stop()
 
     # ---- driving ------------------------------------------------------------------------
     def wait_moving(self, timeout: float = 60.0, since: float | None = None) -> None:
         """
-        Until the policy commands motion (not holds) on inputs stamped after `since`
-        (wall time; default: now).
+        Wait until the policy commands motion (not holds) on inputs stamped after `since`.
+
+        `since` is wall time; default: now.
         """
         since = time.time() if since is None else since
         self.probe.wait_for(
@@ -127,7 +130,7 @@ class FaultStack:
                 raise AssertionError(f'sim_robot refused {values}: {result.reason}')
 
     def set_policy(self, **values):
-        """The parameter results: a refusal is an answer here, not an error."""
+        """Return the parameter results: a refusal is an answer here, not an error."""
         return self.probe.set_parameters(f'/{POLICY}', values)
 
     def diagnostics(self) -> dict:

@@ -48,8 +48,10 @@ RSS_PERIOD_S = 2.0
 
 class _Watcher(threading.Thread):
     """
-    Samples what the soak reports besides the commands: the policy's memory, its
-    diagnostics, and the outcome of each episode (a restarted robot counts episodes anew).
+    Samples what the soak reports besides the commands.
+
+    That is the policy's memory, its diagnostics, and the outcome of each episode (a
+    restarted robot counts episodes anew).
     """
 
     def __init__(self, stack: FaultStack):
@@ -105,9 +107,10 @@ def rss_growth_mb(samples: list[tuple[float, float]], duration_s: float) -> floa
 
 def tick_jitter_ms(records, period: float) -> tuple[float, float]:
     """
-    (p99, max) of |period between consecutive published ticks - the control period|, as
-    the node's diagnostics measure it, over the whole run. A gap in the sequence numbers (a
-    command the recorder lost) is not a period.
+    Return (p99, max) of |period between consecutive published ticks - the control period|.
+
+    As the node's diagnostics measure it, over the whole run. A gap in the sequence numbers
+    (a command the recorder lost) is not a period.
     """
     meter = RateMeter(period, window=None)
     previous = None
@@ -229,17 +232,21 @@ def run_soak(
 
 def format_report(r: dict) -> str:
     lines = [
-        f'soak: {r["duration_s"]:.0f} s, seed {r["seed"]}, {r["commands_checked"]} commands checked '
+        f'soak: {r["duration_s"]:.0f} s, seed {r["seed"]}, '
+        f'{r["commands_checked"]} commands checked '
         f'({r["unjudged"]} unjudged)',
         f'  safety violations: {r["safety_violations"]}'
         + ''.join(f'\n    {v}' for v in r['violations'][:5]),
-        f'  missed deadlines: {r["missed_deadlines"]}; tick jitter p99 {r["jitter_p99_ms"]:.2f} ms, '
+        f'  missed deadlines: {r["missed_deadlines"]}; '
+        f'tick jitter p99 {r["jitter_p99_ms"]:.2f} ms, '
         f'max {r["jitter_max_ms"]:.1f} ms',
-        f'  policy RSS: {r["rss_mb_first"]} -> {r["rss_mb_last"]} MB, growth {r["rss_growth_mb"]:+.2f} MB '
+        f'  policy RSS: {r["rss_mb_first"]} -> {r["rss_mb_last"]} MB, '
+        f'growth {r["rss_growth_mb"]:+.2f} MB '
         f'(late median - early median); per minute {r["rss_mb_per_minute"]}',
         f'  faults: {sum(r["faults_injected"].values())} injected {r["faults_injected"]}; '
         f'recoveries failed {r["recoveries_failed"]}',
-        f'  episodes: {r["episodes_succeeded"]} of {r["episodes_completed"]} succeeded {r["episode_outcomes"]}',
+        f'  episodes: {r["episodes_succeeded"]} of {r["episodes_completed"]} succeeded '
+        f'{r["episode_outcomes"]}',
         f'  machine: {r["machine"]}; logs in {r["logs"]}',
     ]
     lines += [f'  injection error: {e}' for e in r['injection_errors'][:5]]

@@ -96,6 +96,8 @@ class NodeProcess:
 
 
 class Probe:
+    """A node that watches and drives the stack as a user would (see the module docstring)."""
+
     def __init__(self, domain: int, command_topic: str | None = COMMAND_TOPIC):
         self.context = rclpy.Context()
         rclpy.init(context=self.context, domain_id=domain)
@@ -172,10 +174,12 @@ class Probe:
     # ---- services and parameters --------------------------------------------------------
     def _answer(self, send, timeout: float, what: str, resend_every: float = 8.0):
         """
-        The result of the request that `send()` makes, sending it again when no answer has
-        come within `resend_every`: Fast DDS can drop the response to a client whose response
-        reader the server has not matched yet (seen here as a set_parameters that never
-        answered). The requests made here are harmless to repeat.
+        Return the result of the request that `send()` makes, sending it again if need be.
+
+        It is sent again when no answer has come within `resend_every`: Fast DDS can drop the
+        response to a client whose response reader the server has not matched yet (seen here
+        as a set_parameters that never answered). The requests made here are harmless to
+        repeat.
         """
         deadline = time.monotonic() + timeout
         while True:
@@ -202,10 +206,12 @@ class Probe:
 
     def set_parameters(self, node_name: str, values: dict, timeout: float = 30.0):
         """
-        As `ros2 param set` does: through the node's parameter services. One client per
-        node, kept: rclpy's AsyncParameterClient cannot be destroyed, and every new one adds
-        six service clients whose endpoints every participant of the domain discovers and
-        keeps (the policy node's memory grew by 50-70 kB per call in a soak before this).
+        Set parameters as `ros2 param set` does: through the node's parameter services.
+
+        One client per node, kept: rclpy's AsyncParameterClient cannot be destroyed, and every
+        new one adds six service clients whose endpoints every participant of the domain
+        discovers and keeps (the policy node's memory grew by 50-70 kB per call in a soak
+        before this).
         """
         with self.lock:
             client = self._parameter_clients.get(node_name)
