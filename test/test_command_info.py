@@ -11,7 +11,9 @@ from imle_policy_ros.control.controller_types import Command  # noqa: E402, I100
 from imle_policy_ros.ros.command_info import command_info, record_of  # noqa: E402
 
 
-@pytest.mark.parametrize('age', [0.0123, float('inf')])
+# -0.004: the newest input arrived stamped a little after the tick began (clock skew, or a
+# frame that came in during the tick): fresh, not missing. It once read back as missing.
+@pytest.mark.parametrize('age', [0.0123, float('inf'), -0.004, -0.5])
 def test_a_command_reads_back_as_its_record(age):
     command = Command(
         1795500000.123456, np.array([0.5, -1.0]), True, 'stale', input_age=age, from_measured=True

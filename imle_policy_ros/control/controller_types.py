@@ -69,7 +69,7 @@ class ControllerConfig:
         's: an input stamped further ahead of the clock is refused (another time base); a '
         'little is allowed for clock skew between the machines that stamp inputs',
         min=0.0,
-        max=10.0,
+        max=0.5,
     )
 
     def __post_init__(self) -> None:

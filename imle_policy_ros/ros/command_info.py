@@ -12,8 +12,11 @@ message (layout.dim[0].label) so it reads without this module.
 
     data = [tick, time, holding, from_measured, input_age, position_0, ..., position_(D-1)]
 
-positions in the command order (the controller's joint_names); input_age is -1 when an
-input is missing (a float64 array has no inf that every reader parses the same way).
+positions in the command order (the controller's joint_names); input_age is MISSING_AGE
+(-1) when an input is missing (a float64 array has no inf that every reader parses the
+same way). A real age can be negative, an input stamped a little after the tick began,
+but never below -max_future_stamp (at most 0.5 s: newer inputs are refused), so -1 is
+never an age.
 """
 
 from __future__ import annotations
@@ -26,10 +29,11 @@ from std_msgs.msg import Float64MultiArray, MultiArrayDimension, MultiArrayLayou
 from ..control.safety_invariants import CommandRecord
 
 FIELDS = ('tick', 'time', 'holding', 'from_measured', 'input_age')
+MISSING_AGE = -1.0
 
 
 def command_info(tick: int, command, positions_in_command_order, joint_names) -> Float64MultiArray:
-    age = command.input_age if np.isfinite(command.input_age) else -1.0
+    age = command.input_age if np.isfinite(command.input_age) else MISSING_AGE
     values = [
         float(tick),
         float(command.time),
@@ -51,12 +55,13 @@ def record_of(msg: Float64MultiArray) -> CommandRecord:
         if isinstance(msg.data, array.array)
         else np.asarray(msg.data)
     )
-    tick, time, holding, from_measured, age = data[: len(FIELDS)]
+    n_fields = len(FIELDS)
+    tick, time, holding, from_measured, age = data[:n_fields]
     return CommandRecord(
         float(time),
-        data[len(FIELDS) :].copy(),
+        data[n_fields:].copy(),
         bool(holding),
         bool(from_measured),
-        float(age) if age >= 0 else float('inf'),
+        float('inf') if age == MISSING_AGE else float(age),
         int(tick),
     )
