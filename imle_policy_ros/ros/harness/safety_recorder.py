@@ -1,10 +1,11 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-What the safety invariants need, recorded from outside the policy node: its
-`~/command_info` stream, every command message, and the inputs it was sent (which of them
-it could have used, and when they were stamped). Attached to a probe's node by the fault
-tests and `imle-policy-ros soak`; judged by control.safety_invariants.
+What the safety invariants need, recorded from outside the policy node.
+
+That is its `~/command_info` stream, every command message, and the inputs it was sent
+(which of them it could have used, and when they were stamped). Attached to a probe's node
+by the fault tests and `imle-policy-ros soak`; judged by control.safety_invariants.
 
 Command messages are checked as they arrive (finite, within the position limits, each
 trajectory segment within the velocity limits at its own times) and only their count and
@@ -30,6 +31,7 @@ from trajectory_msgs.msg import JointTrajectory
 
 from .. import messages
 from ..command_info import record_of
+from ..command_outputs import COMMAND_OUTPUTS
 from ...cameras.image_codec import ImageRejected
 from ...control.chunk_executor import JointLimits
 from ...control.safety_invariants import (
@@ -74,12 +76,10 @@ class SafetyRecorder:
         reliable = QoSProfile(depth=1000, reliability=ReliabilityPolicy.RELIABLE)
         sensor = QoSProfile(depth=50, reliability=ReliabilityPolicy.BEST_EFFORT)
         node.create_subscription(Float64MultiArray, info_topic, self._on_info, reliable)
-        if command_interface == 'joint_trajectory':
-            node.create_subscription(JointTrajectory, command_topic, self._on_trajectory, reliable)
-        else:
-            node.create_subscription(
-                Float64MultiArray, command_topic, self._on_positions, reliable
-            )
+        # each command message type, judged its own way (a new output needs its judge here)
+        judges = {JointTrajectory: self._on_trajectory, Float64MultiArray: self._on_positions}
+        message_type = COMMAND_OUTPUTS[command_interface].message_type()
+        node.create_subscription(message_type, command_topic, judges[message_type], reliable)
         for topic in image_topics:
             kind = CompressedImage if topic.rstrip('/').endswith('/compressed') else Image
             node.create_subscription(
@@ -144,7 +144,11 @@ class SafetyRecorder:
             self.joint_positions.append(q)
 
     def mark_blind(self, since: float) -> None:
-        """An input publisher (re)starts at `since` (wall time): see the module docstring."""
+        """
+        Mark that an input publisher (re)starts at `since` (wall time).
+
+        See the module docstring.
+        """
         with self._lock:
             self._blind_since.append(since)
 
