@@ -13,6 +13,8 @@ import json
 from imle_policy_ros.cli import main as cli
 import pytest
 
+pytestmark = pytest.mark.slow
+
 TOPICS = [
     '--image-topic',
     '/camera/top/image_raw',

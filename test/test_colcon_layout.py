@@ -29,6 +29,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = 'imle_policy_ros'
 EXECUTABLES = (

@@ -284,6 +284,7 @@ def output_of(log) -> str:
     return log.read()
 
 
+@pytest.mark.ros
 @pytest.mark.parametrize(
     'fake,args,serials,message',
     [
@@ -304,6 +305,7 @@ def test_node_without_camera_exits_1_with_one_clear_line(
     assert time.monotonic() - started < 20, 'should fail fast, not hang'
 
 
+@pytest.mark.ros
 def test_node_publishes_stamped_images(node_process):
     rclpy = pytest.importorskip('rclpy')
     from rclpy.executors import SingleThreadedExecutor
@@ -357,6 +359,7 @@ def test_node_publishes_stamped_images(node_process):
     assert 'Traceback' not in output_of(log)
 
 
+@pytest.mark.ros
 def test_node_exits_1_when_the_camera_stops_delivering(node_process):
     process, _, log = node_process(
         True, '-p', 'width:=16', '-p', 'height:=8', FAKE_RS_FRAMES='5', GIVE_UP_AFTER_S='0.5'

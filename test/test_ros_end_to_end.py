@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip('rclpy')
+pytestmark = pytest.mark.ros
 
 from imle_policy_ros.ros.harness.stack_probe import (  # noqa: E402, I100
     new_domain_id,

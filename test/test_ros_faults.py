@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip('rclpy')
+pytestmark = pytest.mark.ros
 
 from bundle_factory import make_tiny_bundle  # noqa: E402, I100
 from imle_policy_ros.ros.harness.fault_injector import FAULTS, faults_for  # noqa: E402

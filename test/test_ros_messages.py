@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip('rclpy')
+pytestmark = pytest.mark.ros
 
 from builtin_interfaces.msg import Time  # noqa: E402, I100
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus  # noqa: E402

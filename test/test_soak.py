@@ -16,6 +16,7 @@ import sys
 import pytest
 
 pytest.importorskip('rclpy')
+pytestmark = [pytest.mark.ros, pytest.mark.slow]
 
 KEYS = (
     'safety_violations',

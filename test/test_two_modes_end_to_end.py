@@ -3,14 +3,16 @@
 """
 The proof that IMLE works here: one observation, two equally good answers.
 
-Trains through the real CLI (RS-IMLE and the MSE baseline, same networks, same data),
+Trains through the real trainer (RS-IMLE and the MSE baseline, same networks, same data),
 exports both through the real exporter, samples 200 chunks through the ONNX runtime, and
 checks that IMLE produces both answers close to the demonstrations while MSE averages them.
 """
 
 from imle_policy_ros.learning.two_mode_demo import run_demo
+import pytest
 
 
+@pytest.mark.slow
 def test_imle_covers_both_modes_and_mse_lands_between(tmp_path):
     results = run_demo(tmp_path, steps=300)
     imle, mse = results['rs_imle'], results['mse']
