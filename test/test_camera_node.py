@@ -7,15 +7,12 @@ The file stands in for a webcam (OpenCVCamera plays it at its frame rate); a sub
 this process checks what the node publishes, as the policy node would receive it.
 """
 
-import os
-import random
-import subprocess
-import sys
 import textwrap
 import time
 
 from imle_policy_ros.cameras import decode_image, OpenCVCamera, RealSenseCamera
 from imle_policy_ros.settings import SettingError
+from node_processes import node_processes, output_of
 import numpy as np
 import pytest
 
@@ -82,34 +79,8 @@ def camera_process(tmp_path):
 
     camera_process(*ros_args, **env) -> (Popen, domain_id, log file).
     """
-    (tmp_path / 'runner.py').write_text(RUNNER)
-    processes = []
-
-    def start(*ros_args: str, **extra_env: str):
-        domain_id = random.randint(1, 100)
-        env = dict(os.environ, ROS_DOMAIN_ID=str(domain_id), **extra_env)
-        log = open(tmp_path / f'node{len(processes)}.log', 'w+')
-        process = subprocess.Popen(
-            [sys.executable, str(tmp_path / 'runner.py'), '--ros-args', *ros_args],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        processes.append((process, log))
-        return process, domain_id, log
-
-    yield start
-    for process, log in processes:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        log.close()
-
-
-def output_of(log) -> str:
-    log.flush()
-    log.seek(0)
-    return log.read()
+    with node_processes(tmp_path, RUNNER) as start:
+        yield start
 
 
 def error_lines(output: str) -> list[str]:

@@ -8,9 +8,6 @@ camera uses. The camera is tested in this process; the node runs as its own proc
 does on a robot, and a subscriber here checks what it publishes.
 """
 
-import os
-import random
-import subprocess
 import sys
 import textwrap
 import time
@@ -24,6 +21,7 @@ from imle_policy_ros.cameras import (
     RealSenseCamera,
     RealSenseConfig,
 )
+from node_processes import node_processes, output_of
 import numpy as np
 import pytest
 
@@ -246,42 +244,15 @@ def node_process(tmp_path):
     node_process(fake, *ros_args, serials=..., **env) -> (Popen, domain_id, log file).
     """
     pytest.importorskip('rclpy')
-    (tmp_path / 'runner.py').write_text(RUNNER)
     (tmp_path / 'fake').mkdir()
     (tmp_path / 'fake' / 'pyrealsense2.py').write_text(FAKE_RS)
-    processes = []
+    with node_processes(tmp_path, RUNNER) as start:
 
-    def start(fake: bool, *ros_args: str, serials: str = 'f1234', **extra_env: str):
-        domain_id = random.randint(1, 100)
-        env = dict(
-            os.environ,
-            ROS_DOMAIN_ID=str(domain_id),
-            FAKE_RS_SERIALS=serials,
-            FAKE_RS_DIR=str(tmp_path / 'fake') if fake else '',
-            **extra_env,
-        )
-        log = open(tmp_path / f'node{len(processes)}.log', 'w+')
-        process = subprocess.Popen(
-            [sys.executable, str(tmp_path / 'runner.py'), '--ros-args', *ros_args],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        processes.append((process, log))
-        return process, domain_id, log
+        def start_with_fake(fake: bool, *ros_args: str, serials: str = 'f1234', **env: str):
+            fake_dir = str(tmp_path / 'fake') if fake else ''
+            return start(*ros_args, FAKE_RS_SERIALS=serials, FAKE_RS_DIR=fake_dir, **env)
 
-    yield start
-    for process, log in processes:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        log.close()
-
-
-def output_of(log) -> str:
-    log.flush()
-    log.seek(0)
-    return log.read()
+        yield start_with_fake
 
 
 @pytest.mark.ros
