@@ -178,6 +178,33 @@ def test_a_clock_jumping_back_resets_and_refuses_frames_from_the_old_time_base()
     assert_safe(rig)
 
 
+def test_inputs_from_before_a_reset_are_not_taken_for_the_new_scene():
+    """
+    A reset starts a new scene: the old one's last messages, still in flight, stay out.
+
+    Found by the soak: the simulator put the arm home and called ~/reset, and a joint
+    state and a frame taken just before were delivered after it (another topic, another
+    thread). They were fresh by their stamps, so the controller resumed from the arm's
+    old position and planned from the old scene while the arm was home, and it collided.
+    """
+    rig = moving_rig(seconds=2.0)
+    old_position, taken = np.array(rig.joints), rig.clock.now() - 0.005
+    rig.clock.advance(0.002)
+    rig.controller.reset()
+    reset_at = rig.clock.now()
+    rig.joints = np.array([1.0, -1.0])  # where the new scene puts the arm
+    assert rig.controller.on_joint_state(taken, JOINTS, old_position) is None  # not an error
+    assert rig.controller.on_frame(0, taken, np.zeros((8, 8, 3), np.uint8)) is None
+    first = rig.controller.tick()
+    assert first.holding and first.positions is None  # nothing known of the new scene yet
+    rig.run(1.0)
+    moving = [c for c in rig.since(reset_at) if not c.holding]
+    assert moving and moving[0].from_measured
+    np.testing.assert_allclose(moving[0].positions, [1.0, -1.0])
+    assert rig.controller.stats.rejected_inputs == 0
+    assert_safe(rig)
+
+
 # ---- joint states ---------------------------------------------------------------------
 def missing_joint(now, joints):
     return JOINTS[:1], np.array(joints[:1])

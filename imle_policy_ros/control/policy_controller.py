@@ -74,6 +74,7 @@ class PolicyController:
         self.enabled = False
         self.holding_reason = 'disabled'
         self._last_tick: float | None = None
+        self._inputs_since = -np.inf  # inputs stamped before this (the last reset) are left out
         self._requested_t_obs = -np.inf
         self._chunks_since_reset = 0
         self._overrun_counted = False
@@ -104,6 +105,8 @@ class PolicyController:
     # ---- inputs (any thread) ----------------------------------------------------------
     def on_frame(self, camera: int, stamp: float, frame: np.ndarray) -> str | None:
         """Add a camera frame; return None when accepted, else why it was refused (counted)."""
+        if stamp < self._inputs_since:
+            return None  # taken before the last reset: the old scene's, left out (not an error)
         not_after = self.clock.now() + self.config.max_future_stamp
         return self.inputs.add(
             self.history.source_name(camera),
@@ -112,6 +115,8 @@ class PolicyController:
 
     def on_joint_state(self, stamp: float, names, positions) -> str | None:
         """Add a joint state; return None when accepted, else why it was refused (counted)."""
+        if stamp < self._inputs_since:
+            return None  # taken before the last reset (see on_frame)
         not_after = self.clock.now() + self.config.max_future_stamp
         return self.inputs.add(
             self.history.source_name(None),
@@ -166,6 +171,9 @@ class PolicyController:
 
     def _reset(self) -> None:
         """Forget the inputs, the chunks and any inference in flight (a staged model stays)."""
+        # A reset starts a new scene: messages taken before it and still in flight (another
+        # topic, another thread) must not be taken for the new scene's first observation.
+        self._inputs_since = self.clock.now()
         self.inputs.clear()
         self._forget_commanded_position()
         self.runner.discard()
