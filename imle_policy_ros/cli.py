@@ -148,11 +148,9 @@ def run_train(resume: ResumeOption, cfg: TrainConfig) -> int:
 
 
 def run_export(cfg: ExportConfig) -> int:
-    from .learning.export import export_bundle
+    from .learning.export import export
 
-    out, report = export_bundle(
-        cfg.checkpoint, cfg.output, not cfg.raw_weights, cfg.tolerance, cfg.overwrite
-    )
+    out, report = export(cfg)
     print(
         'parity (max abs diff, ONNX Runtime vs torch): encoder '
         f'{report.encoder_max_abs_diff:.2e}, generator {report.generator_max_abs_diff:.2e}'

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .export_config import PARITY_TOLERANCE
+from .export_config import ExportConfig, PARITY_TOLERANCE
 from .export_rewrites import rewrite_for_onnx
 from .policy_network import ImlePolicyNetwork, NetworkConfig
 from ..errors import Refusal
@@ -166,6 +166,13 @@ def check_parity(net: ImlePolicyNetwork, directory: Path, seed: int = 1234) -> P
     )
 
 
+def export(cfg: ExportConfig) -> tuple[Path, ParityReport]:
+    """Export as `imle-policy-ros export` does, from its config."""
+    return export_bundle(
+        cfg.checkpoint, cfg.output, not cfg.raw_weights, cfg.tolerance, cfg.overwrite
+    )
+
+
 def export_bundle(
     checkpoint: str | Path,
     output: str | Path,
@@ -173,6 +180,11 @@ def export_bundle(
     tolerance: float = PARITY_TOLERANCE,
     overwrite: bool = False,
 ) -> tuple[Path, ParityReport]:
+    """
+    Write the bundle of `checkpoint` into `output`, checked against torch and the runtime.
+
+    Nothing is left in `output` unless every check passes (ExportError says which failed).
+    """
     output = Path(output)
     if output.exists() and any(output.iterdir()) and not overwrite:
         raise ExportError(f'{output} exists and is not empty; pass --overwrite to replace it')
