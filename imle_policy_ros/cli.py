@@ -179,13 +179,9 @@ def _ros_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_run(command: RunCommand, ros_args: list[str]) -> int:
-    try:
-        import rclpy  # noqa: F401
-    except ImportError:
-        raise Refusal(
-            'rclpy is not importable. Source your ROS 2 install, or pip install '
-            "'imle_policy_ros[ros]' (pip wheels of ROS 2 Jazzy; Python 3.11, x86_64)."
-        ) from None
+    from .ros import require_rclpy
+
+    require_rclpy()
     from .ros.run import run
 
     extra = list(ros_args)

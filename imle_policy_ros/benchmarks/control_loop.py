@@ -70,12 +70,13 @@ def percentiles(values_ms) -> dict:
 
 
 def ros_unavailable_reason() -> str | None:
+    from ..errors import Refusal
+    from ..ros import require_rclpy
+
     try:
-        import rclpy  # noqa: F401
-    except ImportError as exc:
-        return (
-            f"rclpy is not importable ({exc}); source ROS 2 or pip install 'imle_policy_ros[ros]'"
-        )
+        require_rclpy()
+    except Refusal as exc:
+        return str(exc)
     return None
 
 
