@@ -19,7 +19,6 @@ what its levels mean).
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 
 from diagnostic_msgs.msg import DiagnosticArray
@@ -48,6 +47,7 @@ from ..control.rate_meter import RateMeter
 from ..resources import resolve_model_path
 from ..runtime import load_bundle, OnnxPolicy
 from ..runtime.policy_spec import PolicySpec, SPEC_FILE
+from ..settings import flat_values
 
 NODE_NAME = 'imle_policy'
 
@@ -276,7 +276,7 @@ class PolicyNode(Node):
             if reason:
                 return SetParametersResult(successful=False, reason=reason)
         if config.controller != self.config.controller:
-            self.controller.update_config(**_changes(self.config.controller, config.controller))
+            self.controller.update_config(**flat_values(config.controller))
         self.config = config
         return result
 
@@ -334,15 +334,6 @@ class PolicyNode(Node):
                 values,
             )
         )
-
-
-def _changes(old, new) -> dict:
-    """Return the fields of two configs of one type that differ, with their new values."""
-    return {
-        f.name: getattr(new, f.name)
-        for f in dataclasses.fields(new)
-        if getattr(new, f.name) != getattr(old, f.name)
-    }
 
 
 def main(args=None) -> int:

@@ -24,9 +24,9 @@ class DemoConfig:
     )
     image_size: int = setting(96, 'square camera image size, px', min=8, max=4096, metavar='PX')
     hold_steps: int = setting(
-        3, 'steps the expert holds still at the target before the episode ends', min=0, ros=False
+        3, 'steps the expert holds still at the target before the episode ends', min=0
     )
-    physics_dt: float = setting(0.01, 'simulator step, s', min=1e-4, max=0.1, ros=False)
+    physics_dt: float = setting(0.01, 'simulator step, s', min=1e-4, max=0.1)
     storage: str = setting('mcap', 'bag storage (--format bag)', choices=tuple(STORAGES))
     distro: str = setting(
         'jazzy',
