@@ -124,7 +124,7 @@ def run_dataset(command: DatasetCommand, settings: ConversionSettings) -> int:
     print(
         f'{len(store)} episodes, {sum(lengths)} steps at {settings.rate_hz:g} Hz (min '
         f'{min(lengths)}, max {max(lengths)}); cameras {", ".join(store.meta.camera_names)}; '
-        f'joints {", ".join(store.meta.joint_names)}'
+        f'joints {", ".join(store.meta.state_names)}'
     )
     print(f'dataset: {store.root}')
     return 0

@@ -130,7 +130,7 @@ def make_spec(
     action_lo = np.linspace(-1.0, 0.0, len(action_names)).astype(np.float32)
     return PolicySpec(
         cameras=tuple(cameras),
-        joint_names=tuple(joint_names),
+        state_names=tuple(joint_names),
         action_names=tuple(action_names),
         action_kind='joint_position',
         obs_horizon=obs_horizon,

@@ -28,7 +28,7 @@ def make_spec(obs_horizon=2, pred_horizon=16, action_horizon=8, cameras=('top',)
     stats = MinMaxStats(np.full(2, -2.0, np.float32), np.full(2, 2.0, np.float32))
     return PolicySpec(
         cameras=tuple(CameraSpec(c, 8, 8) for c in cameras),
-        joint_names=JOINTS,
+        state_names=JOINTS,
         action_names=JOINTS,
         action_kind='joint_position',
         obs_horizon=obs_horizon,

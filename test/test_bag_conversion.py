@@ -51,7 +51,7 @@ def test_steps_pair_the_newest_frame_and_state_with_the_command_in_joint_state_o
     for k in range(10):
         # Frames are dated by header stamp (their log times are 30 ms later): frame 3k at step k.
         assert (ep.images['top'][k] == expected_rgb(3 * k)).all()
-        np.testing.assert_allclose(ep.joint_positions[k], joint_positions(0.1 * k), atol=1e-6)
+        np.testing.assert_allclose(ep.states[k], joint_positions(0.1 * k), atol=1e-6)
         # Commanded in the order (j2, j1); the action is in the joint states' order (j1, j2).
         np.testing.assert_allclose(ep.actions[k], joint_positions(0.1 * k + 0.1), atol=1e-6)
     assert item.report.misaligned == 0 and item.report.max_input_age_ms == 0
@@ -92,7 +92,7 @@ def test_commands_without_a_header_stamp_are_dated_by_log_time(tmp_path, command
     assert len(ep) == 10
     for k in range(10):
         assert (ep.images['top'][k] == expected_rgb(3 * k)).all()
-        np.testing.assert_allclose(ep.joint_positions[k], joint_positions(0.1 * k), atol=1e-6)
+        np.testing.assert_allclose(ep.states[k], joint_positions(0.1 * k), atol=1e-6)
         np.testing.assert_allclose(ep.actions[k], joint_positions(0.1 * k + 0.1), atol=1e-6)
 
 
@@ -134,7 +134,7 @@ def test_next_state_actions_are_the_joint_state_one_step_later(tmp_path):
     )
     ep = item.episode
     assert len(ep) == 10  # states run to 1.0 s: the last step with a state after it is 0.9 s
-    np.testing.assert_allclose(ep.actions[:-1], ep.joint_positions[1:])
+    np.testing.assert_allclose(ep.actions[:-1], ep.states[1:])
     np.testing.assert_allclose(ep.actions[-1], joint_positions(1.0), atol=1e-6)
 
 

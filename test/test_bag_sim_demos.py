@@ -112,8 +112,8 @@ def test_demos_json_records_seed_sides_and_steps(converted):
 def test_converted_dataset_has_the_expert_commands_at_the_rate(converted):
     _, dataset, _ = converted
     meta = dataset.meta
-    assert meta.camera_names == (CAMERA_NAME,) and meta.joint_names == ('shoulder', 'elbow')
-    assert meta.action_names == meta.joint_names and meta.action_kind == 'joint_position'
+    assert meta.camera_names == (CAMERA_NAME,) and meta.state_names == ('shoulder', 'elbow')
+    assert meta.action_names == meta.state_names and meta.action_kind == 'joint_position'
     assert meta.rate_hz == 10.0 and meta.source['image_topics'] == [CAMERA_TOPIC]
     expert = ScriptedExpert()
     for i, (scene, side) in enumerate(draw_episodes(EPISODES, SEED)):
@@ -133,7 +133,7 @@ def test_converted_dataset_matches_the_direct_one(converted):
     _, dataset, direct = converted
     for i in range(EPISODES):
         a, b = dataset.episode(i), direct.episode(i)
-        np.testing.assert_allclose(a.joint_positions, b.joint_positions, atol=1e-6)
+        np.testing.assert_allclose(a.states, b.states, atol=1e-6)
         np.testing.assert_allclose(a.actions, b.actions, atol=1e-6)
         assert np.abs(a.images[CAMERA_NAME].astype(int) - b.images[CAMERA_NAME]).max() <= 1
         np.testing.assert_allclose(a.stamps, b.stamps, atol=1e-9)

@@ -25,7 +25,7 @@ def make_meta(**overrides) -> DatasetMeta:
     kw = {
         'rate_hz': 10.0,
         'cameras': (CameraMeta('front', H, W), CameraMeta('wrist', H, W)),
-        'joint_names': ('j1', 'j2', 'j3'),
+        'state_names': ('j1', 'j2', 'j3'),
         'action_names': ('a1', 'a2'),
         'action_kind': 'joint_position',
         'source': {'kind': 'test'},
@@ -40,19 +40,13 @@ def make_episode(length=6, seed=0, name='ep', **overrides) -> Episode:
         'images': {
             c: rng.integers(0, 256, (length, H, W, 3), dtype=np.uint8) for c in ('front', 'wrist')
         },
-        'joint_positions': rng.normal(size=(length, 3)),
+        'states': rng.normal(size=(length, 3)),
         'actions': rng.normal(size=(length, 2)),
         'stamps': 0.1 * np.arange(length) + 100.0,
         'name': name,
     }
     kw.update(overrides)
     return Episode(**kw)
-
-
-def test_action_kinds_match_policy_spec():
-    from imle_policy_ros.runtime.policy_spec import ACTION_KINDS
-
-    assert es.ACTION_KINDS == ACTION_KINDS
 
 
 def test_round_trip(tmp_path):
@@ -66,17 +60,15 @@ def test_round_trip(tmp_path):
     assert reopened.meta == make_meta()
     for i, e in enumerate(eps):
         got = reopened.episode(i)
-        assert isinstance(got.joint_positions, np.memmap) or isinstance(
-            got.joint_positions.base, np.memmap
-        )
+        assert isinstance(got.states, np.memmap) or isinstance(got.states.base, np.memmap)
         for c in ('front', 'wrist'):
             np.testing.assert_array_equal(got.images[c], e.images[c])
-        np.testing.assert_array_equal(got.joint_positions, e.joint_positions.astype(np.float32))
-        assert got.joint_positions.dtype == np.float32 and got.stamps.dtype == np.float64
+        np.testing.assert_array_equal(got.states, e.states.astype(np.float32))
+        assert got.states.dtype == np.float32 and got.stamps.dtype == np.float64
         np.testing.assert_array_equal(got.actions, e.actions)
         np.testing.assert_array_equal(got.stamps, e.stamps)
     meta_json = json.loads((tmp_path / 'ds' / 'meta.json').read_text())
-    assert meta_json['format_version'] == 1
+    assert meta_json['format_version'] == 2
     assert meta_json['episodes'] == [
         {'name': 'episode_000000', 'length': 5},
         {'name': 'episode_000001', 'length': 7},
@@ -148,8 +140,8 @@ def test_append_refuses_episode_not_matching_meta(tmp_path):
         store.append(make_episode(images=small))
     with pytest.raises(ValueError, match='cameras'):
         store.append(make_episode(images={'front': small['front']}))
-    with pytest.raises(ValueError, match='joint_positions has 4 columns'):
-        store.append(make_episode(joint_positions=np.zeros((6, 4))))
+    with pytest.raises(ValueError, match='states has 4 columns'):
+        store.append(make_episode(states=np.zeros((6, 4))))
     assert len(store) == 0 and list((tmp_path / 'ds' / 'episodes').iterdir()) == []
 
 
@@ -157,8 +149,8 @@ def test_append_refuses_episode_not_matching_meta(tmp_path):
     'overrides, message',
     [
         (
-            {'joint_positions': np.array([[0.0, np.nan, 0.0]] * 6)},
-            r'myep: joint_positions contains NaN or Inf \(first at step 0\)',
+            {'states': np.array([[0.0, np.nan, 0.0]] * 6)},
+            r'myep: states contains NaN or Inf \(first at step 0\)',
         ),
         (
             {'actions': np.vstack([np.zeros((5, 2)), [[np.inf, 0]]])},
@@ -189,8 +181,8 @@ def test_append_refuses_episode_not_matching_meta(tmp_path):
             r"myep: length mismatch: images\['front'\]",
         ),
         (
-            {'joint_positions': np.array([['a', 'b', 'c']] * 6)},
-            r'myep: joint_positions has dtype',
+            {'states': np.array([['a', 'b', 'c']] * 6)},
+            r'myep: states has dtype',
         ),
     ],
 )
@@ -308,3 +300,30 @@ def test_content_hash(tmp_path):
     arr[0, 0, 0, 0] ^= 1
     np.save(path, arr)
     assert a.content_hash() != h
+
+
+def test_a_version_1_dataset_is_still_read(tmp_path):
+    """Version 1 named the state joint_names / joint_positions.npy; such datasets stay usable."""
+    episodes = [make_episode(seed=s) for s in range(2)]
+    es.write_dataset_atomically(tmp_path / 'ds', make_meta(), episodes)
+    meta_path = tmp_path / 'ds' / 'meta.json'
+    d = json.loads(meta_path.read_text())
+    d['format_version'] = 1
+    d['joint_names'] = d.pop('state_names')
+    meta_path.write_text(json.dumps(d))
+    for folder in (tmp_path / 'ds' / 'episodes').iterdir():
+        (folder / 'states.npy').rename(folder / 'joint_positions.npy')
+    store = es.EpisodeStore.open(tmp_path / 'ds')
+    assert store.meta.state_names == ('j1', 'j2', 'j3')
+    np.testing.assert_array_equal(store.episode(1).states, episodes[1].states.astype(np.float32))
+
+
+def test_extras_are_kept_per_step_and_checked(tmp_path):
+    meta = make_meta(extras={'object_xy': (2,)})
+    episode = make_episode(extras={'object_xy': np.arange(12.0).reshape(6, 2)})
+    es.write_dataset_atomically(tmp_path / 'ds', meta, [episode])
+    got = es.EpisodeStore.open(tmp_path / 'ds').episode(0)
+    np.testing.assert_array_equal(got.extras['object_xy'], episode.extras['object_xy'])
+    store = es.EpisodeStore.open(tmp_path / 'ds')
+    with pytest.raises(ValueError, match=r"extras\['object_xy'\] must have steps of shape \[2\]"):
+        store.append(make_episode())

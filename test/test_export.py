@@ -25,7 +25,7 @@ def checkpoint(tmp_path_factory):
             {'name': 'front', 'height': 20, 'width': 20},
             {'name': 'wrist', 'height': 20, 'width': 20},
         ],
-        joint_names=['j1', 'j2', 'j3'],
+        state_names=['j1', 'j2', 'j3'],
         action_names=['j1', 'j2', 'j3'],
         action_kind='joint_position',
     )
@@ -36,7 +36,7 @@ def checkpoint(tmp_path_factory):
                 c: rng.integers(0, 256, (length, 20, 20, 3), dtype=np.uint8)
                 for c in ('front', 'wrist')
             },
-            joint_positions=rng.uniform(-1, 1, (length, 3)).astype(np.float32),
+            states=rng.uniform(-1, 1, (length, 3)).astype(np.float32),
             actions=rng.uniform(-2, 2, (length, 3)).astype(np.float32),
             stamps=np.arange(length) / 15.0,
             name=f'ep{i}',
@@ -66,7 +66,7 @@ def test_bundle_matches_checkpoint_and_dataset(checkpoint, tmp_path):
     spec = json.loads((out / 'policy.json').read_text())
     assert [c['name'] for c in spec['cameras']] == ['front', 'wrist']
     assert spec['cameras'][0]['crop'] == [16, 16]
-    assert spec['state']['joint_names'] == ['j1', 'j2', 'j3']
+    assert spec['state']['names'] == ['j1', 'j2', 'j3']
     assert spec['obs_horizon'] == 2 and spec['pred_horizon'] == 8 and spec['action_horizon'] == 4
     assert spec['dt'] == pytest.approx(1 / 15)
     assert spec['training']['steps'] == 4 and spec['training']['objective'] == 'rs_imle'

@@ -63,7 +63,7 @@ def test_new_policy_waits_for_a_full_observation_window():
     [
         ({'action_names': ('b', 'a')}, 'actions'),
         ({'action_kind': 'ee_pose'}, 'action kind'),
-        ({'joint_names': ('a', 'c')}, 'state joints'),
+        ({'state_names': ('a', 'c')}, 'state joints'),
     ],
 )
 def test_incompatible_policy_is_refused_and_the_running_one_stays(change, reason):
@@ -104,7 +104,7 @@ def test_state_in_another_joint_order_than_the_actions_holds_and_resumes_at_the_
 
     A hold must repeat each joint's own measured position.
     """
-    spec = dataclasses.replace(SPEC, joint_names=('b', 'extra', 'a'))
+    spec = dataclasses.replace(SPEC, state_names=('b', 'extra', 'a'))
     policy = ScriptedPolicy(spec, lambda joints, i: ramp([0.3, -0.2], [0.0, 0.0], spec)[None])
     rig = Rig(policy, start=(0.3, -0.2))  # the rig reports joints (a, b) = (0.3, -0.2)
 

@@ -197,7 +197,7 @@ def test_layout_permutes_actions_into_the_controller_order():
 
 def test_layout_three_joints_permutation():
     spec = dataclasses.replace(
-        make_spec(), action_names=('x', 'y', 'z'), joint_names=('x', 'y', 'z')
+        make_spec(), action_names=('x', 'y', 'z'), state_names=('x', 'y', 'z')
     )
     layout = CommandLayout.create(('z', 'x', 'y'), spec)
     command = layout.to_command_order(np.array([10.0, 20.0, 30.0]))

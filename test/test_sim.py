@@ -222,17 +222,17 @@ def test_sim_demos_cli_writes_a_readable_dataset(tmp_path, capsys):
     store = EpisodeStore.open(out)
     assert len(store) == 4
     meta = store.meta
-    assert meta.camera_names == ('top',) and meta.joint_names == ('shoulder', 'elbow')
-    assert meta.action_names == meta.joint_names and meta.action_kind == 'joint_position'
+    assert meta.camera_names == ('top',) and meta.state_names == ('shoulder', 'elbow')
+    assert meta.action_names == meta.state_names and meta.action_kind == 'joint_position'
     assert meta.source['seed'] == 3 and sum(meta.source['side_counts'].values()) == 4
     for i in range(len(store)):
         ep = store.episode(i)
         length = len(ep)
         assert ep.images['top'].shape == (length, 64, 64, 3)
-        assert ep.joint_positions.shape == (length, 2) and ep.actions.shape == (length, 2)
+        assert ep.states.shape == (length, 2) and ep.actions.shape == (length, 2)
         np.testing.assert_allclose(np.diff(ep.stamps), 0.1)
         # Commands were reached: the next step's joints are this step's command.
-        np.testing.assert_allclose(ep.joint_positions[1:], ep.actions[:-1], atol=1e-6)
+        np.testing.assert_allclose(ep.states[1:], ep.actions[:-1], atol=1e-6)
         # It ends holding still on the target.
         np.testing.assert_array_equal(ep.actions[-1], ep.actions[-2])
     assert main(['sim-demos', '-n', '1', '-o', str(out), '--no-progress']) == 1  # exists

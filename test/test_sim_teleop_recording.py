@@ -146,5 +146,5 @@ def test_the_live_recording_converts_into_an_episode_that_follows_its_commands(r
     assert np.all(np.diff(which) >= 0), which
     # each command is one step ahead of the plan and the arm reaches it within the step, so
     # the state a step later is close to it (loose: on a loaded machine the arm trails a little)
-    lag = np.abs(episode.joint_positions[1:] - episode.actions[:-1]).max(axis=1)
+    lag = np.abs(episode.states[1:] - episode.actions[:-1]).max(axis=1)
     assert np.median(lag) < 0.06, lag

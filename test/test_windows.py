@@ -21,7 +21,7 @@ def make_meta() -> DatasetMeta:
     return DatasetMeta(
         rate_hz=10.0,
         cameras=(CameraMeta('front', H, W), CameraMeta('wrist', H, W)),
-        joint_names=('j1', 'j2'),
+        state_names=('j1', 'j2'),
         action_names=('a1', 'a2', 'a3'),
         action_kind='joint_position',
     )
@@ -39,7 +39,7 @@ def make_episode(length: int, first_step: int) -> Episode:
     images['wrist'][:, 0, 0, 0] = 255 - images['wrist'][:, 0, 0, 0]  # cameras must not be swapped
     return Episode(
         images=images,
-        joint_positions=np.stack([steps, -steps], axis=1).astype(np.float32),
+        states=np.stack([steps, -steps], axis=1).astype(np.float32),
         actions=np.stack([steps, 2 * steps, 3 * steps], axis=1).astype(np.float32),
         stamps=0.1 * np.arange(length),
         name=f'ep{first_step}',

@@ -117,7 +117,7 @@ def bench_spec(cfg: BenchConfig, net: ImlePolicyNetwork) -> PolicySpec:
     joints = tuple(f'joint_{i + 1}' for i in range(cfg.state_dim))
     return PolicySpec(
         cameras=(CameraSpec('front', *cfg.image_hw, None),),
-        joint_names=joints,
+        state_names=joints,
         action_names=tuple(f'joint_{i + 1}' for i in range(cfg.action_dim)),
         action_kind='joint_position',
         obs_horizon=n.obs_horizon,

@@ -38,8 +38,8 @@ def check_switchable(running: PolicySpec, new: PolicySpec) -> None:
             f"the new bundle's actions {list(new.action_names)} differ from the running "
             f"model's {list(running.action_names)} (names and order must match)"
         )
-    if set(new.joint_names) != set(running.joint_names):
+    if set(new.state_names) != set(running.state_names):
         raise ModelSwitchRefused(
-            f"the new bundle's state joints {sorted(new.joint_names)} differ from the "
-            f"running model's {sorted(running.joint_names)}"
+            f"the new bundle's state joints {sorted(new.state_names)} differ from the "
+            f"running model's {sorted(running.state_names)}"
         )

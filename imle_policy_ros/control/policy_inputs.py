@@ -35,7 +35,7 @@ class _Running:
 def _running(policy: Policy, label: str, history: ObservationHistory | None = None) -> _Running:
     spec = policy.spec
     history = history or ObservationHistory(
-        [c.name for c in spec.cameras], spec.joint_names, spec.obs_horizon, spec.dt, policy.encode
+        [c.name for c in spec.cameras], spec.state_names, spec.obs_horizon, spec.dt, policy.encode
     )
     return _Running(policy, history, label, measured_action_index(spec))
 
@@ -129,7 +129,7 @@ class PolicyInputs:
 
 def measured_action_index(spec) -> list[int]:
     """Return where each action's joint is in the state vector (joint_position bundles)."""
-    state = list(spec.joint_names)
+    state = list(spec.state_names)
     missing = [a for a in spec.action_names if a not in state]
     if missing:
         raise ValueError(

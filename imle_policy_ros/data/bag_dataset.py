@@ -244,7 +244,7 @@ def bag_to_episode(bag, settings: ConversionSettings, name: str | None = None) -
     try:
         episode = Episode(
             images=images,
-            joint_positions=states[alignment.observation_indices['joint states']],
+            states=states[alignment.observation_indices['joint states']],
             actions=commands[alignment.action_indices],
             stamps=(alignment.step_times_ns - start) / 1e9,
             name=name or str(bag),
@@ -268,7 +268,7 @@ def _in_order(
         )
     order = [item.joint_names.index(n) for n in joint_names]
     e = item.episode
-    return Episode(e.images, e.joint_positions[:, order], e.actions[:, order], e.stamps, e.name)
+    return Episode(e.images, e.states[:, order], e.actions[:, order], e.stamps, e.name)
 
 
 def _kinds(item: BagEpisode) -> str:
@@ -313,7 +313,7 @@ def convert_bags(
                 CameraMeta(c, height, width, settings.depth_max if depth else None)
                 for c, depth in zip(first.camera_names, first.depth_cameras)
             ),
-            joint_names=first.joint_names,
+            state_names=first.joint_names,
             action_names=first.joint_names,
             action_kind='joint_position',
             source={

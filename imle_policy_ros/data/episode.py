@@ -15,11 +15,13 @@ from typing import Mapping
 
 import numpy as np
 
-FORMAT_VERSION = 1
-SUPPORTED_FORMAT_VERSIONS = (1,)
-# Mirrors runtime.policy_spec.ACTION_KINDS (a test keeps them equal); data/ sits below
-# runtime/ in the layer order, so it does not import it.
-ACTION_KINDS = ('joint_position', 'ee_pose')
+from ..runtime.ee_layout import EePoseLayout
+from ..runtime.policy_spec import ACTION_KINDS
+
+# 2: the low-dim state is named neutrally (state_names, states.npy; version 1 said
+# joint_names, joint_positions.npy), and episodes may keep extra arrays. Version 1 is read.
+FORMAT_VERSION = 2
+SUPPORTED_FORMAT_VERSIONS = (1, 2)
 # Camera names become file names, so keep them to a portable character set.
 _CAMERA_NAME = re.compile(r'^[A-Za-z0-9_\-]+$')
 
@@ -38,11 +40,15 @@ class DatasetMeta:
 
     rate_hz: float
     cameras: tuple[CameraMeta, ...]
-    joint_names: tuple[str, ...]
+    state_names: tuple[str, ...]
     action_names: tuple[str, ...]
     action_kind: str
     source: dict = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
+    # ee_pose: what the state and action dimensions are (actions stored absolute)
+    ee_layout: EePoseLayout | None = None
+    # per-step arrays kept beside the episode and ignored by training: name -> shape of a step
+    extras: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Accept lists / dicts from callers; store tuples so the meta is hashable-ish and fixed.
@@ -55,10 +61,12 @@ class DatasetMeta:
             for c in self.cameras
         )
         object.__setattr__(self, 'cameras', cams)
-        object.__setattr__(self, 'joint_names', tuple(str(n) for n in self.joint_names))
+        object.__setattr__(self, 'state_names', tuple(str(n) for n in self.state_names))
         object.__setattr__(self, 'action_names', tuple(str(n) for n in self.action_names))
         object.__setattr__(self, 'rate_hz', float(self.rate_hz))
         object.__setattr__(self, 'source', dict(self.source))
+        extras = {str(k): tuple(int(d) for d in v) for k, v in dict(self.extras).items()}
+        object.__setattr__(self, 'extras', extras)
         problems = []
         if self.format_version not in SUPPORTED_FORMAT_VERSIONS:
             problems.append(
@@ -77,14 +85,39 @@ class DatasetMeta:
                 problems.append(f'camera {c.name!r}: size {c.height}x{c.width} must be positive')
             if c.depth_max_m is not None and not c.depth_max_m > 0:
                 problems.append(f'camera {c.name!r}: depth_max_m {c.depth_max_m} must be > 0 m')
-        if not self.joint_names:
-            problems.append('joint_names is empty')
+        if not self.state_names:
+            problems.append('state_names is empty')
         if not self.action_names:
             problems.append('action_names is empty')
         if self.action_kind not in ACTION_KINDS:
             problems.append(f'action_kind {self.action_kind!r} is not one of {ACTION_KINDS}')
+        problems += self._layout_problems()
+        for name in self.extras:
+            if not _CAMERA_NAME.match(name):
+                problems.append(f'extra {name!r} must match {_CAMERA_NAME.pattern}')
         if problems:
             raise ValueError('dataset meta: ' + '; '.join(problems))
+
+    def _layout_problems(self) -> list[str]:
+        layout = self.ee_layout
+        if self.action_kind != 'ee_pose':
+            return ['only ee_pose datasets have an ee_layout'] if layout else []
+        if layout is None:
+            return ['an ee_pose dataset must declare its ee_layout']
+        problems = []
+        if layout.reference != 'absolute':
+            problems.append('ee_pose datasets store absolute actions (made relative in training)')
+        if self.action_names != layout.action_names:
+            problems.append(
+                f"action_names {list(self.action_names)} are not the layout's "
+                f'{list(layout.action_names)}'
+            )
+        if self.state_names != layout.state_names:
+            problems.append(
+                f"state_names {list(self.state_names)} are not the layout's "
+                f'{list(layout.state_names)}'
+            )
+        return problems
 
     @property
     def camera_names(self) -> tuple[str, ...]:
@@ -103,9 +136,11 @@ class DatasetMeta:
                 }
                 for c in self.cameras
             ],
-            'joint_names': list(self.joint_names),
+            'state_names': list(self.state_names),
             'action_names': list(self.action_names),
             'action_kind': self.action_kind,
+            'ee_layout': self.ee_layout.to_dict() if self.ee_layout else None,
+            'extras': {k: list(v) for k, v in self.extras.items()},
             'source': dict(self.source),
         }
 
@@ -114,11 +149,15 @@ class DatasetMeta:
         return cls(
             rate_hz=d['rate_hz'],
             cameras=tuple(d['cameras']),
-            joint_names=tuple(d['joint_names']),
+            state_names=tuple(
+                d['state_names' if int(d['format_version']) >= 2 else 'joint_names']
+            ),
             action_names=tuple(d['action_names']),
             action_kind=str(d['action_kind']),
             source=dict(d.get('source', {})),
             format_version=int(d['format_version']),
+            ee_layout=EePoseLayout.from_dict(d['ee_layout']) if d.get('ee_layout') else None,
+            extras=dict(d.get('extras', {})),
         )
 
 
@@ -141,20 +180,21 @@ class Episode:
     """One demonstration, time-aligned: row t of every array is the same instant."""
 
     images: dict[str, np.ndarray]
-    joint_positions: np.ndarray
+    states: np.ndarray
     actions: np.ndarray
     stamps: np.ndarray
     name: str = 'episode'  # used in error messages only
+    extras: dict[str, np.ndarray] = field(default_factory=dict)  # per-step, training ignores
 
     def __post_init__(self) -> None:
         n = self.name
-        self.joint_positions = _as_float(n, 'joint_positions', self.joint_positions, np.float32, 2)
+        self.states = _as_float(n, 'states', self.states, np.float32, 2)
         self.actions = _as_float(n, 'actions', self.actions, np.float32, 2)
         self.stamps = _as_float(n, 'stamps', self.stamps, np.float64, 1)
         length = len(self.stamps)
         if length == 0:
             raise ValueError(f'{n}: episode is empty')
-        for what, arr in (('joint_positions', self.joint_positions), ('actions', self.actions)):
+        for what, arr in (('states', self.states), ('actions', self.actions)):
             if len(arr) != length:
                 raise ValueError(
                     f'{n}: length mismatch: {what} has {len(arr)} steps, stamps has {length}'
@@ -167,6 +207,13 @@ class Episode:
                     f'{n}: stamps are not strictly increasing (step {bad}: '
                     f'{self.stamps[bad - 1]!r} -> {self.stamps[bad]!r})'
                 )
+        self.extras = {
+            k: _as_float(n, f'extras[{k!r}]', v, np.float64, np.ndim(v))
+            for k, v in dict(self.extras).items()
+        }
+        for what, arr in self.extras.items():
+            if arr.ndim == 0 or len(arr) != length:
+                raise ValueError(f'{n}: extras[{what!r}] must have one row per step ({length})')
         self.images = dict(self.images)
         for cam, img in self.images.items():
             # Images are not converted: a float image in [0, 1] cast to uint8 would be
@@ -209,11 +256,18 @@ class Episode:
                     f'{n}: images[{c.name!r}] are {h}x{w}, '
                     f'the dataset declares {c.height}x{c.width}'
                 )
-        if self.joint_positions.shape[1] != len(meta.joint_names):
+        if self.states.shape[1] != len(meta.state_names):
             raise ValueError(
-                f'{n}: joint_positions has {self.joint_positions.shape[1]} columns, '
-                f'the dataset has {len(meta.joint_names)} joint_names'
+                f'{n}: states has {self.states.shape[1]} columns, '
+                f'the dataset has {len(meta.state_names)} state_names'
             )
+        for name, shape in meta.extras.items():
+            have = self.extras.get(name)
+            if have is None or have.shape[1:] != shape:
+                got = 'none' if have is None else f'steps of shape {list(have.shape[1:])}'
+                raise ValueError(
+                    f'{n}: extras[{name!r}] must have steps of shape {list(shape)}, got {got}'
+                )
         if self.actions.shape[1] != len(meta.action_names):
             raise ValueError(
                 f'{n}: actions has {self.actions.shape[1]} columns, '

@@ -3,22 +3,26 @@
 """
 The training dataset on disk: one directory of episodes, each a few plain `.npy` files.
 
-Layout (format_version 1)::
+Layout (format_version 2)::
 
     <root>/
       meta.json
       episodes/
         episode_000000/
           images_<camera>.npy   uint8   [T, H, W, 3]  RGB, one file per camera
-          joint_positions.npy   float32 [T, S]        S = len(joint_names)
+          states.npy            float32 [T, S]        S = len(state_names)
           actions.npy           float32 [T, A]        A = len(action_names)
           stamps.npy            float64 [T]           seconds, strictly increasing
+          extra_<name>.npy      float64 [T, ...]      per-step arrays training ignores (raw
+                                                      commands, object state for evaluation)
         episode_000001/
         ...
 
 meta.json holds format_version, rate_hz, cameras (name, height, width, depth_max_m: null
-for colour, else the depth shown as white), joint_names, action_names, action_kind
-("joint_position" | "ee_pose"), a free-form `source` dict
+for colour, else the depth shown as white), state_names, action_names, action_kind
+("joint_position" | "ee_pose"), for ee_pose the layout of states and actions
+(runtime/ee_layout.py: frames, rotation, gripper; actions are stored absolute), the extras
+and their per-step shapes, a free-form `source` dict
 (provenance: bag paths, simulator seed, ...) and `episodes`: [{"name", "length"}] in order.
 
 Why this and not Zarr / HDF5:
@@ -70,7 +74,8 @@ class DatasetFileMissing(Refusal, FileNotFoundError):
 
 META_FILE = 'meta.json'
 EPISODES_DIR = 'episodes'
-JOINT_POSITIONS_FILE = 'joint_positions.npy'
+STATES_FILE = 'states.npy'
+STATES_FILE_V1 = 'joint_positions.npy'  # what format_version 1 called it
 ACTIONS_FILE = 'actions.npy'
 STAMPS_FILE = 'stamps.npy'
 _HASH_CHUNK = 1 << 20
@@ -78,6 +83,10 @@ _HASH_CHUNK = 1 << 20
 
 def episode_dir_name(index: int) -> str:
     return f'episode_{index:06d}'
+
+
+def extra_file_name(name: str) -> str:
+    return f'extra_{name}.npy'
 
 
 def image_file_name(camera: str) -> str:
@@ -134,11 +143,19 @@ class EpisodeStore:
             for c in m.cameras
         ]
         files += [
-            (dir_path / JOINT_POSITIONS_FILE, (length, len(m.joint_names)), np.dtype(np.float32)),
+            (dir_path / self._states_file, (length, len(m.state_names)), np.dtype(np.float32)),
             (dir_path / ACTIONS_FILE, (length, len(m.action_names)), np.dtype(np.float32)),
             (dir_path / STAMPS_FILE, (length,), np.dtype(np.float64)),
         ]
+        files += [
+            (dir_path / extra_file_name(name), (length, *shape), np.dtype(np.float64))
+            for name, shape in m.extras.items()
+        ]
         return files
+
+    @property
+    def _states_file(self) -> str:
+        return STATES_FILE if self._meta.format_version >= 2 else STATES_FILE_V1
 
     def _check_episode_files(self, name: str, length: int) -> None:
         # Only headers are read (mmap), so opening a large dataset stays cheap.
@@ -184,10 +201,11 @@ class EpisodeStore:
             images={
                 c: np.load(d / image_file_name(c), mmap_mode='r') for c in self._meta.camera_names
             },
-            joint_positions=np.load(d / JOINT_POSITIONS_FILE, mmap_mode='r'),
+            states=np.load(d / self._states_file, mmap_mode='r'),
             actions=np.load(d / ACTIONS_FILE, mmap_mode='r'),
             stamps=np.load(d / STAMPS_FILE, mmap_mode='r'),
             name=str(d),
+            extras={n: np.load(d / extra_file_name(n), mmap_mode='r') for n in self._meta.extras},
         )
 
     def content_hash(self) -> str:
@@ -235,7 +253,9 @@ class EpisodeStore:
         try:
             for cam in self._meta.camera_names:
                 save_array(tmp / image_file_name(cam), episode.images[cam])
-            save_array(tmp / JOINT_POSITIONS_FILE, episode.joint_positions)
+            save_array(tmp / self._states_file, episode.states)
+            for extra in self._meta.extras:
+                save_array(tmp / extra_file_name(extra), episode.extras[extra])
             save_array(tmp / ACTIONS_FILE, episode.actions)
             save_array(tmp / STAMPS_FILE, episode.stamps)
             final = episodes_dir / name

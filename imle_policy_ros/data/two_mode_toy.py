@@ -44,7 +44,7 @@ def write_two_mode_dataset(
     meta = DatasetMeta(
         rate_hz=10.0,
         cameras=[{'name': 'cam', 'height': image_size, 'width': image_size}],
-        joint_names=['x', 'y'],
+        state_names=['x', 'y'],
         action_names=['x', 'y'],
         action_kind='joint_position',
         source={'generator': 'two_mode_toy', 'seed': seed},
@@ -58,7 +58,7 @@ def write_two_mode_dataset(
         )
         return Episode(
             images={'cam': image},
-            joint_positions=np.zeros((length, 2), np.float32),
+            states=np.zeros((length, 2), np.float32),
             actions=actions,
             stamps=np.arange(length) / meta.rate_hz,
             name=f'toy_{i}_{direction}',

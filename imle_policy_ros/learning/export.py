@@ -73,7 +73,7 @@ def spec_from_checkpoint(ckpt: dict, net_cfg: NetworkConfig) -> PolicySpec:
     )
     return PolicySpec(
         cameras=cameras,
-        joint_names=tuple(meta['joint_names']),
+        state_names=tuple(meta['state_names']),
         action_names=tuple(meta['action_names']),
         action_kind=meta['action_kind'],
         obs_horizon=net_cfg.obs_horizon,

@@ -117,14 +117,13 @@ class ChunkWindows(Dataset):
             np.searchsorted(self._offsets, self._indices[:, 0], side='right') - 1
         )
 
-        states = np.concatenate([np.asarray(e.joint_positions, np.float32) for e in episodes])
+        states = np.concatenate([np.asarray(e.states, np.float32) for e in episodes])
         actions = np.concatenate([np.asarray(e.actions, np.float32) for e in episodes])
         self.state_stats = state_stats if state_stats is not None else MinMaxStats.fit(states)
         self.action_stats = action_stats if action_stats is not None else MinMaxStats.fit(actions)
         if self.state_stats.dim != states.shape[1]:
             raise ValueError(
-                f'state_stats has {self.state_stats.dim} dims, '
-                f'joint_positions have {states.shape[1]}'
+                f'state_stats has {self.state_stats.dim} dims, states have {states.shape[1]}'
             )
         if self.action_stats.dim != actions.shape[1]:
             raise ValueError(
@@ -163,7 +162,7 @@ class ChunkWindows(Dataset):
                         f"from {first.name}'s {first.images[c].shape[1:]}"
                     )
             if (
-                e.joint_positions.shape[1] != first.joint_positions.shape[1]
+                e.states.shape[1] != first.states.shape[1]
                 or e.actions.shape[1] != first.actions.shape[1]
             ):
                 raise ValueError(f"{e.name}: state/action dims differ from {first.name}'s")

@@ -26,8 +26,10 @@ from pathlib import Path
 from .normalization import MinMaxStats
 from ..errors import Refusal
 
-FORMAT_VERSION = 1
-SUPPORTED_FORMAT_VERSIONS = (1,)
+# 2: the state is named neutrally ('state': {'names'}; version 1 said joint_names) and
+# ee_pose bundles declare their layout. Version 1 bundles are still read.
+FORMAT_VERSION = 2
+SUPPORTED_FORMAT_VERSIONS = (1, 2)
 ACTION_KINDS = ('joint_position', 'ee_pose')
 OBJECTIVES = ('rs_imle', 'mse')
 ENCODER_FILE = 'encoder.onnx'
@@ -69,7 +71,7 @@ class TrainingInfo:
 @dataclass(frozen=True)
 class PolicySpec:
     cameras: tuple[CameraSpec, ...]
-    joint_names: tuple[str, ...]  # low-dim state, in the order the condition uses
+    state_names: tuple[str, ...]  # low-dim state, in the order the condition uses
     action_names: tuple[str, ...]
     action_kind: str
     obs_horizon: int
@@ -86,7 +88,7 @@ class PolicySpec:
 
     @property
     def state_dim(self) -> int:
-        return len(self.joint_names)
+        return len(self.state_names)
 
     @property
     def action_dim(self) -> int:
@@ -120,7 +122,7 @@ class PolicySpec:
                 }
                 for c in self.cameras
             ],
-            'state': {'joint_names': list(self.joint_names)},
+            'state': {'names': list(self.state_names)},
             'action': {'kind': self.action_kind, 'names': list(self.action_names)},
             'obs_horizon': self.obs_horizon,
             'pred_horizon': self.pred_horizon,
@@ -156,7 +158,9 @@ class PolicySpec:
             )
             spec = cls(
                 cameras=cameras,
-                joint_names=tuple(str(n) for n in d['state']['joint_names']),
+                state_names=tuple(
+                    str(n) for n in d['state']['names' if version >= 2 else 'joint_names']
+                ),
                 action_names=tuple(str(n) for n in d['action']['names']),
                 action_kind=str(d['action']['kind']),
                 obs_horizon=int(d['obs_horizon']),

@@ -120,7 +120,7 @@ def record_episode(
     check_expert_outcome(env, scene, side, name)
     return Episode(
         images={CAMERA_NAME: np.stack(images)},
-        joint_positions=np.stack(joints),
+        states=np.stack(joints),
         actions=np.stack(actions),
         stamps=np.asarray(stamps),
         name=name,
@@ -149,7 +149,7 @@ def generate_demos(
     meta = DatasetMeta(
         rate_hz=rate_hz,
         cameras=(CameraMeta(CAMERA_NAME, image_size, image_size),),
-        joint_names=ReachEnv.joint_names,
+        state_names=ReachEnv.joint_names,
         action_names=ReachEnv.joint_names,
         action_kind='joint_position',
         source=demo_provenance(drawn, seed, demos.physics_dt, hold_steps, expert_settings),
