@@ -23,6 +23,9 @@ COMPRESSED_IMAGE = 'sensor_msgs/msg/CompressedImage'
 JOINT_STATE = 'sensor_msgs/msg/JointState'
 JOINT_TRAJECTORY = 'trajectory_msgs/msg/JointTrajectory'
 FLOAT64_ARRAY = 'std_msgs/msg/Float64MultiArray'
+POSE_STAMPED = 'geometry_msgs/msg/PoseStamped'
+TWIST_STAMPED = 'geometry_msgs/msg/TwistStamped'
+TF_MESSAGE = 'tf2_msgs/msg/TFMessage'
 
 _NS = 1_000_000_000
 
@@ -102,6 +105,59 @@ def float64_array_message(ts, values):
     """forward_position_controller's command: no header, so only the log time dates it."""
     layout = ts.types['std_msgs/msg/MultiArrayLayout'](dim=[], data_offset=0)
     return ts.types[FLOAT64_ARRAY](layout=layout, data=_float64s(values))
+
+
+def _pose(ts, pose7):
+    x, y, z, qx, qy, qz, qw = (float(v) for v in np.asarray(pose7, dtype=np.float64).ravel())
+    return ts.types['geometry_msgs/msg/Pose'](
+        position=ts.types['geometry_msgs/msg/Point'](x=x, y=y, z=z),
+        orientation=ts.types['geometry_msgs/msg/Quaternion'](x=qx, y=qy, z=qz, w=qw),
+    )
+
+
+def pose_stamped_message(ts, pose7, frame_id: str, stamp_ns: int):
+    """geometry_msgs/PoseStamped of a pose (x, y, z, qx, qy, qz, qw) in `frame_id`."""
+    return ts.types[POSE_STAMPED](header=_header(ts, stamp_ns, frame_id), pose=_pose(ts, pose7))
+
+
+def twist_stamped_message(ts, linear, angular, frame_id: str, stamp_ns: int):
+    """geometry_msgs/TwistStamped of linear (m/s) and angular (rad/s) velocities."""
+    vector = ts.types['geometry_msgs/msg/Vector3']
+    lx, ly, lz = (float(v) for v in linear)
+    ax, ay, az = (float(v) for v in angular)
+    twist = ts.types['geometry_msgs/msg/Twist'](
+        linear=vector(x=lx, y=ly, z=lz), angular=vector(x=ax, y=ay, z=az)
+    )
+    return ts.types[TWIST_STAMPED](header=_header(ts, stamp_ns, frame_id), twist=twist)
+
+
+def tf_message(ts, transforms, stamp_ns: int):
+    """
+    Build a tf2_msgs/TFMessage of (parent frame, child frame, pose7) transforms.
+
+    Each pose is the child frame's pose in the parent frame, all stamped `stamp_ns`.
+    """
+    vector = ts.types['geometry_msgs/msg/Vector3']
+    items = []
+    for parent, child, pose7 in transforms:
+        x, y, z, qx, qy, qz, qw = (float(v) for v in np.asarray(pose7, dtype=np.float64).ravel())
+        transform = ts.types['geometry_msgs/msg/Transform'](
+            translation=vector(x=x, y=y, z=z),
+            rotation=ts.types['geometry_msgs/msg/Quaternion'](x=qx, y=qy, z=qz, w=qw),
+        )
+        items.append(
+            ts.types['geometry_msgs/msg/TransformStamped'](
+                header=_header(ts, stamp_ns, parent), child_frame_id=child, transform=transform
+            )
+        )
+    return ts.types[TF_MESSAGE](transforms=items)
+
+
+def pose_of(msg_pose) -> np.ndarray:
+    """Return (x, y, z, qx, qy, qz, qw) of a geometry_msgs/Pose (or Transform)."""
+    p = getattr(msg_pose, 'position', None) or msg_pose.translation
+    q = getattr(msg_pose, 'orientation', None) or msg_pose.rotation
+    return np.array([p.x, p.y, p.z, q.x, q.y, q.z, q.w], dtype=np.float64)
 
 
 def header_stamp_ns(msg) -> int:
