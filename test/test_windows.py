@@ -195,3 +195,29 @@ def test_shortest_episode_with_a_window():
     # L >= Tp - Ta - To + 2 gives exactly one window at that length.
     assert len(window_indices([16 - 8 - 2 + 2], 2, 16, 8)) == 1
     assert len(window_indices([16 - 8 - 2 + 1], 2, 16, 8)) == 0
+
+
+def test_relative_end_effector_windows_are_seen_from_the_observed_pose():
+    from imle_policy_ros.runtime.ee_layout import EePoseLayout
+
+    layout = EePoseLayout('base', 'tool', rotation='none')
+    steps = np.arange(30, dtype=np.float64)
+    poses = np.zeros((30, 7))
+    poses[:, 0], poses[:, 1], poses[:, 6] = 0.5 + 0.01 * steps, -0.2, 1.0
+    targets = np.roll(poses, -1, axis=0)
+    targets[-1] = poses[-1]
+    episode = Episode(
+        images={'cam': np.zeros((30, 4, 4, 3), np.uint8)},
+        states=layout.state(poses),
+        actions=layout.absolute().encode(targets),
+        stamps=0.1 * steps,
+    )
+    relative = ChunkWindows([episode], 2, 8, 4, ee_layout=layout)
+    absolute = ChunkWindows([episode], 2, 8, 4, ee_layout=layout.absolute())
+    # Relative targets of a steady motion are the same in every window: one small range.
+    assert relative.action_stats.max[0] - relative.action_stats.min[0] < 0.1
+    assert absolute.action_stats.max[0] - absolute.action_stats.min[0] > 0.25
+    i = 10  # a window away from the edges: observation steps s, s+1, targets s+1 ...
+    raw = relative.action_stats.unnormalize(relative[i]['actions'].numpy())
+    np.testing.assert_allclose(raw[:, 0], 0.01 * np.arange(0, 8), atol=1e-5)
+    np.testing.assert_allclose(raw[:, 1:3], 0.0, atol=1e-6)

@@ -43,3 +43,20 @@ def check_switchable(running: PolicySpec, new: PolicySpec) -> None:
             f"the new bundle's state joints {sorted(new.state_names)} differ from the "
             f"running model's {sorted(running.state_names)}"
         )
+    if new.ee_layout is not None and running.ee_layout is not None:
+        old, now = running.ee_layout, new.ee_layout
+        if (old.base_frame, old.ee_frame) != (now.base_frame, now.ee_frame):
+            raise ModelSwitchRefused(
+                f"the new bundle's frames {now.base_frame} -> {now.ee_frame} differ from the "
+                f"running model's {old.base_frame} -> {old.ee_frame}"
+            )
+        if old.gripper != now.gripper:
+            raise ModelSwitchRefused(
+                f"the new bundle's gripper {now.gripper} differs from the running model's "
+                f'{old.gripper} (joint, open and closed positions, threshold)'
+            )
+        if now.state_joints != old.state_joints:
+            raise ModelSwitchRefused(
+                f"the new bundle's state joints {list(now.state_joints)} differ from the "
+                f"running model's {list(old.state_joints)}"
+            )

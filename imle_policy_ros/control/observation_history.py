@@ -1,7 +1,7 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-What the policy has seen: encoded camera frames and joint states, with their stamps.
+What the policy has seen: encoded camera frames, joint states and end-effector poses, stamped.
 
 Each frame is encoded once, when it arrives; the history keeps the features, never the
 images. Inputs may arrive on other threads than the control tick's: one lock guards the
@@ -9,6 +9,10 @@ buffers (the encoder runs outside it). An observation for the policy is taken at
 the newest time at which every camera has a frame, and holds the obs_horizon steps
 t_obs - (To-1)*dt ... t_obs at the dataset's spacing dt (the same spacing the windows had
 in training), whatever rate the cameras and joint states arrive at.
+
+The low-dim sources are those the bundle needs: the joint states (when it names joints:
+a joint bundle's state, an end-effector bundle's gripper or extra joints) and the measured
+end-effector pose (ee_pose bundles). Each is an input of its own: stale, it holds the arm.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from ..runtime import rotations
+
 
 class InputRejected(ValueError):
     """An input that cannot be trusted; the message says why. Nothing of it was stored."""
@@ -29,7 +35,8 @@ class InputRejected(ValueError):
 class Observation:
     t_obs: float
     features: np.ndarray  # [obs_horizon, cameras, feature_dim]
-    joint_positions: np.ndarray  # [obs_horizon, joints], in the bundle's joint order
+    joint_positions: np.ndarray  # [obs_horizon, joints], in the history's joint order
+    ee_poses: np.ndarray | None = None  # [obs_horizon, 7] measured end-effector poses
 
 
 class _StampedBuffer:
@@ -97,15 +104,19 @@ class ObservationHistory:
         obs_horizon: int,
         dt: float,
         encode: Callable[[int, np.ndarray], np.ndarray],
+        ee_pose: bool = False,
     ):
         self.camera_names = tuple(camera_names)
         self.joint_names = tuple(joint_names)
+        self.uses_joint_states = bool(self.joint_names) or not ee_pose
+        self.uses_ee_pose = ee_pose
         self.obs_horizon = obs_horizon
         self.dt = dt
         self._encode = encode
         keep = (obs_horizon - 1) * dt + 1.0
         self._frames = [_StampedBuffer(keep) for _ in self.camera_names]
         self._joints = _StampedBuffer(keep)
+        self._poses = _StampedBuffer(keep)
         self._lock = threading.Lock()
 
     # ---- inputs -----------------------------------------------------------------------
@@ -157,14 +168,31 @@ class ObservationHistory:
         with self._lock:
             self._joints.add(stamp, ordered.astype(np.float32), 'joint_states', not_after)
 
-    def copy_joint_states_from(self, other: 'ObservationHistory') -> None:
-        """Start with another history's joint states (they do not depend on the model)."""
-        with other._lock:
-            stamps, values = list(other._joints.stamps), list(other._joints.values)
+    def add_ee_pose(self, stamp: float, pose, not_after: float = np.inf) -> None:
+        """Add a measured end-effector pose (x, y, z, qx, qy, qz, qw) in the base frame."""
+        pose = np.asarray(pose, dtype=np.float64).reshape(-1)
+        if pose.shape != (rotations.POSE_SIZE,) or not np.all(np.isfinite(pose[:3])):
+            raise InputRejected(f'ee_pose: not a finite pose ({pose.tolist()}); ignored')
+        why = rotations.quaternion_problem(pose[3:])
+        if why:
+            raise InputRejected(f'ee_pose: {why}; ignored')
+        pose[3:] = rotations.normalized(pose[3:])
         with self._lock:
-            self._joints.clear()
-            for stamp, value in zip(stamps, values):
-                self._joints.add(stamp, value, 'joint_states')
+            self._poses.add(stamp, pose, 'ee_pose', not_after)
+
+    def copy_arm_state_from(self, other: 'ObservationHistory') -> None:
+        """Start with another history's joint states and poses (not the model's business)."""
+        # model_switch.check_switchable has made sure both need the same joints and poses.
+        for mine, theirs, what in (
+            (self._joints, other._joints, 'joint_states'),
+            (self._poses, other._poses, 'ee_pose'),
+        ):
+            with other._lock:
+                stamps, values = list(theirs.stamps), list(theirs.values)
+            with self._lock:
+                mine.clear()
+                for stamp, value in zip(stamps, values):
+                    mine.add(stamp, value, what)
 
     # ---- queries ----------------------------------------------------------------------
     def latest_stamps(self) -> dict[str, float | None]:
@@ -173,8 +201,21 @@ class ObservationHistory:
 
     def _latest_stamps(self) -> dict[str, float | None]:
         stamps = {f'camera {n!r}': b.latest for n, b in zip(self.camera_names, self._frames)}
-        stamps['joint_states'] = self._joints.latest
+        if self.uses_joint_states:
+            stamps['joint_states'] = self._joints.latest
+        if self.uses_ee_pose:
+            stamps['ee_pose'] = self._poses.latest
         return stamps
+
+    @property
+    def arm_state_source(self) -> str:
+        """Return the input that says where the arm is (stale: its state is unknown)."""
+        return 'ee_pose' if self.uses_ee_pose else 'joint_states'
+
+    def _low_dim_missing(self) -> bool:
+        return (self.uses_joint_states and self._joints.latest is None) or (
+            self.uses_ee_pose and self._poses.latest is None
+        )
 
     def input_ages(self, now: float) -> dict[str, float]:
         """Age at `now` of each input's newest value (inf: never received)."""
@@ -191,6 +232,10 @@ class ObservationHistory:
         with self._lock:
             return self._joints.values[-1] if self._joints.stamps else None
 
+    def latest_ee_pose(self) -> np.ndarray | None:
+        with self._lock:
+            return self._poses.values[-1].copy() if self._poses.stamps else None
+
     def covers_window(self) -> bool:
         """
         Return whether this history covers a whole observation window.
@@ -200,7 +245,7 @@ class ObservationHistory:
         """
         with self._lock:
             latest = self._latest_frames()
-            if self._joints.latest is None or latest is None:
+            if self._low_dim_missing() or latest is None:
                 return False
             oldest = min(latest) - (self.obs_horizon - 1) * self.dt
             return all(b.stamps[0] <= oldest + 1e-9 for b in self._frames)
@@ -209,20 +254,26 @@ class ObservationHistory:
         """
         Return the observation at the newest time every camera has a frame.
 
-        None until every camera and the joint states have delivered at least once.
+        None until every camera and low-dim source has delivered at least once.
         """
         with self._lock:
             return self._observation()
 
     def _observation(self) -> Observation | None:
         latest = self._latest_frames()
-        if self._joints.latest is None or latest is None:
+        if self._low_dim_missing() or latest is None:
             return None
         t_obs = min(latest)
         steps = [t_obs - (self.obs_horizon - 1 - k) * self.dt for k in range(self.obs_horizon)]
         features = np.stack([np.stack([b.at_or_before(t) for b in self._frames]) for t in steps])
-        joints = np.stack([self._joints.at_or_before(t) for t in steps])
-        return Observation(t_obs, features, joints)
+        if self.uses_joint_states:
+            joints = np.stack([self._joints.at_or_before(t) for t in steps])
+        else:
+            joints = np.zeros((self.obs_horizon, 0), np.float32)
+        poses = (
+            np.stack([self._poses.at_or_before(t) for t in steps]) if self.uses_ee_pose else None
+        )
+        return Observation(t_obs, features, joints, poses)
 
     def _latest_frames(self) -> list[float] | None:
         """Return the newest frame stamp of each camera, or None until each has one."""
@@ -231,5 +282,5 @@ class ObservationHistory:
 
     def clear(self) -> None:
         with self._lock:
-            for buffer in (*self._frames, self._joints):
+            for buffer in (*self._frames, self._joints, self._poses):
                 buffer.clear()

@@ -36,6 +36,7 @@ import threading
 
 import numpy as np
 
+from . import low_dim_state
 from .chunk_executor import Chunk, ChunkExecutor, JointLimits
 from .controller_types import Command, ControllerConfig, ControllerStats
 from .inference_runner import JobResult
@@ -218,7 +219,7 @@ class PolicyController:
         ages = self.history.input_ages(now)
         input_age = max(ages.values())
         stale = [name for name, age in ages.items() if age > self.config.stale_observation_timeout]
-        self._track_arm_state('joint_states' in stale)
+        self._track_arm_state(self.history.arm_state_source in stale)
         hold_reason = self._hold_reason(stale)
         if hold_reason:
             if not self.holding_reason:
@@ -316,11 +317,10 @@ class PolicyController:
         # Without a reference the first sample is taken: drawing one is the same draw, faster.
         num_samples = self.config.num_samples if reference is not None else 1
         policy = self.policy
+        state = low_dim_state.state_of(policy.spec, observation)
 
         def job():
-            return policy.act(
-                observation.features, observation.joint_positions, num_samples, reference, offset
-            )
+            return policy.act(observation.features, state, num_samples, reference, offset)
 
         if self.runner.submit(job, tag=(observation, times)):
             self._requested_t_obs = observation.t_obs

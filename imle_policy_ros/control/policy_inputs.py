@@ -18,6 +18,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import low_dim_state
 from .controller_types import ControllerStats
 from .interfaces import Policy
 from .model_switch import check_switchable
@@ -29,15 +30,11 @@ class _Running:
     policy: Policy
     history: ObservationHistory
     label: str
-    action_index: list[int]  # where each action's joint is in the state vector
 
 
-def _running(policy: Policy, label: str, history: ObservationHistory | None = None) -> _Running:
-    spec = policy.spec
-    history = history or ObservationHistory(
-        [c.name for c in spec.cameras], spec.state_names, spec.obs_horizon, spec.dt, policy.encode
-    )
-    return _Running(policy, history, label, measured_action_index(spec))
+def _running(policy: Policy, label: str) -> _Running:
+    low_dim_state.check_supported(policy.spec)
+    return _Running(policy, low_dim_state.new_history(policy.spec, policy.encode), label)
 
 
 class PolicyInputs:
@@ -87,13 +84,11 @@ class PolicyInputs:
         return reason
 
     def measured_actions(self) -> np.ndarray | None:
-        """
-        Return the latest measured joint positions in the action order.
+        """Return where the arm is in the action space (joints in action order, or the pose)."""
+        return low_dim_state.measured_action(self.policy.spec, self.history)
 
-        The state may list the joints in another order, or more of them.
-        """
-        joints = self.history.latest_joint_positions()
-        return None if joints is None else joints[self._current.action_index]
+    def measured_gripper(self) -> float | None:
+        return low_dim_state.measured_gripper(self.policy.spec, self.history)
 
     # ---- model switch -----------------------------------------------------------------
     def stage(self, policy: Policy, label: str = '') -> None:
@@ -105,7 +100,7 @@ class PolicyInputs:
         """
         check_switchable(self.policy.spec, policy.spec)
         staged = _running(policy, label)
-        staged.history.copy_joint_states_from(self.history)
+        staged.history.copy_arm_state_from(self.history)
         with self._lock:
             self._staged = staged
 
@@ -125,15 +120,3 @@ class PolicyInputs:
         staged = self._staged
         if staged is not None:
             staged.history.clear()
-
-
-def measured_action_index(spec) -> list[int]:
-    """Return where each action's joint is in the state vector (joint_position bundles)."""
-    state = list(spec.state_names)
-    missing = [a for a in spec.action_names if a not in state]
-    if missing:
-        raise ValueError(
-            f"the bundle commands joints {missing} that are not in its state {state}: the arm's "
-            f'measured position could not be held or resumed from'
-        )
-    return [state.index(a) for a in spec.action_names]

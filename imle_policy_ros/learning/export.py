@@ -31,6 +31,7 @@ from .export_rewrites import rewrite_for_onnx
 from .policy_network import ImlePolicyNetwork, NetworkConfig
 from ..errors import Refusal
 from ..runtime.bundle import file_sha256, load_bundle
+from ..runtime.ee_layout import EePoseLayout
 from ..runtime.normalization import MinMaxStats
 from ..runtime.policy_spec import (
     CameraSpec,
@@ -92,6 +93,7 @@ def spec_from_checkpoint(ckpt: dict, net_cfg: NetworkConfig) -> PolicySpec:
             data_hash=ckpt.get('data_hash', ''),
         ),
         onnx_opset=OPSET,
+        ee_layout=EePoseLayout.from_dict(ckpt['ee_layout']) if ckpt.get('ee_layout') else None,
     )
 
 

@@ -15,6 +15,7 @@ checkpoints and the progress bar.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import asdict
 import json
 import math
@@ -33,6 +34,7 @@ from .train_config import TrainConfig
 from .windows import ChunkWindows
 from ..data.episode_store import EpisodeStore
 from ..errors import Refusal
+from ..runtime.ee_layout import EePoseLayout
 
 CHECKPOINT_DIR = 'checkpoints'
 LATEST = 'latest.pt'
@@ -163,8 +165,14 @@ def train(cfg: TrainConfig, resume: str | None = None) -> Path:
     torch.manual_seed(cfg.seed)
 
     store = EpisodeStore.open(cfg.dataset)
-    windows = ChunkWindows(store, cfg.obs_horizon, cfg.pred_horizon, cfg.action_horizon)
     meta = store.meta
+    windows = ChunkWindows(
+        store,
+        cfg.obs_horizon,
+        cfg.pred_horizon,
+        cfg.action_horizon,
+        ee_layout=learned_layout(meta, cfg),
+    )
     image_hw = tuple(cfg.crop) if cfg.crop else _stored_image_hw(windows)
     net_cfg = NetworkConfig(
         camera_names=list(meta.camera_names),
@@ -264,6 +272,13 @@ def train(cfg: TrainConfig, resume: str | None = None) -> Path:
     return last_ckpt
 
 
+def learned_layout(meta, cfg: TrainConfig) -> EePoseLayout | None:
+    """Return the end-effector layout the policy learns (the dataset's, in cfg's reference)."""
+    if meta.ee_layout is None:
+        return None
+    return dataclasses.replace(meta.ee_layout, reference=cfg.ee_actions)
+
+
 def save_checkpoint(
     ckpt_dir: Path,
     step: int,
@@ -295,6 +310,7 @@ def save_checkpoint(
         'state_stats': windows.state_stats.to_dict(),
         'action_stats': windows.action_stats.to_dict(),
         'dataset_meta': store.meta.to_dict(),
+        'ee_layout': layout.to_dict() if (layout := learned_layout(store.meta, cfg)) else None,
         'data_hash': data_hash,
     }
     path = ckpt_dir / f'step_{step:07d}.pt'

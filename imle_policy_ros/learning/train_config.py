@@ -30,6 +30,12 @@ class TrainConfig:
         'rs_imle (the policy) or mse (the same networks as a plain regressor: the baseline)',
         choices=OBJECTIVES,
     )
+    ee_actions: str = setting(
+        'relative',
+        'ee_pose datasets: learn targets relative to the end-effector pose at the observation, '
+        'or absolute in the base frame',
+        choices=('relative', 'absolute'),
+    )
     steps: int = setting(20000, 'optimizer steps', min=1, max=100_000_000)
     batch_size: int = setting(128, 'examples per step', min=1, max=65536)
     lr: float = setting(1e-4, 'AdamW learning rate (after warm-up; cosine decay to 0)', min=0.0)

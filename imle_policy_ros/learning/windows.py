@@ -23,6 +23,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ..data.episode_store import DatasetMeta, Episode, EpisodeStore
+from ..runtime.ee_layout import EePoseLayout
 from ..runtime.normalization import MinMaxStats
 
 # Image arrays below this total size are copied into one RAM array per camera: fancy
@@ -64,8 +65,10 @@ class ChunkWindows(Dataset):
 
     Item: {"images": {camera: uint8 [To, H, W, 3]}, "state": float32 [To, S] normalized,
            "actions": float32 [Tp, A] normalized} (torch tensors).
-    Joint positions and actions are small, so they are always normalized once into RAM;
-    images stay memory-mapped unless they fit under `max_ram_bytes`.
+    States and window actions are small, so they are always normalized once into RAM;
+    images stay memory-mapped unless they fit under `max_ram_bytes`. With `ee_layout`
+    (the layout the policy learns) relative, a window's actions are re-expressed from the
+    pose at its observation, and the action statistics are fitted on those.
     """
 
     def __init__(
@@ -79,6 +82,7 @@ class ChunkWindows(Dataset):
         state_stats: MinMaxStats | None = None,
         action_stats: MinMaxStats | None = None,
         max_ram_bytes: int = DEFAULT_MAX_RAM_BYTES,
+        ee_layout: EePoseLayout | None = None,
     ):
         self.obs_horizon, self.pred_horizon, self.action_horizon = (
             obs_horizon,
@@ -119,8 +123,13 @@ class ChunkWindows(Dataset):
 
         states = np.concatenate([np.asarray(e.states, np.float32) for e in episodes])
         actions = np.concatenate([np.asarray(e.actions, np.float32) for e in episodes])
+        # Each window's target chunk: the stored actions, or, for relative end-effector
+        # actions, those actions seen from the pose at the window's observation.
+        window_actions = self._window_actions(states, actions, ee_layout)
         self.state_stats = state_stats if state_stats is not None else MinMaxStats.fit(states)
-        self.action_stats = action_stats if action_stats is not None else MinMaxStats.fit(actions)
+        self.action_stats = (
+            action_stats if action_stats is not None else MinMaxStats.fit(window_actions)
+        )
         if self.state_stats.dim != states.shape[1]:
             raise ValueError(
                 f'state_stats has {self.state_stats.dim} dims, states have {states.shape[1]}'
@@ -130,7 +139,7 @@ class ChunkWindows(Dataset):
                 f'action_stats has {self.action_stats.dim} dims, actions have {actions.shape[1]}'
             )
         self._state = self.state_stats.normalize(states)
-        self._actions = self.action_stats.normalize(actions)
+        self._actions = self.action_stats.normalize(window_actions)
 
         image_bytes = sum(e.images[c].nbytes for e in episodes for c in self.camera_names)
         self.in_ram = image_bytes <= max_ram_bytes
@@ -143,6 +152,18 @@ class ChunkWindows(Dataset):
         else:
             self._ram_images = None
             self._episode_images = [e.images for e in episodes]
+
+    def _window_actions(
+        self, states: np.ndarray, actions: np.ndarray, layout: EePoseLayout | None
+    ) -> np.ndarray:
+        """Return the target chunk of every window, float32 [num_windows, Tp, A]."""
+        if layout is None or layout.reference == 'absolute':
+            return actions[self._indices]
+        at = layout.pose_of_state(states[self._indices[:, self.obs_horizon - 1]])
+        relative = layout.relative_to(
+            actions[self._indices.reshape(-1)], np.repeat(at, self.pred_horizon, axis=0)
+        )
+        return relative.reshape(len(self._indices), self.pred_horizon, -1).astype(np.float32)
 
     def _check_consistent(self, episodes: list[Episode]) -> None:
         if self.meta is not None:
@@ -188,7 +209,7 @@ class ChunkWindows(Dataset):
 
     @property
     def action_dim(self) -> int:
-        return int(self._actions.shape[1])
+        return int(self._actions.shape[2])
 
     @property
     def num_episodes(self) -> int:
@@ -217,5 +238,5 @@ class ChunkWindows(Dataset):
         return {
             'images': {c: torch.from_numpy(img) for c, img in images.items()},
             'state': torch.from_numpy(self._state[obs]),
-            'actions': torch.from_numpy(self._actions[idx]),
+            'actions': torch.from_numpy(self._actions[i]),
         }

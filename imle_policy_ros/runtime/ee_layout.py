@@ -163,16 +163,17 @@ class EePoseLayout:
         """
         Return action vectors [T, action_dim] of target poses [T, 7] (+ gripper [T], 0..1).
 
-        at_pose [7]: the measured pose at the observation (needed when relative).
+        at_pose: the measured pose at the observation, [7] or one per row [T, 7] (needed
+        when relative).
         """
         poses = np.asarray(poses, dtype=np.float64).reshape(-1, rotations.POSE_SIZE)
         positions, quaternions = poses[:, :3], poses[:, 3:]
         parts = []
         if self.reference == 'relative':
             at = self._at(at_pose)
-            parts.append(positions - at[:3])
+            parts.append(positions - at[:, :3])
             if self.learns_rotation:
-                turn = rotations.multiply(rotations.conjugate(at[3:]), quaternions)
+                turn = rotations.multiply(rotations.conjugate(at[:, 3:]), quaternions)
                 parts.append(rotations.to_6d(turn))
         else:
             parts.append(positions)
@@ -188,7 +189,8 @@ class EePoseLayout:
         """
         Return (target poses [T, 7] in base_frame, gripper [T] in 0..1 or None).
 
-        Raises ValueError where the 6-D part is not a rotation (a model output to refuse).
+        at_pose as for `encode`. Raises ValueError where the 6-D part is not a rotation (a
+        model output to refuse).
         """
         actions = np.asarray(actions, dtype=np.float64).reshape(-1, len(self.action_names))
         positions = actions[:, :3]
@@ -198,13 +200,13 @@ class EePoseLayout:
             quaternions = np.broadcast_to(np.asarray(self.fixed_orientation), (len(actions), 4))
         if self.reference == 'relative':
             at = self._at(at_pose)
-            positions = positions + at[:3]
+            positions = positions + at[:, :3]
             if self.learns_rotation:
-                quaternions = rotations.canonical(rotations.multiply(at[3:], quaternions))
+                quaternions = rotations.canonical(rotations.multiply(at[:, 3:], quaternions))
         gripper = None
         if self.gripper:
             gripper = np.clip(actions[:, self.pose_dim], 0.0, 1.0)
-        poses = np.concatenate([positions, rotations.continuous(quaternions)], axis=1)
+        poses = np.concatenate([positions, quaternions], axis=1)
         return poses, gripper
 
     def state(self, poses, gripper=None, joints=None) -> np.ndarray:
@@ -246,8 +248,7 @@ class EePoseLayout:
     def _at(self, at_pose) -> np.ndarray:
         if at_pose is None:
             raise ValueError('relative actions need the measured pose at the observation')
-        at = np.asarray(at_pose, dtype=np.float64).reshape(rotations.POSE_SIZE)
-        return at
+        return np.asarray(at_pose, dtype=np.float64).reshape(-1, rotations.POSE_SIZE)
 
     # ---- json -----------------------------------------------------------------------------
     def to_dict(self) -> dict:

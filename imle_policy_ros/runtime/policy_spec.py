@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field, replace
 import json
 from pathlib import Path
 
+from .ee_layout import EePoseLayout
 from .normalization import MinMaxStats
 from ..errors import Refusal
 
@@ -85,6 +86,9 @@ class PolicySpec:
     onnx_opset: int = 17
     file_sha256: dict = field(default_factory=dict)  # file name -> hex digest
     format_version: int = FORMAT_VERSION
+    # ee_pose: what the action and state dimensions are, the frames, the gripper channel,
+    # and whether actions are relative to the observed pose (runtime/ee_layout.py)
+    ee_layout: EePoseLayout | None = None
 
     @property
     def state_dim(self) -> int:
@@ -123,7 +127,11 @@ class PolicySpec:
                 for c in self.cameras
             ],
             'state': {'names': list(self.state_names)},
-            'action': {'kind': self.action_kind, 'names': list(self.action_names)},
+            'action': {
+                'kind': self.action_kind,
+                'names': list(self.action_names),
+                'ee_layout': self.ee_layout.to_dict() if self.ee_layout else None,
+            },
             'obs_horizon': self.obs_horizon,
             'pred_horizon': self.pred_horizon,
             'action_horizon': self.action_horizon,
@@ -174,6 +182,11 @@ class PolicySpec:
                 onnx_opset=int(d['onnx']['opset']),
                 file_sha256=dict(d['onnx']['sha256']),
                 format_version=version,
+                ee_layout=(
+                    EePoseLayout.from_dict(d['action']['ee_layout'])
+                    if d['action'].get('ee_layout')
+                    else None
+                ),
             )
         except BundleError:
             raise
@@ -203,6 +216,7 @@ class PolicySpec:
                 problems.append(f'camera {c.name!r}: depth_max_m {c.depth_max_m} must be > 0 m')
         if self.action_kind not in ACTION_KINDS:
             problems.append(f'action kind {self.action_kind!r} is not one of {ACTION_KINDS}')
+        problems += self._layout_problems()
         if self.training.objective not in OBJECTIVES:
             problems.append(
                 f'training objective {self.training.objective!r} is not one of {OBJECTIVES}'
@@ -227,6 +241,25 @@ class PolicySpec:
             )
         if problems:
             raise BundleError(f'{source}: ' + '; '.join(problems))
+
+    def _layout_problems(self) -> list[str]:
+        layout = self.ee_layout
+        if self.action_kind != 'ee_pose':
+            return ['only an ee_pose bundle has an ee_layout'] if layout else []
+        if layout is None:
+            return ['an ee_pose bundle must declare its ee_layout (action.ee_layout)']
+        problems = []
+        if self.action_names != layout.action_names:
+            problems.append(
+                f'action names {list(self.action_names)} are not those of its ee_layout '
+                f'{list(layout.action_names)}'
+            )
+        if self.state_names != layout.state_names:
+            problems.append(
+                f'state names {list(self.state_names)} are not those of its ee_layout '
+                f'{list(layout.state_names)}'
+            )
+        return problems
 
     def write(self, directory: Path) -> Path:
         path = Path(directory) / SPEC_FILE
