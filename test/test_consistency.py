@@ -149,3 +149,12 @@ def test_bad_arguments():
         select_closest(np.zeros((16, 2)), np.zeros((8, 2)))
     with pytest.raises(ValueError, match=r'\[N, T, D\]'):
         choose(np.zeros((16, 2)))
+
+
+def test_weights_decide_which_dimensions_count():
+    from imle_policy_ros.runtime.consistency import choose
+
+    reference = np.zeros((2, 2))
+    samples = np.array([[[0.0, 5.0], [0.0, 5.0]], [[1.0, 0.0], [1.0, 0.0]]])
+    assert choose(samples, reference) == 1  # unweighted: dim 1 dominates
+    assert choose(samples, reference, weights=np.array([1.0, 0.0])) == 0

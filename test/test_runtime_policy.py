@@ -81,7 +81,7 @@ def test_condition_rejects_bad_shapes(bundle):
     features, joints = observation(bundle.spec)
     with pytest.raises(ValueError, match='features must be'):
         policy.condition(features[:, :1], joints)
-    with pytest.raises(ValueError, match='joint_positions must be'):
+    with pytest.raises(ValueError, match='state must be'):
         policy.condition(features, joints[:, :2])
     joints[0, 0] = np.nan
     with pytest.raises(ValueError, match='NaN'):

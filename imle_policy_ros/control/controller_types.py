@@ -72,6 +72,16 @@ class ControllerConfig:
         max=0.5,
     )
 
+    gripper_hysteresis: float = setting(
+        0.1,
+        'the gripper closes above threshold + this and opens below threshold - this (0..1 units)',
+        min=0.0,
+        max=0.49,
+    )
+    gripper_min_dwell: float = setting(
+        0.5, 's: the gripper never changes again sooner than this', min=0.0, max=10.0
+    )
+
     def __post_init__(self) -> None:
         check_settings(self)
 
@@ -92,6 +102,13 @@ class Command:
     # loss of the joint states): it may differ from the previous command, and is where the
     # arm is. Every other command is within the velocity limit of the previous one.
     from_measured: bool = False
+    # ee_pose bundles: positions is the pose (x, y, z, qx, qy, qz, qw) in the base frame;
+    # the gripper decision (0 open, 1 closed, None: no gripper or not known yet) and whether
+    # it changed at this tick; the velocity of this command, (linear [3], angular [3]) in
+    # the base frame, zero on a hold (for twist interfaces).
+    gripper: float | None = None
+    gripper_changed: bool = False
+    twist: tuple | None = None
 
 
 @dataclass
@@ -106,6 +123,7 @@ class ControllerStats:
     rejected_by_source: dict = field(default_factory=dict)  # e.g. {"camera 'top'": 3}
     clock_resets: int = 0
     model_switches: int = 0
+    not_following: int = 0  # holds because the measured pose left the commanded one
     last_jump: float = 0.0
     last_inference_ms: float = 0.0
     last_latency_s: float = 0.0

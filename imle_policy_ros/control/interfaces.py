@@ -30,7 +30,7 @@ class Policy(Protocol):
     def act(
         self,
         features: np.ndarray,
-        joint_positions: np.ndarray,
+        state: np.ndarray,
         num_samples: int,
         reference: np.ndarray | None = None,
         reference_offset: int = 0,

@@ -7,8 +7,11 @@ Free of ROS and torch; the clock and the inference runner are injected, so every
 here is tested on simulated time. The ROS node, the simulator evaluation and the soak test
 all drive this same object:
 
-    on_frame / on_joint_state   as inputs arrive (a frame is encoded once, here)
+    on_frame / on_joint_state / on_ee_pose   as inputs arrive (frames encoded once, here)
     tick()                      at control rate: never waits for inference
+
+What is commanded (joint positions, or an end-effector pose and a gripper) is the business
+of control/action_space.py; everything here is the same for both.
 
 Each tick: a finished inference becomes the active chunk (unless it is unusable or its
 observation is already too old); the arm holds (repeats its last command, no new motion)
@@ -19,10 +22,12 @@ ready before the executed part of the current one (action_horizon steps) runs ou
 Where the arm is, not where it was told to go: a command never continues from a position
 the arm may have left. After a reset, after being re-enabled (the arm may have been moved
 while nothing was commanded) and after a hold, the next command starts at the measured
-position (`Command.from_measured`). While the joint states are stale the arm's state is
-unknown (driver stopped, robot restarting): one hold at the last command stops a running
-trajectory, then nothing is commanded until fresh joint states arrive, so a robot that
-comes back is never sent a position it is no longer at.
+position (`Command.from_measured`). While the arm's state (joint states, or the measured
+pose) is stale it is unknown (driver stopped, robot restarting): one hold at the last
+command stops a running trajectory, then nothing is commanded until the state is fresh
+again, so a robot that comes back is never sent a position it is no longer at. An arm
+that does not follow its commands (the measured pose too far from the commanded one)
+holds where it is, as after a refused chunk.
 
 A model switch (`stage_policy`) is staged in control/policy_inputs.py and takes over
 between inferences; temporal consistency is the rule of runtime/consistency.py, applied in
@@ -36,8 +41,10 @@ import threading
 
 import numpy as np
 
-from . import low_dim_state
-from .chunk_executor import Chunk, ChunkExecutor, JointLimits
+from . import chunk_timing, low_dim_state
+from .action_space import action_space
+from .cartesian_executor import CartesianLimits, PoseChunk
+from .chunk_executor import Chunk, JointLimits
 from .controller_types import Command, ControllerConfig, ControllerStats
 from .inference_runner import JobResult
 from .interfaces import Clock, InferenceRunner, Policy
@@ -47,28 +54,27 @@ from ..runtime import consistency
 from ..runtime.policy_spec import PolicySpec
 from ..settings import replace_flat
 
+AnyChunk = Chunk | PoseChunk  # what the action space executes
+
 
 class PolicyController:
     def __init__(
         self,
         policy: Policy,
-        limits: JointLimits,
+        limits: JointLimits | CartesianLimits,
         clock: Clock,
         runner: InferenceRunner,
         config: ControllerConfig | None = None,
         label: str = '',
     ):
-        if policy.spec.action_kind != 'joint_position':
-            raise ValueError(
-                'PolicyController executes joint_position actions; bundle has '
-                f'{policy.spec.action_kind!r}'
-            )
         self.config = config or ControllerConfig()
         self.clock = clock
         self.runner = runner
         self.stats = ControllerStats()
         self.inputs = PolicyInputs(policy, self.stats, label)
-        self.executor = ChunkExecutor(limits, self.config.blend_time)
+        # joints, or the end-effector pose and the gripper (control/action_space.py)
+        self.space = action_space(policy.spec, limits, self.config)
+        self.executor = self.space.executor
         # tick() runs on the control thread; enable/reset come from service threads: one lock
         # so an operator command never lands in the middle of a tick.
         self._tick_lock = threading.RLock()
@@ -83,7 +89,7 @@ class PolicyController:
         self._arm_state_lost = False  # joint states stale: the arm may be anywhere
         self._stop_sent = False  # the one hold sent after the arm's state was lost
         # the newest usable chunk (executed, or while held the shadow prediction)
-        self.predicted_chunk: Chunk | None = None
+        self.predicted_chunk: AnyChunk | None = None
 
     # ---- what runs now ----------------------------------------------------------------
     @property
@@ -123,6 +129,13 @@ class PolicyController:
             self.history.source_name(None),
             lambda history: history.add_joint_state(stamp, names, positions, not_after),
         )
+
+    def on_ee_pose(self, stamp: float, pose) -> str | None:
+        """Add a measured end-effector pose (ee_pose bundles); None, or why it was refused."""
+        if stamp < self._inputs_since or not self.history.uses_ee_pose:
+            return None  # before the last reset (see on_frame), or not an input of this model
+        not_after = self.clock.now() + self.config.max_future_stamp
+        return self.inputs.add('ee_pose', lambda h: h.add_ee_pose(stamp, pose, not_after))
 
     def reject_input(self, source: str, reason: str) -> str:
         """Count an input refused before it got here (an image that could not be decoded)."""
@@ -220,6 +233,11 @@ class PolicyController:
         input_age = max(ages.values())
         stale = [name for name, age in ages.items() if age > self.config.stale_observation_timeout]
         self._track_arm_state(self.history.arm_state_source in stale)
+        if not stale and not self.holding_reason and self._check_following(now):
+            self.holding_reason = self._hold_reason(stale)
+            return self._command(
+                now, self.executor.last_command, self.holding_reason, input_age, True
+            )
         hold_reason = self._hold_reason(stale)
         if hold_reason:
             if not self.holding_reason:
@@ -230,17 +248,16 @@ class PolicyController:
                     now
                 )  # shadow mode: keep predicting while held, if inputs are fresh
             position, from_measured = self._hold_position(now)
-            return Command(
-                now, position, True, hold_reason, input_age=input_age, from_measured=from_measured
-            )
+            return self._command(now, position, hold_reason, input_age, from_measured)
 
         from_measured = False
         if self.holding_reason:
             # Resume from where the arm is; a chunk predicted during the hold from inputs
             # that are still fresh may start at once.
             measured = self.inputs.measured_actions()
-            assert measured is not None, 'joint states are fresh, so there is a measured position'
+            assert measured is not None, 'the arm state is fresh, so there is a measured position'
             self.executor.start_from(measured, now)
+            self.space.reset_gripper(self.inputs.measured_gripper(), now)
             from_measured = True
             self.holding_reason = ''
             candidate = new_chunk or self.predicted_chunk
@@ -255,13 +272,21 @@ class PolicyController:
         if self.executor.chunk_finished(now) and not self._overrun_counted:
             self.stats.overruns += 1
             self._overrun_counted = True
-        return Command(
-            now,
-            self.executor.command(now),
-            False,
-            input_age=input_age,
-            from_measured=from_measured,
-        )
+        return self._command(now, self.executor.command(now), '', input_age, from_measured)
+
+    def _command(self, now, position, hold_reason: str, input_age: float, from_measured: bool):
+        return self.space.command(now, position, hold_reason, input_age, from_measured)
+
+    def _check_following(self, now: float) -> bool:
+        """Hold at the measured pose when the arm has left its command; True when it did."""
+        measured = self.inputs.measured_actions()
+        problem = self.space.not_following(measured)
+        if not problem:
+            return False
+        self.stats.not_following += 1
+        self._refuse(problem)
+        self.executor.start_from(measured, now)  # the hold is where the arm is, never a jump
+        return True
 
     def _track_arm_state(self, joint_states_stale: bool) -> None:
         if joint_states_stale and not self._arm_state_lost:
@@ -294,7 +319,7 @@ class PolicyController:
             return self.executor.last_command, True
         return self.executor.last_command, False
 
-    def _start_chunk(self, chunk: Chunk, now: float) -> None:
+    def _start_chunk(self, chunk: AnyChunk, now: float) -> None:
         self.stats.last_jump = self.executor.switch_to(chunk, now)
         self.stats.chunks_started += 1
         self._overrun_counted = False
@@ -310,7 +335,10 @@ class PolicyController:
             return
         # While held, the shadow prediction paces inference as the executed chunk would.
         active = self.executor.active or (self.predicted_chunk if self.holding_reason else None)
-        if active is not None and now < self._replan_time(active):
+        latencies = self.stats.recent_latencies
+        if active is not None and now < chunk_timing.replan_time(
+            self.spec, self.config, active.t_obs, latencies
+        ):
             return
         reference, offset = self._reference_for(observation, active)
         times = self.waypoint_times(observation.t_obs)
@@ -326,29 +354,10 @@ class PolicyController:
             self._requested_t_obs = observation.t_obs
             self.stats.inferences += 1
 
-    def _replan_time(self, active: Chunk) -> float:
-        """
-        Return when to start the next inference.
-
-        The executed part of the active chunk (its action_horizon steps from the
-        observation on) ends at t_obs + Ta*dt; the next chunk must be ready by then.
-        """
-        dt = self.spec.dt
-        executed_until = active.t_obs + self.spec.action_horizon * dt
-        lead = self.config.replan_lead
-        if lead is None:
-            latencies = self.stats.recent_latencies
-            lead = (max(latencies) if latencies else 0.0) + dt
-        return executed_until - lead
-
     def waypoint_times(self, t_obs: float) -> np.ndarray:
-        k = np.arange(self.spec.pred_horizon)
-        return (
-            t_obs
-            + (k - (self.spec.obs_horizon - 1) + self.config.action_delay_steps) * self.spec.dt
-        )
+        return chunk_timing.waypoint_times(self.spec, self.config, t_obs)
 
-    def _reference_for(self, observation: Observation, active: Chunk | None):
+    def _reference_for(self, observation: Observation, active: AnyChunk | None):
         """
         Return the running chunk at the new chunk's waypoint times (normalized) and its offset.
 
@@ -362,15 +371,10 @@ class PolicyController:
         ):
             self._chunks_since_reset = 0
             return None, 0
-        aligned = consistency.aligned_reference(
-            self.waypoint_times(observation.t_obs), active.times, active.positions
-        )
-        if aligned is None:
-            return None, 0
-        reference, offset = aligned
-        return self.spec.action_stats.normalize(reference), offset
+        times = self.waypoint_times(observation.t_obs)
+        return self.space.reference(self.spec, times, active, observation)
 
-    def _take_result(self, now: float) -> Chunk | None:
+    def _take_result(self, now: float) -> AnyChunk | None:
         """
         Return the finished inference as a usable chunk, or None.
 
@@ -392,17 +396,14 @@ class PolicyController:
         if now - observation.t_obs > self.config.stale_observation_timeout:
             self.stats.late_results += 1  # computed from inputs that are too old by now
             return None
-        positions = np.asarray(output.actions, dtype=np.float64)
-        if not np.all(np.isfinite(positions)):
-            self._refuse('model output is not finite')
-            return None
-        if not self.executor.limits.contains(positions):
-            self._refuse('model output outside the position limits')
+        chunk = self.space.chunk(self.spec, times, output.actions, observation)
+        if isinstance(chunk, str):
+            self._refuse(chunk)
             return None
         self._refused = ''
         self._chunks_since_reset += 1
-        self.predicted_chunk = Chunk(times, positions, observation.t_obs)
-        return self.predicted_chunk
+        self.predicted_chunk = chunk
+        return chunk
 
     def _refuse(self, why: str) -> None:
         self.stats.chunks_refused += 1

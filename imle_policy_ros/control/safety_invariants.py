@@ -30,6 +30,9 @@ Such pairs are counted as unjudged, never silently passed.
 
 `check_input_freshness` is the independent half of "fresh": it does not trust the
 controller's own input_age but the stamps of the valid inputs an observer saw published.
+
+End-effector (Cartesian) command streams are judged by `cartesian_invariants`, with the
+same report and the same rules on holds, measured starts and tick gaps.
 """
 
 from __future__ import annotations

@@ -48,14 +48,21 @@ def _check_samples(samples: np.ndarray) -> np.ndarray:
     return samples
 
 
-def select_with_reference(samples: np.ndarray, reference: np.ndarray, offset: int = 0) -> int:
+def select_with_reference(
+    samples: np.ndarray,
+    reference: np.ndarray,
+    offset: int = 0,
+    weights: np.ndarray | None = None,
+) -> int:
     """
     Index of the sample whose steps [offset, offset+L) are closest to reference [L, D].
 
     Euclidean distance of the flattened segments (argmin of the squared distance is the same
     index); computed in float64 so near-ties are not decided by float32 rounding. Ties go to
     the lowest index. `offset` lets a time-aligned caller compare against the part of a new
-    chunk that overlaps the remainder of the old one in time.
+    chunk that overlaps the remainder of the old one in time. `weights` [D] scale each
+    dimension's squared difference (an end-effector layout gives position, rotation and
+    gripper the same say, ee_layout.consistency_weights); None: all 1, the reference rule.
     """
     samples = _check_samples(samples)
     reference = np.asarray(reference)
@@ -68,9 +75,11 @@ def select_with_reference(samples: np.ndarray, reference: np.ndarray, offset: in
             f'chunks of {samples.shape[1]} steps'
         )
     end = offset + length
-    segment = samples[:, offset:end].reshape(samples.shape[0], -1).astype(np.float64)
-    diff = segment - reference.reshape(1, -1).astype(np.float64)
-    return int(np.argmin(np.einsum('ij,ij->i', diff, diff)))  # np.argmin: first minimum wins
+    diff = samples[:, offset:end].astype(np.float64) - reference[None].astype(np.float64)
+    squared = diff * diff
+    if weights is not None:
+        squared = squared * np.asarray(weights, dtype=np.float64).reshape(1, 1, -1)
+    return int(np.argmin(squared.reshape(len(samples), -1).sum(axis=1)))  # first minimum wins
 
 
 def select_closest(samples: np.ndarray, reference: np.ndarray) -> int:
@@ -127,9 +136,14 @@ def aligned_reference(
     return reference, int(overlap[0])
 
 
-def choose(samples: np.ndarray, reference: np.ndarray | None = None, offset: int = 0) -> int:
+def choose(
+    samples: np.ndarray,
+    reference: np.ndarray | None = None,
+    offset: int = 0,
+    weights: np.ndarray | None = None,
+) -> int:
     """Return the sample to execute: the closest to `reference`, or 0 without one."""
     samples = _check_samples(samples)
     if reference is None or len(reference) == 0:
         return 0  # an unbiased draw (see the module docstring)
-    return select_with_reference(samples, reference, offset)
+    return select_with_reference(samples, reference, offset, weights)

@@ -61,6 +61,8 @@ class OnnxPolicy:
         # An MSE-trained generator saw only zero noise, so it is deterministic: all N samples
         # would be identical.
         self._deterministic = self.spec.training.objective == 'mse'
+        layout = self.spec.ee_layout
+        self._consistency_weights = layout.consistency_weights() if layout else None
 
     # ---- encoder ----------------------------------------------------------------------
     def camera(self, camera: int | str) -> CameraSpec:
@@ -117,18 +119,18 @@ class OnnxPolicy:
         return np.asarray(features, dtype=np.float32)
 
     # ---- generator --------------------------------------------------------------------
-    def condition(self, features: np.ndarray, joint_positions: np.ndarray) -> np.ndarray:
+    def condition(self, features: np.ndarray, state: np.ndarray) -> np.ndarray:
         """
         Build the generator condition: (condition_dim,) float32.
 
         features: [obs_horizon, n_cameras, feature_dim], oldest step first.
-        joint_positions: [obs_horizon, state_dim] in raw units (normalized here), in the
-        bundle's joint order. Per step: every camera's features (policy.json order), then
+        state: [obs_horizon, state_dim] in raw units (normalized here), in the order of the
+        bundle's state names (joint positions, or the end-effector state of its layout). Per step: every camera's features (policy.json order), then
         the normalized state; steps are concatenated oldest first.
         """
         spec = self.spec
         features = np.asarray(features, dtype=np.float32)
-        joints = np.asarray(joint_positions, dtype=np.float32)
+        joints = np.asarray(state, dtype=np.float32)
         want_f = (spec.obs_horizon, len(spec.cameras), spec.feature_dim)
         want_j = (spec.obs_horizon, spec.state_dim)
         if features.shape != want_f:
@@ -138,11 +140,11 @@ class OnnxPolicy:
             )
         if joints.shape != want_j:
             raise ValueError(
-                f'joint_positions must be [obs_horizon, state_dim] = {list(want_j)}, '
+                f'state must be [obs_horizon, state_dim] = {list(want_j)}, '
                 f'got {list(joints.shape)}'
             )
         if not (np.all(np.isfinite(features)) and np.all(np.isfinite(joints))):
-            raise ValueError('features or joint_positions contain NaN/Inf')
+            raise ValueError('features or state contain NaN/Inf')
         state = spec.state_stats.normalize(joints)
         per_step = np.concatenate([features.reshape(spec.obs_horizon, -1), state], axis=1)
         return np.ascontiguousarray(per_step.reshape(-1), dtype=np.float32)
@@ -177,7 +179,7 @@ class OnnxPolicy:
     def act(
         self,
         features: np.ndarray,
-        joint_positions: np.ndarray,
+        state: np.ndarray,
         num_samples: int,
         reference: np.ndarray | None = None,
         reference_offset: int = 0,
@@ -191,9 +193,9 @@ class OnnxPolicy:
         sample is taken (consistency.choose). A deterministic (MSE) model draws one sample.
         """
         start = time.perf_counter()
-        condition = self.condition(features, joint_positions)
+        condition = self.condition(features, state)
         samples = self.sample(condition, num_samples)
-        index = choose(samples, reference, reference_offset)
+        index = choose(samples, reference, reference_offset, self._consistency_weights)
         actions = self.spec.action_stats.unnormalize(samples[index])
         elapsed_ms = (time.perf_counter() - start) * 1e3
         return PolicyOutput(actions, index, samples, elapsed_ms, reference is not None)
