@@ -125,8 +125,9 @@ class OnnxPolicy:
 
         features: [obs_horizon, n_cameras, feature_dim], oldest step first.
         state: [obs_horizon, state_dim] in raw units (normalized here), in the order of the
-        bundle's state names (joint positions, or the end-effector state of its layout). Per step: every camera's features (policy.json order), then
-        the normalized state; steps are concatenated oldest first.
+        bundle's state names (joint positions, or the end-effector state of its layout).
+        Per step: every camera's features (policy.json order), then the normalized state;
+        steps are concatenated oldest first.
         """
         spec = self.spec
         features = np.asarray(features, dtype=np.float32)
