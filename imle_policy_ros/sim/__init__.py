@@ -8,16 +8,25 @@ interface does); the task is to reach a target seen only in the image, around an
 obstacle that can be passed on the left or on the right; a scripted expert picks a
 side at random per episode, so the demonstrations have two equally good modes.
 
+The same arm is also a Cartesian robot with a gripper: pose targets and twists in base_link
+solved by IK (cartesian_arm), a speed-limited finger (gripper), and a second task,
+reach_and_grasp, that needs the gripper closed on the target (grasp_task); ee_demos and
+ee_bag_demos record end-effector demonstrations of either task.
+
 numpy + OpenCV (and rosbags, to write demos as bags); no torch, no ROS. Physics time is
 separate from the camera and control rates: callers `advance(dt)` and render frames when
 their camera would.
 """
 
 from .camera import CAMERA_NAME, render
+from .cartesian_arm import CartesianArm, solve, tool_pose, TWIST_TIMEOUT_S
 from .demo_config import DemoConfig
 from .demo_summary import DemoSummary, summarize_bags, summarize_store
 from .demos import draw_episodes, generate_demos, record_episode
+from .ee_demos import EE_LAYOUT, generate_gripper_demos
 from .expert import ExpertPlan, ExpertSettings, ScriptedExpert, tool_path
+from .grasp_task import expert_for, GRASP_TASK_NAME, GraspExpert, TASKS
+from .gripper import Gripper, GRIPPER_CLOSED, GRIPPER_JOINT, GRIPPER_OPEN, GRIPPER_SPEC
 from .planar_arm import (
     ArmGeometry,
     forward_kinematics,
@@ -42,6 +51,21 @@ from .reach_task import (
 __all__ = [
     'CAMERA_NAME',
     'render',
+    'CartesianArm',
+    'TWIST_TIMEOUT_S',
+    'solve',
+    'tool_pose',
+    'EE_LAYOUT',
+    'generate_gripper_demos',
+    'GRASP_TASK_NAME',
+    'GraspExpert',
+    'TASKS',
+    'expert_for',
+    'GRIPPER_CLOSED',
+    'GRIPPER_JOINT',
+    'GRIPPER_OPEN',
+    'GRIPPER_SPEC',
+    'Gripper',
     'DemoConfig',
     'DemoSummary',
     'draw_episodes',

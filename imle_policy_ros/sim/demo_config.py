@@ -6,13 +6,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .grasp_task import TASKS
+from .reach_task import TASK_NAME
 from ..data.bag_writer import DISTROS, STORAGES
 from ..settings import check_settings, setting
+
+ACTION_SPACES = ('joint_position', 'ee_pose')
 
 
 @dataclass(frozen=True)
 class DemoConfig:
-    """Rates, image size and bag layout; the expert itself is sim.expert.ExpertSettings."""
+    """Rates, image size, bag layout, task and actions; the expert is sim.expert.ExpertSettings."""
 
     rate_hz: float = setting(
         10.0,
@@ -44,12 +48,30 @@ class DemoConfig:
     )
     joint_state_rate_hz: float = setting(
         100.0,
-        'joint_states rate (--format bag), Hz',
+        'joint_states rate (--format bag; /ee_pose and /tf too), Hz',
         min=0.1,
         max=10000.0,
         flag='--joint-state-rate',
         metavar='HZ',
     )
+    task: str = setting(
+        'reach_around_obstacle',
+        'reach_around_obstacle: reach the target; reach_and_grasp: reach it, then close the '
+        'gripper on it',
+        choices=TASKS,
+    )
+    action_space: str = setting(
+        'joint_position',
+        'joint_position: joint commands (reach_and_grasp adds the gripper finger); ee_pose: '
+        'tool pose targets in base_link and the gripper (0 open .. 1 closed), states the '
+        'measured tool pose and gripper',
+        choices=ACTION_SPACES,
+    )
 
     def __post_init__(self) -> None:
         check_settings(self)
+
+    @property
+    def with_gripper(self) -> bool:
+        """Whether these demos have the gripper: sim/ee_demos.py and ee_bag_demos.py write them."""
+        return self.task != TASK_NAME or self.action_space != 'joint_position'

@@ -140,8 +140,16 @@ def generate_demos(
     Write n expert demonstrations to `output_dir` (all or nothing) and return the store.
 
     meta.json's `source` holds the seed, the expert settings, and per episode its target
-    and side, plus the side counts.
+    and side, plus the side counts. The reach task in joint space is written here; the grasp
+    task and end-effector actions by sim/ee_demos.py.
     """
+    if demos.with_gripper:
+        # Imported here: ee_demos builds on this module's helpers.
+        from .ee_demos import generate_gripper_demos
+
+        return generate_gripper_demos(
+            n, output_dir, seed, demos, overwrite, progress, expert_settings
+        )
     if n < 1:
         raise ValueError(f'n must be >= 1, got {n}')
     rate_hz, image_size, hold_steps = demos.rate_hz, demos.image_size, demos.hold_steps

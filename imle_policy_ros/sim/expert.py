@@ -21,11 +21,17 @@ ahead) is reachable within that step: commanded and reached positions agree.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import math
 
 import numpy as np
 
+from .cartesian_arm import tool_pose
+from .gripper import GRIPPER_OPEN
 from .planar_arm import ArmGeometry, inverse_kinematics
 from .reach_task import SIDES, TaskScene
+
+# Steps are counted as in sim/demos.py: a plan that ends a hair after a step still ends there.
+STEP_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -179,6 +185,18 @@ class ScriptedExpert:
         That is where the plan is at t + dt.
         """
         return self._plan().joint_positions_at(t + dt)
+
+    def pose_action(self, t: float, dt: float) -> np.ndarray:
+        """Return the tool pose target [7] in base_link at time t for a step of length dt."""
+        return tool_pose(self._plan().tool_position_at(t + dt))
+
+    def gripper_action(self, t: float, dt: float = 0.0) -> float:
+        """Return the finger command at time t, m: this task never grasps, so open."""
+        return GRIPPER_OPEN
+
+    def command_steps(self, dt: float) -> int:
+        """Return how many commands, one every dt from t = 0, it takes to finish."""
+        return math.ceil(self._plan().duration / dt - STEP_TOLERANCE)
 
     def finished(self, t: float) -> bool:
         return t >= self._plan().duration

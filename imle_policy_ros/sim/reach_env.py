@@ -1,7 +1,7 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-The simulated world: arm + task + camera, advanced in physics steps.
+The simulated world: arm + gripper + task + camera, advanced in physics steps.
 
 Physics time is separate from any camera or control rate: `advance(dt)` integrates dt
 in steps of at most `physics_dt`, and the caller renders a frame (`camera_frame`)
@@ -13,7 +13,14 @@ A collision (the swept tool segment touching the obstacle) freezes the arm where
 was, as a safety stop would. The outcome is latched at the first event: success (tool
 on the target before any collision and within the time limit), collision, or timeout;
 the tool's path is recorded at every physics step until then, for `side` and
-`switches`.
+`switches`. The grasp task (`task='reach_and_grasp'`, sim/grasp_task.py) adds a fourth
+outcome, `grasped_early`, and makes success wait for the gripper to close on the target; the
+reach task ignores the gripper.
+
+Two views of the same robot: the joint interface (`command`, `joint_positions`), and the
+end-effector one (`command_pose` / `command_twist` through sim/cartesian_arm.py, `ee_pose`,
+`command_gripper`, `gripper_position`). Without Cartesian commands and in the reach task, the
+arm moves exactly as a bare PlanarArm would.
 """
 
 from __future__ import annotations
@@ -23,16 +30,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from .camera import render
+from .cartesian_arm import CartesianArm
+from .grasp_task import check_task, grasp_event, GRASP_TASK_NAME
+from .gripper import Gripper, GRIPPER_JOINT
 from .planar_arm import ArmGeometry, JOINT_NAMES, PlanarArm
 from .reach_task import (
     count_side_switches,
     on_target,
     sample_scene,
     side_of,
+    TASK_NAME,
     TaskScene,
     TIME_LIMIT_S,
     tool_collides,
 )
+from .sim_topics import BASE_FRAME
 
 
 @dataclass(frozen=True)
@@ -44,14 +56,25 @@ class ReachStatus:
     side: str | None  # side the tool went past the obstacle, None if not (yet)
     switches: int  # side changes on the way to the obstacle (0 for a decisive policy)
     distance_to_target: float  # m, tool centre to target centre
+    grasped_early: bool = False  # grasp task: the gripper closed off the target
 
     @property
     def done(self) -> bool:
-        return self.success or self.collision or self.timeout
+        return self.success or self.collision or self.timeout or self.grasped_early
+
+    @property
+    def outcome(self) -> str:
+        """Return 'success', 'collision', 'grasped_early', 'timeout' or 'running'."""
+        for name in ('success', 'collision', 'grasped_early', 'timeout'):
+            if getattr(self, name):
+                return name
+        return 'running'
 
 
 class ReachEnv:
     joint_names = JOINT_NAMES
+    # What a robot with the gripper reports in /joint_states.
+    all_joint_names = JOINT_NAMES + (GRIPPER_JOINT,)
 
     def __init__(
         self,
@@ -60,7 +83,9 @@ class ReachEnv:
         time_limit: float = TIME_LIMIT_S,
         image_size: int = 96,
         geometry: ArmGeometry = ArmGeometry(),
+        task: str = TASK_NAME,
     ):
+        self.task = check_task(task)
         if not physics_dt > 0:
             raise ValueError(f'physics_dt must be > 0, got {physics_dt}')
         self.physics_dt = float(physics_dt)
@@ -81,15 +106,30 @@ class ReachEnv:
             self._rng = np.random.default_rng(seed)
         self.scene = scene if scene is not None else sample_scene(self._rng)
         self.arm = PlanarArm(self.scene.home_q, self.geometry)
+        self.cartesian = CartesianArm(self.arm)
+        self.gripper = Gripper()
         self._time = 0.0
         self._path = [self.arm.ee_position]
         self._success_time: float | None = None
         self._collision_time: float | None = None
+        self._grasped_early_time: float | None = None
 
     # ---- acting -------------------------------------------------------------------------
     def command(self, q_target) -> None:
         """Joint position target (clipped to limits; non-finite raises ValueError)."""
-        self.arm.command(q_target)
+        self.cartesian.command_joints(q_target)
+
+    def command_pose(self, pose, frame_id: str = BASE_FRAME) -> None:
+        """Tool pose target [7] (only x, y count); out of reach: clamped, and counted."""
+        self.cartesian.command_pose(pose, frame_id)
+
+    def command_twist(self, linear, angular=(0.0, 0.0, 0.0), frame_id: str = BASE_FRAME) -> None:
+        """Tool velocity (linear x, y in m/s count) for up to 0.1 s, or until the next twist."""
+        self.cartesian.command_twist(linear, angular, frame_id)
+
+    def command_gripper(self, position) -> None:
+        """Finger position target, m (0.04 open .. 0.0 closed; clipped to that travel)."""
+        self.gripper.command(position)
 
     def advance(self, dt: float) -> None:
         """Let dt seconds pass, in physics steps of at most physics_dt."""
@@ -106,7 +146,8 @@ class ReachEnv:
         undecided = self._outcome_open()
         q_before, tool_before = self.arm.positions, self.arm.ee_position
         if self._collision_time is None:
-            self.arm.advance(h)
+            self.cartesian.advance(h)
+            self.gripper.advance(h)
         self._time += h
         tool = self.arm.ee_position
         # Checked even after the outcome is decided: a running node must still stop.
@@ -115,19 +156,32 @@ class ReachEnv:
             # The safety stop holds the arm where it was before touching; later commands
             # are accepted but nothing moves until reset.
             self.arm.reset(q_before)
+            self.cartesian.stop()
             tool = tool_before
         if undecided:
-            if self._collision_time is None and on_target(tool, self.scene):
-                self._success_time = self._time
+            if self._collision_time is None:
+                self._decide(tool)
             # Recorded only until the outcome is decided: bounded memory in a long-running
             # node, and nothing after the episode's end changes its side or switches.
             if not np.array_equal(tool, self._path[-1]):
                 self._path.append(tool)
 
+    def _decide(self, tool: np.ndarray) -> None:
+        if self.task != GRASP_TASK_NAME:
+            if on_target(tool, self.scene):
+                self._success_time = self._time
+            return
+        event = grasp_event(on_target(tool, self.scene), self.gripper.position)
+        if event == 'success':
+            self._success_time = self._time
+        elif event == 'grasped_early':
+            self._grasped_early_time = self._time
+
     def _outcome_open(self) -> bool:
         return (
             self._success_time is None
             and self._collision_time is None
+            and self._grasped_early_time is None
             and self._time < self.time_limit
         )
 
@@ -149,6 +203,30 @@ class ReachEnv:
         return self.arm.ee_position
 
     @property
+    def ee_pose(self) -> np.ndarray:
+        """Measured tool pose [7] in base_link: (x, y, 0) and the identity (no wrist)."""
+        return self.cartesian.ee_pose
+
+    @property
+    def gripper_position(self) -> float:
+        """Measured finger position, m."""
+        return self.gripper.position
+
+    @property
+    def all_joint_positions(self) -> np.ndarray:
+        """[3]: shoulder, elbow, gripper_finger (all_joint_names), as /joint_states has them."""
+        return np.append(self.arm.positions, self.gripper.position)
+
+    @property
+    def all_joint_velocities(self) -> np.ndarray:
+        return np.append(self.arm.velocities, self.gripper.velocity)
+
+    @property
+    def clamped_targets(self) -> int:
+        """Cartesian targets (pose commands, twists) moved into reach since reset."""
+        return self.cartesian.clamped_targets
+
+    @property
     def time(self) -> float:
         return self._time
 
@@ -164,6 +242,7 @@ class ReachEnv:
             collision=self._collision_time is not None,
             timeout=self._success_time is None
             and self._collision_time is None
+            and self._grasped_early_time is None
             and self._time >= self.time_limit,
             time=self._time,
             side=side_of(path, self.scene),
@@ -171,4 +250,5 @@ class ReachEnv:
             distance_to_target=float(
                 np.linalg.norm(self.arm.ee_position - np.asarray(self.scene.target_xy))
             ),
+            grasped_early=self._grasped_early_time is not None,
         )
