@@ -11,8 +11,13 @@ action is
 
 - `command`: the newest command at or before the step time, i.e. what the arm was being
   told to reach at that instant. Steps end at the last command.
-- `next_state`: the joint state one step later (for recordings without commands, e.g.
-  kinesthetic teaching). Steps end one step before the last joint state.
+- `next_state`: the joint state (or end-effector pose: whichever series is named as the
+  state) one step later, for recordings without commands, e.g. kinesthetic teaching.
+  Steps end one step before the last state.
+
+Held inputs (a gripper command beside the arm's) are read as commands are: the newest at
+or before the step, required before the first step, never stale (a command holds until
+the next one is sent, however long that takes).
 
 A step whose newest observation (or, for next_state, the later state) is older than
 `max_age` is dropped: a camera that stalled must not pair an old frame with new joint
@@ -23,7 +28,7 @@ is older than half a step is counted as misaligned (kept, but worth knowing abou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 import numpy as np
@@ -41,6 +46,10 @@ class Alignment:
     dropped: dict[str, int]  # input name -> steps dropped because its message was too old
     misaligned: int  # kept steps with some input older than half a step
     max_input_age_ns: int  # over the kept steps
+    # the grid time one step after each kept step (what next_state reads)
+    next_times_ns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # held input name -> int64 [T] message index per step
+    held_indices: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def step_period_ns(rate_hz: float) -> float:
@@ -61,13 +70,15 @@ def align(
     action_from: str = 'command',
     joint_state_name: str = 'joint_states',
     max_age_ns: int | None = None,
+    held: Mapping[str, np.ndarray] | None = None,
 ) -> Alignment:
     """
     Align `observations` and `actions` on a grid of `rate_hz`.
 
     `observations` maps name -> non-decreasing int64 stamps, one of them the joint states
-    named `joint_state_name`; `actions` are the command stamps (ignored for next_state).
-    max_age_ns defaults to two steps.
+    named `joint_state_name` (the series next_state reads the action from); `actions` are
+    the command stamps (ignored for next_state); `held` maps name -> stamps of further
+    commands. max_age_ns defaults to two steps.
     """
     if action_from not in ACTION_FROM:
         raise ValueError(f'action_from must be one of {ACTION_FROM}, got {action_from!r}')
@@ -79,8 +90,10 @@ def align(
     required = [np.asarray(s, dtype=np.int64) for s in observations.values()]
     if action_from == 'command':
         required.append(np.asarray(actions, dtype=np.int64))
+    held = {name: np.asarray(s, dtype=np.int64) for name, s in (held or {}).items()}
+    required += list(held.values())
     if any(len(s) == 0 for s in required):
-        return _empty(observations)
+        return _empty(observations, held)
     start = max(int(s[0]) for s in required)
     if action_from == 'command':
         end, lead = int(actions[-1]), 0  # last step at or before the last command
@@ -90,14 +103,16 @@ def align(
     # and at rates dividing 1e9 the steps land exactly on frames of commensurate cameras.
     count = int(np.floor((end - start) / period + 1e-9)) + 1 - lead
     if count <= 0:
-        return _empty(observations)
-    k = np.arange(count + lead, dtype=np.int64)
+        return _empty(observations, held)
+    inside = count + lead  # grid points at or before the end
+    k = np.arange(inside + 1, dtype=np.int64)  # and one more: the step after the last
     grid = start + np.round(k * period).astype(np.int64)
-    while len(grid) > lead and grid[-1] > end:  # float rounding at the very end
-        grid = grid[:-1]
-    times = grid[: len(grid) - lead]
+    while inside > lead and grid[inside - 1] > end:  # float rounding at the very end
+        inside -= 1
+    steps = inside - lead
+    times, later = grid[:steps], grid[1:][:steps]
     if len(times) == 0:
-        return _empty(observations)
+        return _empty(observations, held)
 
     indices = {
         name: _latest(np.asarray(s, dtype=np.int64), times) for name, s in observations.items()
@@ -109,9 +124,8 @@ def align(
     if action_from == 'command':
         action_idx = _latest(np.asarray(actions, dtype=np.int64), times)
     else:
-        later = grid[lead:]
         action_idx = _latest(np.asarray(states, dtype=np.int64), later)
-        ages['next joint state'] = later - np.asarray(states, dtype=np.int64)[action_idx]
+        ages[f'next {joint_state_name}'] = later - np.asarray(states, dtype=np.int64)[action_idx]
     stale = {name: age > max_age for name, age in ages.items()}
     keep = ~np.logical_or.reduce(list(stale.values()))
     # Counted once per step, against the first input that made it stale.
@@ -131,9 +145,21 @@ def align(
         dropped=dropped,
         misaligned=misaligned,
         max_input_age_ns=int(kept_ages.max()) if kept_ages.size else 0,
+        next_times_ns=later[keep],
+        held_indices={name: _latest(s, times)[keep] for name, s in held.items()},
     )
 
 
-def _empty(observations: Mapping[str, np.ndarray]) -> Alignment:
+def _empty(observations: Mapping[str, np.ndarray], held: Mapping | None = None) -> Alignment:
     none = np.zeros(0, dtype=np.int64)
-    return Alignment(none, dict.fromkeys(observations, none), none, 0, {}, 0, 0)
+    return Alignment(
+        none,
+        dict.fromkeys(observations, none),
+        none,
+        0,
+        {},
+        0,
+        0,
+        none,
+        dict.fromkeys(held or {}, none),
+    )

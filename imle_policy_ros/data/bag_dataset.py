@@ -10,6 +10,8 @@ state is the JointState positions; the action is the commanded joint positions (
 first point of a JointTrajectory, or the data of a forward_position_controller's
 Float64MultiArray, which is in the controller's joint order, assumed to be the joint
 states' order), or with `action_from="next_state"` the joint positions one step later.
+With an end-effector pose (a PoseStamped topic, or base and ee frames of /tf) the bags
+become an ee_pose dataset instead (ee_conversion.py).
 
 `bag_to_episode` does one bag in memory and writes nothing (replay runs a model over a
 recorded bag with it); `convert_bags` writes a whole dataset, all or nothing: any
@@ -18,69 +20,34 @@ BagRejected leaves no dataset behind, not even a partial one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
 
-from .bag_alignment import align, Alignment
-from .bag_images import frame_decoder, IMAGE_TYPES
+from .bag_alignment import align
+from .bag_episode import (  # noqa: F401 - BagEpisode, EpisodeReport: imported from here too
+    BagEpisode,
+    camera_frames,
+    camera_requests,
+    camera_stamps,
+    empty_episode,
+    episode_report,
+    EpisodeReport,
+    joint_state_payload,
+    joint_states,
+)
 from .bag_messages import FLOAT64_ARRAY, JOINT_STATE, JOINT_TRAJECTORY
 from .bag_reader import BagRejected, find_bags, read_topics, TopicRequest, TopicSeries
 from .conversion_settings import ConversionSettings
+from .ee_conversion import ee_bag_to_episode, EeConversion
 from .episode_store import CameraMeta, DatasetMeta, Episode, EpisodeStore, write_dataset_atomically
 
 GENERATOR_NAME = 'imle_policy_ros.data.bag_dataset'
 COMMAND_TYPES = (JOINT_TRAJECTORY, FLOAT64_ARRAY)
 
 
-@dataclass
-class EpisodeReport:
-    bag: Path
-    steps: int  # in the episode
-    grid_steps: int  # on the step grid, before stale steps were dropped
-    dropped: dict[str, int] = field(default_factory=dict)  # input -> steps dropped for it
-    misaligned: int = 0
-    max_input_age_ms: float = 0.0
-    header_stamped: dict[str, bool] = field(
-        default_factory=dict
-    )  # topic -> dated by header (not log time)
-
-    def line(self) -> str:
-        causes = ', '.join(f'{name} {n}' for name, n in self.dropped.items() if n)
-        dropped = self.grid_steps - self.steps
-        text = (
-            f'{self.bag}: {self.steps} steps, {dropped} dropped'
-            + (f' (stale {causes})' if causes else '')
-            + f', {self.misaligned} misaligned (an input over half a step old), '
-            f'newest input at most {self.max_input_age_ms:.0f} ms old'
-        )
-        by_log = [t for t, stamped in self.header_stamped.items() if not stamped]
-        return text + (f'; dated by log time: {", ".join(by_log)}' if by_log else '')
-
-
-@dataclass
-class BagEpisode:
-    """One bag as an episode, plus what is needed to use it without a dataset around it."""
-
-    episode: Episode
-    camera_names: tuple[str, ...]  # keys of episode.images, in image-topic order
-    joint_names: tuple[str, ...]  # the columns of joint_positions and of actions
-    start_time_ns: int  # bag time of step 0; episode.stamps are seconds after it
-    report: EpisodeReport
-    depth_cameras: tuple[bool, ...]  # per camera: its topic carries depth (shown as grey)
-
-
 # ---- per-message payloads (kept in memory while a bag is read) -------------------------
-def _joint_state_payload(msgtype: str, msg) -> tuple[tuple[str, ...], np.ndarray]:
-    names = tuple(str(n) for n in msg.name)
-    positions = np.asarray(msg.position, dtype=np.float64)
-    if len(positions) != len(names):
-        raise ValueError(f'JointState has {len(names)} names but {len(positions)} positions')
-    return names, positions
-
-
 def _command_payload(msgtype: str, msg) -> tuple[tuple[str, ...] | None, np.ndarray]:
     if msgtype == FLOAT64_ARRAY:
         return None, np.asarray(msg.data, dtype=np.float64)
@@ -97,38 +64,14 @@ def _command_payload(msgtype: str, msg) -> tuple[tuple[str, ...] | None, np.ndar
 
 
 def _requests(settings: ConversionSettings) -> dict[str, TopicRequest]:
-    frames = frame_decoder(*settings.image_size, settings.depth_max)
-    wanted = {topic: TopicRequest(IMAGE_TYPES, frames) for topic in settings.image_topics}
-    wanted[settings.joint_state_topic] = TopicRequest((JOINT_STATE,), _joint_state_payload)
+    wanted = camera_requests(settings)
+    wanted[settings.joint_state_topic] = TopicRequest((JOINT_STATE,), joint_state_payload)
     if settings.action_from == 'command':
-        wanted[settings.action_topic] = TopicRequest(COMMAND_TYPES, _command_payload)
-    return wanted
-
-
-def _joint_states(bag: Path, series: TopicSeries) -> tuple[tuple[str, ...], np.ndarray]:
-    names = series.payloads[0][0]
-    for i, (other, _) in enumerate(series.payloads):
-        if other != names:
-            raise BagRejected(
-                bag,
-                f'joint names on {series.topic} change within the bag (message {i}: '
-                f"{list(other)}, first message: {list(names)}); record one arm's joint "
-                "states per topic (e.g. joint_state_broadcaster's) with a fixed joint set",
-            )
-    if not names:
-        raise BagRejected(bag, f'{series.topic} carries JointStates without joint names')
-    return names, np.stack([p for _, p in series.payloads])
-
-
-def _is_depth(bag: Path, series: TopicSeries) -> bool:
-    kinds = {is_depth for _, is_depth in series.payloads}
-    if len(kinds) > 1:
-        raise BagRejected(
-            bag,
-            f'{series.topic} carries both depth and colour images; record one kind of '
-            'image per topic',
+        hint = 'PoseStamped targets make an end-effector dataset: give --ee-pose-topic too'
+        wanted[settings.action_topic] = TopicRequest(
+            COMMAND_TYPES, _command_payload, type_hint=hint
         )
-    return kinds.pop()
+    return wanted
 
 
 def _commands(bag: Path, series: TopicSeries, joint_names: tuple[str, ...]) -> np.ndarray:
@@ -163,60 +106,22 @@ def _commands(bag: Path, series: TopicSeries, joint_names: tuple[str, ...]) -> n
     return np.stack(rows)
 
 
-def _report(bag: Path, alignment: Alignment, series: dict[str, TopicSeries]) -> EpisodeReport:
-    return EpisodeReport(
-        bag=bag,
-        steps=len(alignment.step_times_ns),
-        grid_steps=alignment.grid_steps,
-        dropped=dict(alignment.dropped),
-        misaligned=alignment.misaligned,
-        max_input_age_ms=alignment.max_input_age_ns / 1e6,
-        header_stamped={t: s.header_stamped for t, s in series.items()},
-    )
-
-
-def _empty_episode(
-    bag: Path, settings: ConversionSettings, series: dict[str, TopicSeries], alignment: Alignment
-) -> BagRejected:
-    if alignment.grid_steps:
-        causes = ', '.join(f'{name} {n}' for name, n in alignment.dropped.items() if n)
-        return BagRejected(
-            bag,
-            f'all {alignment.grid_steps} steps were dropped because an input was older than '
-            f'{settings.max_age_ns / 1e6:.0f} ms ({causes}); check that the topics were '
-            'published throughout the recording, or raise --max-age',
-        )
-    origin = min(int(s.stamps_ns[0]) for s in series.values())
-    spans = '; '.join(
-        f'{t} {(s.stamps_ns[0] - origin) / 1e9:.3f}..{(s.stamps_ns[-1] - origin) / 1e9:.3f} s'
-        for t, s in series.items()
-    )
-    return BagRejected(
-        bag,
-        'no step has every input: the episode would be empty (topics span ' + spans + '). '
-        'Steps start when every topic has delivered a message and end at the last '
-        + ('command' if settings.action_from == 'command' else 'joint state but one')
-        + '; record the topics together (and check their stamps share one clock)',
-    )
-
-
 def bag_to_episode(bag, settings: ConversionSettings, name: str | None = None) -> BagEpisode:
     """
     One bag -> an in-memory Episode, nothing written. BagRejected if it cannot be one.
 
     episode.images[camera_names[i]] holds the frames of settings.image_topics[i]; the
     stamps are seconds after start_time_ns (bag time of step 0), one step per 1/rate_hz
-    except where stale steps were dropped (report.dropped).
+    except where stale steps were dropped (report.dropped). With an end-effector pose in
+    the settings, an ee_pose episode whose layout (item.layout) names its dimensions; its
+    gripper range and, for rotation 'none', its orientation come from this bag alone.
     """
+    if settings.end_effector:
+        return ee_bag_to_episode(bag, settings, name)
     bag = Path(bag)
     series = read_topics(bag, _requests(settings))
-    joint_names, states = _joint_states(bag, series[settings.joint_state_topic])
-    cameras = settings.camera_names
-    camera_keys = {cam: f'camera {cam}' for cam in cameras}
-    observations = {
-        camera_keys[cam]: series[topic].stamps_ns
-        for cam, topic in zip(cameras, settings.image_topics)
-    }
+    joint_names, states = joint_states(bag, series[settings.joint_state_topic])
+    observations = camera_stamps(settings, series)
     observations['joint states'] = series[settings.joint_state_topic].stamps_ns
     if settings.action_from == 'command':
         commands = _commands(bag, series[settings.action_topic], joint_names)
@@ -232,14 +137,9 @@ def bag_to_episode(bag, settings: ConversionSettings, name: str | None = None) -
         settings.max_age_ns,
     )
     if len(alignment.step_times_ns) == 0:
-        raise _empty_episode(bag, settings, series, alignment)
-    images = {
-        cam: np.stack(
-            [series[topic].payloads[i][0] for i in alignment.observation_indices[camera_keys[cam]]]
-        )
-        for cam, topic in zip(cameras, settings.image_topics)
-    }
-    depth = tuple(_is_depth(bag, series[topic]) for topic in settings.image_topics)
+        last = 'command' if settings.action_from == 'command' else 'joint state but one'
+        raise empty_episode(bag, settings, series, alignment, last)
+    images, depth = camera_frames(bag, settings, series, alignment)
     start = int(alignment.step_times_ns[0])
     try:
         episode = Episode(
@@ -251,24 +151,57 @@ def bag_to_episode(bag, settings: ConversionSettings, name: str | None = None) -
         )
     except ValueError as exc:  # NaN positions, most likely
         raise BagRejected(bag, f'cannot make an episode: {exc}') from exc
-    return BagEpisode(episode, cameras, joint_names, start, _report(bag, alignment, series), depth)
+    report = episode_report(bag, alignment, series)
+    return BagEpisode(episode, settings.camera_names, joint_names, start, report, depth)
 
 
-def _in_order(
-    bag: Path, item: BagEpisode, joint_names: tuple[str, ...], first_bag: Path
-) -> Episode:
-    """Return the episode with its joint columns in the dataset's order (the first bag's)."""
-    if item.joint_names == joint_names:
-        return item.episode
-    if sorted(item.joint_names) != sorted(joint_names):
-        raise BagRejected(
-            bag,
-            f'joint names {list(item.joint_names)} differ from those of the first bag '
-            f'{first_bag} ({list(joint_names)}); convert the bags of one arm together',
+class _JointConversion:
+    """The joint side of convert_bags: every bag's joints in the first bag's order."""
+
+    def __init__(self, settings: ConversionSettings):
+        self.settings = settings
+
+    def episode(self, bag: Path) -> BagEpisode:
+        return bag_to_episode(bag, self.settings)
+
+    def meta(self, first: BagEpisode, cameras: tuple[CameraMeta, ...], source: dict):
+        return DatasetMeta(
+            rate_hz=self.settings.rate_hz,
+            cameras=cameras,
+            state_names=first.joint_names,
+            action_names=first.joint_names,
+            action_kind='joint_position',
+            source=source,
         )
-    order = [item.joint_names.index(n) for n in joint_names]
-    e = item.episode
-    return Episode(e.images, e.states[:, order], e.actions[:, order], e.stamps, e.name)
+
+    def conform(self, bag: Path, item: BagEpisode, first: BagEpisode, first_bag: Path):
+        """Return the episode with its joint columns in the dataset's order (the first bag's)."""
+        joint_names = first.joint_names
+        if item.joint_names == joint_names:
+            return item.episode
+        if sorted(item.joint_names) != sorted(joint_names):
+            raise BagRejected(
+                bag,
+                f'joint names {list(item.joint_names)} differ from those of the first bag '
+                f'{first_bag} ({list(joint_names)}); convert the bags of one arm together',
+            )
+        order = [item.joint_names.index(n) for n in joint_names]
+        e = item.episode
+        return Episode(e.images, e.states[:, order], e.actions[:, order], e.stamps, e.name)
+
+
+def _source(settings: ConversionSettings, bags: list[Path], first: BagEpisode) -> dict:
+    return {
+        'generator': GENERATOR_NAME,
+        'bags': [str(b) for b in bags],
+        'image_topics': list(settings.image_topics),
+        'camera_names': list(first.camera_names),
+        'joint_state_topic': settings.joint_state_topic if settings.reads_joint_states else None,
+        'action_topic': settings.action_topic if settings.action_from == 'command' else None,
+        'action_from': settings.action_from,
+        'max_age_s': settings.max_age_ns / 1e9,
+        'depth_max_m': settings.depth_max,
+    }
 
 
 def _kinds(item: BagEpisode) -> str:
@@ -304,38 +237,23 @@ def convert_bags(
     reports: list[EpisodeReport] = []
     bar = tqdm(total=len(bags), desc='dataset', unit='bag', disable=not progress)
     try:
-        first = bag_to_episode(bags[0], settings)
+        conversion = (
+            EeConversion(settings, bags) if settings.end_effector else _JointConversion(settings)
+        )
+        first = conversion.episode(bags[0])
         bar.update()
         height, width = settings.image_size
-        meta = DatasetMeta(
-            rate_hz=settings.rate_hz,
-            cameras=tuple(
-                CameraMeta(c, height, width, settings.depth_max if depth else None)
-                for c, depth in zip(first.camera_names, first.depth_cameras)
-            ),
-            state_names=first.joint_names,
-            action_names=first.joint_names,
-            action_kind='joint_position',
-            source={
-                'generator': GENERATOR_NAME,
-                'bags': [str(b) for b in bags],
-                'image_topics': list(settings.image_topics),
-                'camera_names': list(first.camera_names),
-                'joint_state_topic': settings.joint_state_topic,
-                'action_topic': settings.action_topic
-                if settings.action_from == 'command'
-                else None,
-                'action_from': settings.action_from,
-                'max_age_s': settings.max_age_ns / 1e9,
-                'depth_max_m': settings.depth_max,
-            },
+        cameras = tuple(
+            CameraMeta(c, height, width, settings.depth_max if depth else None)
+            for c, depth in zip(first.camera_names, first.depth_cameras)
         )
+        meta = conversion.meta(first, cameras, _source(settings, bags, first))
 
         def episodes() -> Iterator[Episode]:
             reports.append(first.report)
             yield first.episode
             for bag in bags[1:]:
-                item = bag_to_episode(bag, settings)
+                item = conversion.episode(bag)
                 if item.depth_cameras != first.depth_cameras:
                     raise BagRejected(
                         bag,
@@ -343,7 +261,7 @@ def convert_bags(
                         f'{bags[0]} has {_kinds(first)}; a camera must be one kind in '
                         'every bag',
                     )
-                episode = _in_order(bag, item, first.joint_names, bags[0])
+                episode = conversion.conform(bag, item, first, bags[0])
                 reports.append(item.report)
                 bar.update()
                 yield episode

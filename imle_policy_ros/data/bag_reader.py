@@ -9,12 +9,13 @@ directories (what `sim-demos --format bag` writes). MCAP and sqlite3 storage, me
 versions up to 9, so bags from Humble and Jazzy both read.
 
 Messages are deserialized with one fixed typestore (Jazzy) rather than the definitions a
-bag may embed: Humble's sqlite3 bags embed none, and the five message types read here
-(Image, CompressedImage, JointState, JointTrajectory, Float64MultiArray) are identical in
-Humble and Jazzy, so one typestore reads both.
+bag may embed: Humble's sqlite3 bags embed none, and the message types read here (Image,
+CompressedImage, JointState, JointTrajectory, Float64MultiArray, PoseStamped, TFMessage)
+are identical in Humble and Jazzy, so one typestore reads both.
 
 Each message is dated by its header stamp, or by its log (receive) time when the type has
-no header (Float64MultiArray) or the stamp was left at zero (many command publishers).
+no header (Float64MultiArray; a TFMessage, whose transforms carry their own stamps) or the
+stamp was left at zero (many command publishers).
 Every problem that makes a bag unusable is a `BagRejected` naming the bag, the problem and
 what to do about it.
 """
@@ -158,6 +159,9 @@ class TopicRequest:
 
     types: tuple[str, ...]
     decode: Callable[[str, object], object]  # (msgtype, message) -> payload kept in memory
+    optional: bool = False  # absent or empty: left out of the result, not refused
+    hint: str = ''  # what to do, added to the refusal of a missing topic or a wrong type
+    type_hint: str = ''  # what to do, added to the refusal of a wrong type only
 
 
 def read_topics(bag, wanted: Mapping[str, TopicRequest]) -> dict[str, TopicSeries]:
@@ -167,8 +171,9 @@ def read_topics(bag, wanted: Mapping[str, TopicRequest]) -> dict[str, TopicSerie
     Each message is deserialized and handed to its topic's `decode` at once, so only what
     decode keeps (a resized frame, a position vector) stays in memory, never the raw bag.
     decode may raise BagRejected, or ValueError for a message it refuses (wrapped with the
-    topic and bag). Refuses a missing or empty topic, a topic of an unexpected type, stamps
-    going backwards on a topic, and storage files that are truncated or corrupt.
+    topic and bag). Refuses a missing or empty topic (unless the request is optional: then
+    it is left out), a topic of an unexpected type, stamps going backwards on a topic, and
+    storage files that are truncated or corrupt.
     """
     bag = Path(bag)
     storage_errors = _storage_errors()
@@ -212,11 +217,13 @@ def read_topics(bag, wanted: Mapping[str, TopicRequest]) -> dict[str, TopicSerie
     except storage_errors as exc:
         raise _storage_failure(bag, exc) from exc
     for topic in wanted:
+        if not stamps[topic] and wanted[topic].optional:
+            continue
         if not stamps[topic]:
             raise BagRejected(
                 bag,
                 f'topic {topic} has no messages in the bag; it has: {described}. '
-                'Record it, or pass the topic that carries it',
+                'Record it, or pass the topic that carries it' + _hint(wanted[topic]),
             )
         series[topic] = TopicSeries(
             topic,
@@ -233,16 +240,25 @@ def _select(bag: Path, reader: Reader, wanted: Mapping[str, TopicRequest]) -> li
     for topic, request in wanted.items():
         types = request.types
         found = [c for c in reader.connections if c.topic == topic]
+        if not found and request.optional:
+            continue
         if not found:
             raise BagRejected(
                 bag,
                 f'topic {topic} is not in the bag; it has: {_describe_topics(reader)}. '
-                'Pass the right topic name, or record it',
+                'Pass the right topic name, or record it' + _hint(request),
             )
         wrong = sorted({c.msgtype for c in found if c.msgtype not in types})
         if wrong:
             raise BagRejected(
-                bag, f'topic {topic} carries {", ".join(wrong)}; expected {" or ".join(types)}'
+                bag,
+                f'topic {topic} carries {", ".join(wrong)}; expected {" or ".join(types)}'
+                + _hint(request, request.type_hint),
             )
         chosen.extend(found)
     return chosen
+
+
+def _hint(request: TopicRequest, *more: str) -> str:
+    hints = [h for h in (request.hint, *more) if h]
+    return f' ({"; ".join(hints)})' if hints else ''
