@@ -10,6 +10,10 @@ Simulated time throughout: the camera delivers frames at `camera_rate_hz`, joint
 every control tick, the controller ticks at `control_rate_hz`, and inference results become
 available after the time the inference really took on this machine (or a fixed latency,
 for runs that must not depend on the machine).
+
+A joint_position bundle commands the arm's joints; an ee_pose bundle commands the tool
+pose (the simulator's own IK follows it, as a Cartesian motion controller would) and the
+gripper, and sees the measured pose and the finger position, as it would on the robot.
 """
 
 from __future__ import annotations
@@ -19,12 +23,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .simulated_controller import simulated_controller, SimulatedRunConfig
+from .simulated_robot import arm_limits, SimulatedRobot, tool_limits
+from ..control.cartesian_executor import CartesianLimits
 from ..control.chunk_executor import JointLimits
 from ..control.clock import SimulatedClock
 from ..runtime import PolicyBundle
+from ..runtime.policy_spec import PolicySpec
 from ..settings import check_settings, nested, setting
-from ..sim.planar_arm import ArmGeometry
+from ..sim.grasp_task import GRASP_TASK_NAME
 from ..sim.reach_env import ReachEnv
+from ..sim.reach_task import TASK_NAME
 
 EVAL_SEED_BASE = 1_000_000  # far from the seeds sim-demos draws training scenes from
 
@@ -40,6 +48,12 @@ class EvalConfig:
         30.0, 'camera frame rate, Hz', min=1.0, max=1000.0, flag='--camera-rate'
     )
     time_limit: float = setting(10.0, 's after which an episode ends as a timeout', min=0.1)
+    task: str = setting(
+        'auto',
+        'the simulator task (auto: reach_and_grasp for a bundle that commands a gripper, '
+        'else reach_around_obstacle)',
+        choices=('auto', TASK_NAME, GRASP_TASK_NAME),
+    )
 
     def __post_init__(self) -> None:
         check_settings(self)
@@ -57,6 +71,8 @@ class EpisodeResult:
     tool_path: np.ndarray
     target_xy: np.ndarray
     inference_ms: list = field(default_factory=list)
+    grasped_early: bool = False
+    gripper_changes: int = 0  # commanded open/close changes (ee_pose bundles with a gripper)
 
 
 @dataclass
@@ -75,6 +91,10 @@ class EvalReport:
             'success_rate': sum(e.success for e in self.episodes) / n,
             'collision_rate': sum(e.collision for e in self.episodes) / n,
             'timeout_rate': sum(e.timeout for e in self.episodes) / n,
+            'grasped_early_rate': sum(e.grasped_early for e in self.episodes) / n,
+            'gripper_changes_per_episode': float(
+                np.mean([e.gripper_changes for e in self.episodes])
+            ),
             # share of each solution among the successful episodes
             'mode_share': {
                 s: (sides.count(s) / len(sides) if sides else 0.0) for s in ('left', 'right')
@@ -88,21 +108,33 @@ class EvalReport:
         }
 
 
-def arm_limits(geometry: ArmGeometry = ArmGeometry()) -> JointLimits:
-    return JointLimits.create(
-        2, geometry.lower_limits, geometry.upper_limits, geometry.max_velocity
-    )
+def sim_limits(spec: PolicySpec) -> JointLimits | CartesianLimits:
+    """Return the simulated arm's limits in the bundle's action space."""
+    if spec.action_kind == 'ee_pose':
+        return tool_limits()
+    return arm_limits()
+
+
+def eval_task(spec: PolicySpec, cfg: EvalConfig) -> str:
+    if cfg.task != 'auto':
+        return cfg.task
+    layout = spec.ee_layout
+    return GRASP_TASK_NAME if layout is not None and layout.gripper else TASK_NAME
 
 
 def run_episode(
     bundle: PolicyBundle, cfg: EvalConfig, seed: int, frames: list | None = None
 ) -> EpisodeResult:
     """One episode; appends the camera frames to `frames` when given (for a video)."""
-    image_size = bundle.spec.cameras[0].height
-    env = ReachEnv(seed=seed, time_limit=cfg.time_limit, image_size=image_size)
+    spec = bundle.spec
+    image_size = spec.cameras[0].height
+    env = ReachEnv(
+        seed=seed, time_limit=cfg.time_limit, image_size=image_size, task=eval_task(spec, cfg)
+    )
     env.reset(seed=seed)
     clock = SimulatedClock(0.0)
-    controller = simulated_controller(bundle, arm_limits(), clock, cfg.run, seed)
+    controller = simulated_controller(bundle, sim_limits(spec), clock, cfg.run, seed)
+    robot = SimulatedRobot(env, spec)
     control_period, camera_period = 1.0 / cfg.run.control_rate_hz, 1.0 / cfg.camera_rate_hz
     next_frame, inference_ms = 0.0, []
     while not env.status().done:
@@ -113,12 +145,11 @@ def run_episode(
             if frames is not None:
                 frames.append(frame)
             next_frame += camera_period
-        controller.on_joint_state(now, env.joint_names, env.joint_positions)
+        robot.report(controller, now)
         command = controller.tick()
         if controller.stats.results > len(inference_ms):
             inference_ms.append(controller.stats.last_inference_ms)
-        if command.positions is not None:
-            env.command(command.positions)
+        robot.execute(command)
         env.advance(control_period)
         clock.advance(control_period)
     status = env.status()
@@ -133,6 +164,8 @@ def run_episode(
         np.asarray(env.tool_path),
         np.asarray(env.scene.target_xy),
         inference_ms,
+        status.grasped_early,
+        robot.gripper_changes,
     )
 
 

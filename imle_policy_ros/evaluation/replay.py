@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import replay_inputs
 from .simulated_controller import simulated_controller, SimulatedRunConfig
-from ..control.chunk_executor import JointLimits
 from ..control.clock import SimulatedClock
 from ..runtime import PolicyBundle
 
@@ -45,8 +45,8 @@ class RecordedEpisode:
 
     stamps: np.ndarray  # [T] s
     frames: dict  # camera name -> uint8 [T, H, W, 3]
-    joint_names: list
-    joint_positions: np.ndarray  # [T, S]
+    joint_names: list  # the state's names (joint names, or an ee_pose layout's state names)
+    joint_positions: np.ndarray  # [T, S] the states
     action_names: list
     actions: np.ndarray  # [T, A]
     name: str = 'episode'
@@ -185,8 +185,7 @@ def replay_episode(
 
     clock = SimulatedClock(float(stamps[0]))
     runner = _RecordingRunner()
-    # Open loop: the commands go nowhere, so limits only must not refuse the model's chunks.
-    limits = JointLimits.create(len(spec.action_names), velocity=1e6)
+    limits = replay_inputs.open_loop_limits(spec)
     controller = simulated_controller(bundle, limits, clock, run, seed, wrap_runner=runner.wrap)
 
     period, fed = 1.0 / run.control_rate_hz, 0
@@ -194,8 +193,12 @@ def replay_episode(
         while fed < len(stamps) and stamps[fed] <= clock.now() + 1e-9:
             for i, camera in enumerate(cameras):
                 controller.on_frame(i, float(stamps[fed]), episode.frames[camera][fed])
-            controller.on_joint_state(
-                float(stamps[fed]), episode.joint_names, episode.joint_positions[fed]
+            replay_inputs.feed_state(
+                controller,
+                spec,
+                float(stamps[fed]),
+                episode.joint_names,
+                episode.joint_positions[fed],
             )
             fed += 1
         controller.tick()
@@ -213,12 +216,17 @@ def replay_episode(
     for result in runner.results:
         observation, times = result.tag
         output = result.value
-        samples = np.stack([spec.action_stats.unnormalize(s) for s in output.samples_normalized])
+        samples = np.stack(
+            [
+                replay_inputs.as_recorded(spec, spec.action_stats.unnormalize(s), observation)
+                for s in output.samples_normalized
+            ]
+        )
         report.chunks.append(
             ReplayedChunk(
                 observation.t_obs,
                 times,
-                np.asarray(output.actions, np.float64),
+                replay_inputs.as_recorded(spec, output.actions, observation),
                 samples,
                 recorded_at(stamps, recorded_actions, times - delay),
             )

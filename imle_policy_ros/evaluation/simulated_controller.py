@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..control.cartesian_executor import CartesianLimits
 from ..control.chunk_executor import JointLimits
 from ..control.clock import SimulatedClock
 from ..control.controller_types import ControllerConfig
@@ -48,7 +49,7 @@ class SimulatedRunConfig:
 
 def simulated_controller(
     bundle: PolicyBundle,
-    limits: JointLimits,
+    limits: JointLimits | CartesianLimits,
     clock: SimulatedClock,
     run: SimulatedRunConfig,
     seed: int,
