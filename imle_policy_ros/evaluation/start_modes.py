@@ -39,13 +39,28 @@ def start_mode_shares(
         # the first observation of an episode: every history step is the same (edge padding)
         condition = policy.condition(
             np.stack([features[None]] * spec.obs_horizon),
-            np.stack([env.joint_positions] * spec.obs_horizon),
+            np.stack([_state(spec, env)] * spec.obs_horizon),
         )
         chunks = spec.action_stats.unnormalize(policy.sample(condition, samples))
-        end_y = np.array([forward_kinematics(chunk[-1])[1] for chunk in chunks])
+        end_y = np.array([_tool_y_at_end(spec, env, chunk) for chunk in chunks])
         shares.append(float(np.mean(end_y < 0)))
     shares = np.array(shares)
     return {
         'start_share_right': float(shares.mean()),
         'scenes_offering_both_sides': float(np.mean((shares >= 0.1) & (shares <= 0.9))),
     }
+
+
+def _state(spec, env: ReachEnv) -> np.ndarray:
+    layout = spec.ee_layout
+    if layout is None:
+        return env.joint_positions
+    gripper = [layout.gripper.normalize(env.gripper_position)] if layout.gripper else None
+    return layout.state(env.ee_pose[None], gripper)[0]
+
+
+def _tool_y_at_end(spec, env: ReachEnv, chunk: np.ndarray) -> float:
+    if spec.ee_layout is None:
+        return float(forward_kinematics(chunk[-1])[1])
+    poses, _ = spec.ee_layout.decode(chunk, env.ee_pose)
+    return float(poses[-1, 1])

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 # A dimension whose range is below this is treated as constant: its stats are widened to
-# [value - 1, value + 1] so it normalizes to 0 instead of dividing by ~0.
+# [value - 1, value + 1] so it normalizes to 0 instead of dividing by ~0, and it is marked
+# `constant`: unnormalizing gives the value itself, whatever the model said. A model
+# learns nothing about a dimension that never varied, and its small errors there would
+# come back multiplied by the widened range (a centimetre-sized drift of a fixed height).
 _MIN_RANGE = 1e-4
 
 
@@ -23,6 +26,7 @@ class MinMaxStats:
 
     min: np.ndarray  # noqa: A003
     max: np.ndarray  # noqa: A003
+    constant: np.ndarray | None = None  # bool [dim]: never varied in the data (see above)
 
     @classmethod
     def fit(cls, values: np.ndarray) -> 'MinMaxStats':
@@ -36,7 +40,9 @@ class MinMaxStats:
         constant = (hi - lo) < _MIN_RANGE
         lo = np.where(constant, lo - 1.0, lo)
         hi = np.where(constant, hi + 1.0, hi)
-        return cls(lo.astype(np.float32), hi.astype(np.float32))
+        return cls(
+            lo.astype(np.float32), hi.astype(np.float32), constant if constant.any() else None
+        )
 
     @classmethod
     def from_dict(cls, d: dict) -> 'MinMaxStats':
@@ -50,10 +56,18 @@ class MinMaxStats:
             raise ValueError('normalization min/max contain NaN or Inf')
         if np.any(hi - lo <= 0):
             raise ValueError('normalization max must be greater than min in every dimension')
-        return cls(lo, hi)
+        constant = d.get('constant')
+        if constant is not None:
+            constant = np.asarray(constant, dtype=bool)
+            if constant.shape != lo.shape:
+                raise ValueError('normalization constant must have one flag per dimension')
+        return cls(lo, hi, constant)
 
     def to_dict(self) -> dict:
-        return {'min': [float(v) for v in self.min], 'max': [float(v) for v in self.max]}
+        d = {'min': [float(v) for v in self.min], 'max': [float(v) for v in self.max]}
+        if self.constant is not None:
+            d['constant'] = [bool(c) for c in self.constant]
+        return d
 
     @property
     def dim(self) -> int:
@@ -65,4 +79,8 @@ class MinMaxStats:
 
     def unnormalize(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float32)
-        return ((x + 1.0) * 0.5 * (self.max - self.min) + self.min).astype(np.float32)
+        values = ((x + 1.0) * 0.5 * (self.max - self.min) + self.min).astype(np.float32)
+        if self.constant is not None:
+            middle = (0.5 * (self.max + self.min)).astype(np.float32)
+            values = np.where(self.constant, middle, values).astype(np.float32)
+        return values
