@@ -86,6 +86,7 @@ setup(
                 'geometry-msgs',
                 'diagnostic-msgs',
                 'visualization-msgs',
+                'nav-msgs',
             )
         ],
     },

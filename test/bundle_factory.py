@@ -9,7 +9,8 @@ Small torch modules that obey the ONNX contract of `policy_spec`, exported with 
 `make_tiny_bundle(tmp_path, **overrides)` returns the bundle directory. Overrides change the
 spec, the models, or break the bundle on purpose (see the parameters), so each test can
 build exactly the bad bundle it checks. Exports are cached per model configuration
-because exporting is the slow part.
+because exporting is the slow part. `ee_layout=EE_LAYOUT` makes an end-effector (ee_pose)
+bundle: its action and state names are the layout's.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 import shutil
 import warnings
 
+from imle_policy_ros.runtime.ee_layout import EePoseLayout, GripperSpec
 from imle_policy_ros.runtime.normalization import MinMaxStats
 from imle_policy_ros.runtime.policy_spec import (
     CameraSpec,
@@ -40,6 +42,11 @@ OBS_HORIZON = 2
 PRED_HORIZON = 16
 ACTION_HORIZON = 8
 CAMERA = CameraSpec('front', 20, 24, crop=(16, 16))
+# A relative end-effector layout with a fixed orientation and a gripper (x, y, z, gripper).
+EE_LAYOUT = EePoseLayout(
+    'base_link', 'tool0', rotation='none', gripper=GripperSpec('finger_joint', 0.04, 0.0)
+)
+EE_STEP = 0.05  # m: the relative targets of an ee bundle span +-this
 
 
 class TinyEncoder(nn.Module):
@@ -125,24 +132,33 @@ def make_spec(
     objective='rs_imle',
     opset=17,
     file_sha256=None,
+    ee_layout: EePoseLayout | None = None,
 ) -> PolicySpec:
+    if ee_layout is not None:
+        joint_names, action_names = ee_layout.state_names, ee_layout.action_names
     state_lo = np.linspace(-2.0, -1.0, len(joint_names)).astype(np.float32)
     action_lo = np.linspace(-1.0, 0.0, len(action_names)).astype(np.float32)
+    action_hi = action_lo + 2.0
+    if ee_layout is not None:  # small relative steps, the gripper 0 (open) .. 1 (closed)
+        action_lo, action_hi = np.full_like(action_lo, -EE_STEP), np.full_like(action_lo, EE_STEP)
+        if ee_layout.gripper_index is not None:
+            action_lo[ee_layout.gripper_index], action_hi[ee_layout.gripper_index] = 0.0, 1.0
     return PolicySpec(
         cameras=tuple(cameras),
         state_names=tuple(joint_names),
         action_names=tuple(action_names),
-        action_kind='joint_position',
+        action_kind='joint_position' if ee_layout is None else 'ee_pose',
         obs_horizon=obs_horizon,
         pred_horizon=pred_horizon,
         action_horizon=action_horizon,
         dt=0.1,
         feature_dim=feature_dim,
         state_stats=MinMaxStats(state_lo, state_lo + 4.0),
-        action_stats=MinMaxStats(action_lo, action_lo + 2.0),
+        action_stats=MinMaxStats(action_lo, action_hi),
         training=TrainingInfo(objective=objective),
         onnx_opset=opset,
         file_sha256=dict(file_sha256 or {}),
+        ee_layout=ee_layout,
     )
 
 
@@ -154,6 +170,7 @@ def make_tiny_bundle(
     objective: str = 'rs_imle',
     joint_names=JOINT_NAMES,
     action_names=ACTION_NAMES,
+    ee_layout: EePoseLayout | None = None,
     # model deviations from the spec (the spec keeps the defaults)
     model_feature_dim: int | None = None,
     model_action_dim: int | None = None,
@@ -190,6 +207,7 @@ def make_tiny_bundle(
         opset=spec_opset or export_opset,
         joint_names=joint_names,
         action_names=action_names,
+        ee_layout=ee_layout,
     )
     h, w = cameras[0].model_input_hw
     feature_dim = model_feature_dim or spec.feature_dim
@@ -250,6 +268,7 @@ def make_tiny_bundle(
         joint_names=joint_names,
         action_names=action_names,
         file_sha256=hashes,
+        ee_layout=ee_layout,
     )
     if format_version is not None:
         spec = dataclasses.replace(spec, format_version=format_version)

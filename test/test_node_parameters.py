@@ -14,7 +14,7 @@ from pathlib import Path
 
 from controller_harness import make_spec
 from imle_policy_ros.ros.command_layout import CommandLayout, joint_limits
-from imle_policy_ros.ros.command_outputs import COMMAND_OUTPUTS, PLANNED_INTERFACES
+from imle_policy_ros.ros.command_outputs import COMMAND_OUTPUTS
 from imle_policy_ros.ros.policy_parameters import ParameterProblem, PolicyNodeConfig
 from imle_policy_ros.ros.run import NODE_FACTORIES, nodes_in_config
 from imle_policy_ros.runtime.normalization import MinMaxStats
@@ -135,10 +135,11 @@ def test_unknown_command_interface_refused():
 
 
 @pytest.mark.parametrize('interface', ['pose', 'twist'])
-def test_cartesian_interfaces_refused_with_the_reason(interface):
-    assert interface in PLANNED_INTERFACES
+def test_cartesian_interfaces_need_the_measured_pose_and_a_workspace(interface):
+    """The rest of the end-effector parameters: test_ee_node_parameters.py."""
+    assert COMMAND_OUTPUTS[interface].action_kind == 'ee_pose'
     message = problem_of(command_interface=interface)
-    assert 'ee_pose' in message and interface in message
+    assert 'ee_pose_topic' in message and 'workspace_lower' in message and interface in message
 
 
 @pytest.mark.parametrize('interface', ['joint_trajectory', 'forward_position'])

@@ -51,6 +51,7 @@ from .interfaces import Clock, InferenceRunner, Policy
 from .observation_history import Observation, ObservationHistory
 from .policy_inputs import PolicyInputs
 from ..runtime import consistency
+from ..runtime.policy import PolicyOutput
 from ..runtime.policy_spec import PolicySpec
 from ..settings import replace_flat
 
@@ -88,8 +89,10 @@ class PolicyController:
         self._refused = ''  # why the last chunk was refused, until a usable one arrives
         self._arm_state_lost = False  # joint states stale: the arm may be anywhere
         self._stop_sent = False  # the one hold sent after the arm's state was lost
-        # the newest usable chunk (executed, or while held the shadow prediction)
+        # the newest usable chunk (executed, or while held the shadow prediction), and the
+        # model output and observation it came from (read-only, for visualization)
         self.predicted_chunk: AnyChunk | None = None
+        self.predicted_from: tuple[PolicyOutput, Observation] | None = None
 
     # ---- what runs now ----------------------------------------------------------------
     @property
@@ -191,7 +194,7 @@ class PolicyController:
         self.inputs.clear()
         self._forget_commanded_position()
         self.runner.discard()
-        self.predicted_chunk = None
+        self.predicted_chunk = self.predicted_from = None
         self._refused = ''
         self._requested_t_obs = -np.inf
         self._chunks_since_reset = 0
@@ -402,7 +405,7 @@ class PolicyController:
             return None
         self._refused = ''
         self._chunks_since_reset += 1
-        self.predicted_chunk = chunk
+        self.predicted_chunk, self.predicted_from = chunk, (output, observation)
         return chunk
 
     def _refuse(self, why: str) -> None:

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import yaml
+
 from ..errors import Refusal
+from ..resources import resolve_config_path
 
 ROBOTS = ('sim', 'ur', 'franka', 'custom')
 CAMERAS = ('auto', 'sim', 'realsense', 'none')
@@ -23,6 +26,8 @@ PACKAGE = 'imle_policy_ros'
 REALSENSE_TOPIC = (
     '/camera/camera/color/image_raw'  # realsense2_camera >= 4.55 (namespace/name camera)
 )
+UR_SCALED_TOPIC = '/scaled_joint_trajectory_controller/joint_trajectory'
+UR_MOCK_TOPIC = '/joint_trajectory_controller/joint_trajectory'
 
 HARDWARE_ARGUMENTS = {  # name: (default, description); both launch files take these
     'robot': ('sim', 'sim | ur | franka | custom'),
@@ -135,8 +140,10 @@ def plan_hardware(args: DeployArgs, package_installed=lambda name: False) -> Har
         nodes.append(NodeSpec('sim_robot_node', 'sim_robot', parameter_files=(config_name(args),)))
     elif args.robot == 'ur':
         includes.append(_ur_driver(args))
-        if args.use_mock_hardware:  # the scaled controller needs the real robot's speed scaling
-            topics['command_topic'] = '/joint_trajectory_controller/joint_trajectory'
+        # The scaled controller needs the real robot's speed scaling; a config that commands
+        # another controller (pose, twist: MoveIt Servo) keeps its own topic.
+        if args.use_mock_hardware and _policy_command_topic(args) in (None, UR_SCALED_TOPIC):
+            topics['command_topic'] = UR_MOCK_TOPIC
     elif args.robot == 'franka':
         if not args.robot_ip and not args.use_mock_hardware:
             raise PlanError('robot:=franka needs robot_ip:=ADDRESS (or use_mock_hardware:=true)')
@@ -186,6 +193,19 @@ def plan_hardware(args: DeployArgs, package_installed=lambda name: False) -> Har
 def config_name(args: DeployArgs) -> str:
     """Return the parameters file: the one given, else config/<robot>.yaml."""
     return args.config or f'{args.robot}.yaml'
+
+
+def _policy_command_topic(args: DeployArgs) -> str | None:
+    """Return the policy's command_topic in the config (None: no such file or setting)."""
+    try:
+        document = yaml.safe_load(resolve_config_path(config_name(args)).read_text()) or {}
+    except FileNotFoundError:
+        return None
+    for name in ('imle_policy', '/imle_policy'):
+        section = document.get(name) if isinstance(document, dict) else None
+        if isinstance(section, dict):
+            return (section.get('ros__parameters') or {}).get('command_topic')
+    return None
 
 
 def plan_deploy(args: DeployArgs, package_installed=lambda name: False) -> DeployPlan:

@@ -13,6 +13,7 @@ import array
 
 from builtin_interfaces.msg import Duration, Time
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from geometry_msgs.msg import Point, Pose, PoseStamped, Quaternion, TwistStamped, Vector3
 import numpy as np
 from sensor_msgs.msg import CompressedImage, Image, JointState
 from std_msgs.msg import Float64MultiArray
@@ -124,6 +125,41 @@ def trajectory_positions_at_start(
     width = sizes.pop() if sizes else len(msg.joint_names)
     positions = np.array([list(p.positions) for p in msg.points], dtype=np.float64)
     return list(msg.joint_names), times, positions.reshape(len(msg.points), width)
+
+
+# ---- end-effector poses and twists ----------------------------------------------------
+def pose(values) -> Pose:
+    """Build a Pose from (x, y, z, qx, qy, qz, qw)."""
+    x, y, z, qx, qy, qz, qw = np.asarray(values, dtype=np.float64).reshape(7).tolist()
+    return Pose(position=Point(x=x, y=y, z=z), orientation=Quaternion(x=qx, y=qy, z=qz, w=qw))
+
+
+def pose_stamped(values, frame_id: str, stamp: Time) -> PoseStamped:
+    """Build a PoseStamped of (x, y, z, qx, qy, qz, qw) in `frame_id`."""
+    msg = PoseStamped(pose=pose(values))
+    msg.header.frame_id = frame_id
+    msg.header.stamp = stamp
+    return msg
+
+
+def pose_values(msg: Pose) -> np.ndarray:
+    """Return (x, y, z, qx, qy, qz, qw) [7] of a Pose."""
+    p, q = msg.position, msg.orientation
+    return np.array([p.x, p.y, p.z, q.x, q.y, q.z, q.w], dtype=np.float64)
+
+
+def twist_stamped(linear, angular, frame_id: str, stamp: Time) -> TwistStamped:
+    """Build a TwistStamped of linear [3] (m/s) and angular [3] (rad/s) in `frame_id`."""
+    msg = TwistStamped()
+    msg.twist.linear, msg.twist.angular = _vector3(linear), _vector3(angular)
+    msg.header.frame_id = frame_id
+    msg.header.stamp = stamp
+    return msg
+
+
+def _vector3(values) -> Vector3:
+    x, y, z = np.asarray(values, dtype=np.float64).reshape(3).tolist()
+    return Vector3(x=x, y=y, z=z)
 
 
 # ---- diagnostics ----------------------------------------------------------------------

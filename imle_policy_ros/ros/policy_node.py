@@ -1,7 +1,7 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-policy_node (`/imle_policy`): camera frames and joint states in, arm commands out.
+policy_node (`/imle_policy`): camera frames and the arm's state in, arm commands out.
 
 Thin wiring over control.PolicyController, which makes every decision (what to command,
 when to hold, when to infer, when a new model takes over). Four threads, none waiting for
@@ -11,7 +11,12 @@ with its own executor, so a frame is encoded as it arrives), and this node's exe
 (services, parameters, diagnostics), where a new model is loaded and validated while
 everything else goes on. (ros/spin.py says why not a MultiThreadedExecutor.)
 
-Besides the commands: `~/predicted_trajectory` (the newest usable chunk), `~/command_info`
+Joint bundles take joint states and command joints (joint_trajectory, forward_position);
+end-effector bundles take the measured pose (ros/ee_inputs.py) and command the pose in the
+base frame (pose, twist: ros/command_outputs.py) and the gripper (ros/gripper_outputs.py).
+
+Besides the commands: `~/predicted_trajectory` (the newest usable chunk; for end-effector
+bundles `~/predicted_path` and `~/sampled_paths`, ros/path_markers.py), `~/command_info`
 (what each published command came from: ros/command_info.py, for checking the command
 stream against the safety invariants) and /diagnostics (control/controller_status.py says
 what its levels mean).
@@ -33,10 +38,13 @@ from trajectory_msgs.msg import JointTrajectory
 
 from . import messages
 from .command_info import command_info
-from .command_layout import CommandLayout, joint_limits
+from .command_layout import check_bundle, command_limits, CommandLayout, gripper_not_commanded
 from .command_outputs import COMMAND_OUTPUTS
+from .ee_inputs import ee_status_values, EePoseInput
+from .gripper_outputs import connect_gripper
 from .node_parameters import declare_settings, with_parameters
-from .policy_parameters import ParameterProblem, PolicyNodeConfig
+from .path_markers import PathPublisher
+from .policy_parameters import PolicyNodeConfig
 from ..cameras.image_codec import ImageRejected
 from ..control.controller_status import ControllerStatus
 from ..control.inference_runner import ThreadedRunner
@@ -63,24 +71,22 @@ class RosClock:
 
 
 class PolicyNode(Node):
-    """The policy node: camera frames and joint states in, arm commands out."""
+    """The policy node: camera frames and the arm's state in, arm commands out."""
 
     def __init__(self, **kwargs):
         super().__init__(NODE_NAME, **kwargs)
         cfg = self.config = declare_settings(self, PolicyNodeConfig)
         self.clock = RosClock(self)
         policy = self._load_policy(cfg.model_path)
-        self.layout = CommandLayout.create(cfg.joint_names, policy.spec)
-        self.output = COMMAND_OUTPUTS[cfg.command_interface]()
-        if policy.spec.action_kind != self.output.action_kind:
-            raise ParameterProblem(
-                f'command_interface {cfg.command_interface} executes {self.output.action_kind} '
-                f'actions; the bundle predicts {policy.spec.action_kind}'
-            )
+        spec = policy.spec
+        check_bundle(cfg, spec)  # the interface, base frame and gripper fit this bundle
+        self.layout = CommandLayout.create(cfg.joint_names, spec, cfg.base_frame)
+        limits = command_limits(cfg, self.layout, spec)
+        self.output = COMMAND_OUTPUTS[cfg.command_interface].create(cfg, limits)
         self.runner = ThreadedRunner(self.clock)
         self.controller = PolicyController(
             policy,
-            joint_limits(cfg, self.layout, policy.spec),
+            limits,
             self.clock,
             self.runner,
             cfg.controller,
@@ -101,11 +107,22 @@ class PolicyNode(Node):
             use_global_arguments=False,
             context=self.context,
         )
-        self._subscribe_inputs(cfg, len(policy.spec.cameras))
+        self.ee_pose: EePoseInput | None = None  # the measured pose, for ee_pose bundles
+        self._subscribe_inputs(cfg, len(spec.cameras))
         self._command_pub = self.create_publisher(
             self.output.message_type(), cfg.command_topic, 10
         )
-        self._predicted_pub = self.create_publisher(JointTrajectory, '~/predicted_trajectory', 10)
+        if warning := gripper_not_commanded(cfg, spec):
+            self.get_logger().warning(warning)
+        gripper = spec.ee_layout.gripper if spec.ee_layout is not None else None
+        self._has_gripper = gripper is not None
+        self.gripper = connect_gripper(self, cfg, gripper)  # None: not commanded
+        if self.ee_pose is not None:
+            self._paths = PathPublisher(self, self.layout.frame_id)
+        else:
+            self._predicted_pub = self.create_publisher(
+                JointTrajectory, '~/predicted_trajectory', 10
+            )
         # what each command came from (ros/command_info.py)
         self._info_pub = self.create_publisher(Float64MultiArray, '~/command_info', 100)
         self._diagnostics_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
@@ -126,10 +143,13 @@ class PolicyNode(Node):
         self.controller.enable(cfg.autostart)
         self.control_loop.start()
         state = 'enabled' if cfg.autostart else 'disabled: call ~/enable to move the arm'
+        to_gripper = (
+            f'; gripper {cfg.gripper_interface} -> {self.gripper.topic}' if self.gripper else ''
+        )
         self.get_logger().info(
             f'model {self.controller.policy_label} on {policy.bundle.generator_provider}; '
-            f'{cfg.command_interface} -> {cfg.command_topic} at {cfg.control_rate_hz:g} Hz; '
-            + state
+            f'{cfg.command_interface} -> {cfg.command_topic} at {cfg.control_rate_hz:g} Hz'
+            f'{to_gripper}; {state}'
         )
 
     # ---- set-up -------------------------------------------------------------------------
@@ -159,9 +179,19 @@ class PolicyNode(Node):
                 lambda msg, i=index: self._on_image(i, msg),
                 qos_profile_sensor_data,
             )
-        self.input_node.create_subscription(
-            JointState, cfg.joint_state_topic, self._on_joint_state, qos_profile_sensor_data
-        )
+        if self.controller.history.uses_joint_states:  # an ee_pose bundle may use none
+            self.input_node.create_subscription(
+                JointState, cfg.joint_state_topic, self._on_joint_state, qos_profile_sensor_data
+            )
+        if self.controller.history.uses_ee_pose:
+            self.ee_pose = EePoseInput(
+                self.input_node,
+                self.controller,
+                cfg.ee_pose_topic,
+                self.layout.frame_id,
+                self._stamp,
+                self._log_refusal,
+            )
 
     def nodes(self) -> list[Node]:
         """Return the nodes to spin, each in its own executor (ros/spin.py)."""
@@ -225,10 +255,15 @@ class PolicyNode(Node):
         else:
             self._published_disabled_hold = False
         period = 1.0 / self.config.control_rate_hz
-        self._command_pub.publish(self.output.message(command, self.layout, period))
+        measured = self.controller.history.latest_ee_pose() if self.ee_pose else None
+        self._command_pub.publish(self.output.message(command, self.layout, period, measured))
+        if self.gripper is not None:
+            self.gripper.on_command(command)
         positions = self.layout.to_command_order(command.positions)
         self._info_pub.publish(
-            command_info(self._ticks, command, positions, self.layout.joint_names)
+            command_info(
+                self._ticks, command, positions, self.layout.joint_names, self._has_gripper
+            )
         )
 
     def _on_control_error(self, exc: BaseException) -> None:
@@ -240,6 +275,9 @@ class PolicyNode(Node):
         if chunk is None or chunk is self._last_predicted:
             return
         self._last_predicted = chunk
+        if self.ee_pose is not None:
+            self._paths.publish(chunk, self.controller.predicted_from, self.controller.spec)
+            return
         msg = messages.joint_trajectory(
             self.layout.joint_names,
             chunk.times - chunk.t_obs,
@@ -293,7 +331,9 @@ class PolicyNode(Node):
             if spec_file.is_file():
                 # Before paying for ONNX Runtime sessions and a test inference, on the cores the
                 # control loop runs on: a bundle for other joints is refused from its policy.json.
-                check_switchable(self.controller.spec, PolicySpec.read(spec_file.parent))
+                new_spec = PolicySpec.read(spec_file.parent)
+                check_switchable(self.controller.spec, new_spec)
+                check_bundle(self.config, new_spec)  # with a message that names the fix
             policy = self._load_policy(model_path)
             self.controller.stage_policy(policy, label=str(policy.bundle.path))
         except Exception as exc:  # every failure is a refusal: the old model keeps running
@@ -323,6 +363,8 @@ class PolicyNode(Node):
                 'missed_deadlines': self.control_loop.skipped_ticks,
             }
         )
+        if self.ee_pose is not None:
+            values.update(ee_status_values(ctrl, self.ee_pose, self.gripper))
         self.rate.reset_gap()
         self._diagnostics_pub.publish(
             messages.diagnostic_array(
