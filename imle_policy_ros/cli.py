@@ -124,10 +124,16 @@ def run_dataset(command: DatasetCommand, settings: ConversionSettings) -> int:
     print(
         f'{len(store)} episodes, {sum(lengths)} steps at {settings.rate_hz:g} Hz (min '
         f'{min(lengths)}, max {max(lengths)}); cameras {", ".join(store.meta.camera_names)}; '
-        f'joints {", ".join(store.meta.state_names)}'
+        f'{_state_kind(store.meta)} {", ".join(store.meta.state_names)}'
     )
+    for note in store.meta.source.get('notes', []):
+        print(f'note: {note}')
     print(f'dataset: {store.root}')
     return 0
+
+
+def _state_kind(meta) -> str:
+    return 'joints' if meta.ee_layout is None else 'end-effector state'
 
 
 # ---- train, export --------------------------------------------------------------------
@@ -194,10 +200,12 @@ def _commands() -> dict[str, Command]:
     return {
         'sim-demos': Command(
             'generate demonstrations in the built-in simulator',
-            'Run the scripted expert (reach around an obstacle, left or right at random) and '
-            'write the episodes as a dataset for train, or with --format bag as rosbag2 bags '
-            '(one per episode, as a teleoperated recording of sim_robot_node would be) for '
-            '`dataset` to convert.',
+            'Run the scripted expert (reach around an obstacle, left or right at random; with '
+            '--task reach_and_grasp, then close the gripper on the target) and write the '
+            'episodes as a dataset for train, or with --format bag as rosbag2 bags (one per '
+            'episode, as a teleoperated recording of sim_robot_node would be) for `dataset` to '
+            'convert. --action-space ee_pose drives the arm through a target pose and a gripper '
+            'command, as a Cartesian teleoperation setup would.',
             ('cli:SimDemosCommand', 'sim.demo_config:DemoConfig'),
             'cli:run_sim_demos',
         ),
@@ -206,8 +214,10 @@ def _commands() -> dict[str, Command]:
             'Resample each bag to --rate by timestamp (header stamps; log time for header-less '
             'messages or zero stamps), pair the newest frame of each camera and joint state at '
             'or before every step with the commanded joint positions (or the next joint '
-            'state), and write the dataset, all or nothing. Depth images (16UC1 mm, 32FC1 m) '
-            'become grey RGB: 0 m black, --depth-max white.',
+            'state), and write the dataset, all or nothing. With --ee-pose-topic (or '
+            '--base-frame/--ee-frame from /tf) the state is the end-effector pose (+ gripper) '
+            'and the action the commanded PoseStamped target (or the next pose). Depth images '
+            '(16UC1 mm, 32FC1 m) become grey RGB: 0 m black, --depth-max white.',
             ('cli:DatasetCommand', 'data.conversion_settings:ConversionSettings'),
             'cli:run_dataset',
         ),

@@ -47,13 +47,15 @@ def from_bag(bag, settings: ConversionSettings) -> RecordedEpisode:
         converted = bag_to_episode(bag, settings)
     except BagRejected as exc:
         raise RecordingError(str(exc)) from None
-    episode, joints = converted.episode, list(converted.joint_names)
+    episode, layout = converted.episode, converted.layout
+    states = list(layout.state_names if layout else converted.joint_names)
+    actions = list(layout.action_names if layout else converted.joint_names)
     return RecordedEpisode(
         np.asarray(episode.stamps),
         dict(episode.images),
-        joints,
+        states,
         np.asarray(episode.states),
-        joints,
+        actions,
         np.asarray(episode.actions),
         name=Path(bag).name,
     )
@@ -93,5 +95,29 @@ def load_recording(args, bundle) -> tuple[RecordedEpisode, float]:
         rate_hz=args.rate,
         image_size=(camera.height, camera.width),
         depth_max=depth_max,
+        **_end_effector_settings(bundle.spec, config),
     )
     return from_bag(path, settings), control_hz
+
+
+def _end_effector_settings(spec, config: dict) -> dict:
+    """Return how to read an ee_pose recording: the deploy config's topics, the bundle's layout."""
+    layout = spec.ee_layout
+    if layout is None:
+        return {}
+    if not config.get('ee_pose_topic'):
+        raise RecordingError(
+            'an ee_pose model replays a bag with the deploy config that names its ee_pose_topic '
+            '(give --config)'
+        )
+    gripper = layout.gripper
+    return {
+        'ee_pose_topic': config['ee_pose_topic'],
+        'ee_frame': layout.ee_frame,
+        'rotation': layout.rotation,
+        'gripper_joint': gripper.joint if gripper and gripper.joint else None,
+        'gripper_topic': (config.get('gripper_topic') or None) if gripper else None,
+        'gripper_open': gripper.open_position if gripper else None,
+        'gripper_closed': gripper.closed_position if gripper else None,
+        'state_joints': layout.state_joints or None,
+    }
