@@ -9,7 +9,8 @@ Starts the arm's driver and camera as deploy.launch.py does, and `ros2 bag recor
 policy's topics (cameras, joint states, the command topic of the config) into
 `output_dir/episode_NNNNNN` (the next free number, or `episode:=NAME`). With a real arm,
 teleoperate it and press Ctrl-C to end the episode. With robot:=sim the scripted expert
-teleoperates, and the recording ends by itself when its demonstration is done.
+teleoperates (pose targets and the gripper for an end-effector config such as
+config:=sim_ee.yaml), and the recording ends by itself when its demonstration is done.
 Then: `imle-policy-ros dataset output_dir ...` (README). Decisions: ros/record_plan.py.
 """
 
@@ -25,7 +26,7 @@ from imle_policy_ros.ros.launch_actions import (
     package_installed,
 )
 from imle_policy_ros.ros.launch_plan import config_name, HARDWARE_ARGUMENTS
-from imle_policy_ros.ros.record_plan import plan_record, policy_section, RecordArgs
+from imle_policy_ros.ros.record_plan import node_section, plan_record, policy_section, RecordArgs
 from launch import LaunchDescription
 from launch.actions import EmitEvent, ExecuteProcess, LogInfo, OpaqueFunction, RegisterEventHandler
 from launch.event_handlers import OnProcessExit
@@ -54,7 +55,7 @@ def _actions(context):
     value = argument_values(context, ARGUMENTS)
     hardware = hardware_args(value)
     with open(resolve_config_path(config_name(hardware))) as f:
-        policy_parameters = policy_section(yaml.safe_load(f))
+        document = yaml.safe_load(f)
     output_dir = os.path.abspath(value['output_dir'])
     os.makedirs(output_dir, exist_ok=True)
     plan = plan_record(
@@ -67,9 +68,10 @@ def _actions(context):
             value['side'],
             int(value['seed']) if value['seed'] else None,
         ),
-        policy_parameters,
+        policy_section(document),
         sorted(os.listdir(output_dir)),
         package_installed,
+        robot_parameters=node_section(document, 'sim_robot'),
     )
     nodes = {node.name: node_action(node) for node in plan.nodes}
     actions = (

@@ -13,7 +13,15 @@ taken; an existing bag is never overwritten (`ros2 bag record -o` refuses it any
 The topics recorded are the ones the policy will use, read from the config's
 `imle_policy` section (image_topics, joint_state_topic, command_topic, after the hardware's
 overrides), so a recording converts with the same names the deployed node subscribes to.
+An end-effector config (command_interface pose or twist) adds the measured pose
+(ee_pose_topic), the gripper's command topic (of a topic gripper_interface) and /tf.
 `topics:=` replaces them, e.g. to record a teleop device's command topic instead.
+
+With robot:=sim the scripted teleoperator sends what the config's bundle learns from: for
+joint_trajectory its JointTrajectory commands on the command topic; for pose or twist (an
+ee_pose bundle) PoseStamped targets on the simulator's `target_pose_topic` and gripper
+commands on its `gripper_command_topic` (the `sim_robot` section), which are recorded in
+place of the policy's command and gripper topics.
 """
 
 from __future__ import annotations
@@ -21,7 +29,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import re
 
+from .command_outputs import COMMAND_OUTPUTS
+from .gripper_outputs import GRIPPER_OUTPUTS
 from .launch_plan import DeployArgs, NodeSpec, plan_hardware, PlanError
+from ..sim import sim_topics
 
 STORAGES = ('mcap', 'sqlite3')
 EPISODE_NAME = re.compile(r'^episode_(\d+)$')
@@ -62,18 +73,84 @@ def next_episode(existing: list[str]) -> tuple[str, int]:
     return f'episode_{index:06d}', index
 
 
+def is_end_effector(policy_parameters: dict) -> bool:
+    """Whether the config's command interface executes ee_pose bundles (pose, twist)."""
+    output = COMMAND_OUTPUTS.get(policy_parameters.get('command_interface', 'joint_trajectory'))
+    return output is not None and output.action_kind == 'ee_pose'
+
+
 def recorded_topics(policy_parameters: dict, overrides: dict) -> tuple:
-    """Cameras, joint states and the command topic of the policy's configuration."""
+    """
+    Return the topics the policy of this configuration uses.
+
+    That is the cameras, the joint states and the command topic; for an end-effector config
+    also the measured pose, the gripper's command topic and /tf.
+    """
     values = {**policy_parameters, **overrides}
-    missing = [
-        k for k in ('image_topics', 'joint_state_topic', 'command_topic') if not values.get(k)
-    ]
+    end_effector = is_end_effector(values)
+    needed = ('image_topics', 'joint_state_topic', 'command_topic')
+    missing = [k for k in needed + ('ee_pose_topic',) * end_effector if not values.get(k)]
     if missing:
         raise PlanError(
             f"the config's imle_policy section has no {', '.join(missing)}: set them, or give "
             f"topics:='TOPIC TOPIC ...'"
         )
-    return (*values['image_topics'], values['joint_state_topic'], values['command_topic'])
+    topics = (*values['image_topics'], values['joint_state_topic'])
+    if not end_effector:
+        return (*topics, values['command_topic'])
+    gripper = GRIPPER_OUTPUTS.get(values.get('gripper_interface', 'none'))
+    # An action gripper (GripperCommand) has no topic a bag could record: its joint state is
+    # in the joint states.
+    gripper_topics = (
+        (values.get('gripper_topic') or gripper.default_topic,)
+        if gripper is not None and gripper.message_type_name
+        else ()
+    )
+    return (
+        *topics,
+        values['ee_pose_topic'],
+        values['command_topic'],
+        *gripper_topics,
+        sim_topics.TF_TOPIC,
+    )
+
+
+def _sim_teleop_topics(policy_parameters: dict, robot_parameters: dict) -> tuple[dict, dict]:
+    """
+    Return what the scripted teleoperator is told, and the policy parameters to record by.
+
+    robot:=sim only. Refused for a joint interface other than joint_trajectory: the
+    teleoperator sends trajectories or, for an end-effector config, pose targets.
+    """
+    command_interface = policy_parameters.get('command_interface', 'joint_trajectory')
+    if not is_end_effector(policy_parameters):
+        if command_interface != 'joint_trajectory':
+            raise PlanError(
+                "robot:=sim records the scripted teleoperator's JointTrajectory commands "
+                '(command_interface joint_trajectory) or its pose targets (pose or twist, an '
+                f'ee_pose bundle); the config has command_interface {command_interface}'
+            )
+        topic = policy_parameters.get(
+            'command_topic', '/joint_trajectory_controller/joint_trajectory'
+        )
+        return {'command_topic': topic}, policy_parameters
+    target = robot_parameters.get('target_pose_topic', sim_topics.TARGET_FRAME_TOPIC)
+    gripper = robot_parameters.get('gripper_command_topic', sim_topics.GRIPPER_COMMAND_TOPIC)
+    teleop = {
+        'action_space': 'ee_pose',
+        'target_topic': target,
+        'gripper_topic': gripper,
+        'base_frame': robot_parameters.get('base_frame', sim_topics.BASE_FRAME),
+    }
+    # What the teleoperator sent is what the bag must hold, whatever the policy will send
+    # (a twist config learns from the same pose targets).
+    recorded = {
+        **policy_parameters,
+        'command_topic': target,
+        'gripper_interface': 'forward_command',
+        'gripper_topic': gripper,
+    }
+    return teleop, recorded
 
 
 def plan_record(
@@ -81,19 +158,23 @@ def plan_record(
     policy_parameters: dict,
     existing: list[str],
     package_installed=lambda name: False,
+    robot_parameters: dict | None = None,
 ) -> RecordPlan:
     """
     Plan what record_demos.launch.py starts for one episode.
 
     policy_parameters: the config's `imle_policy` ros__parameters; existing: the names
-    already in output_dir.
+    already in output_dir; robot_parameters: its `sim_robot` ros__parameters (robot:=sim).
     """
     if args.storage not in STORAGES:
         raise PlanError(f'storage:={args.storage} is not one of {", ".join(STORAGES)}')
     if args.side not in SIDES:
         raise PlanError(f'side:={args.side} is not one of {", ".join(SIDES)}')
     hardware = plan_hardware(args.hardware, package_installed)
-    topics = tuple(args.topics) or recorded_topics(policy_parameters, hardware.topic_overrides)
+    teleop, recorded = {}, policy_parameters
+    if args.hardware.robot == 'sim':
+        teleop, recorded = _sim_teleop_topics(policy_parameters, robot_parameters or {})
+    topics = tuple(args.topics) or recorded_topics(recorded, hardware.topic_overrides)
 
     if args.episode:
         if '/' in args.episode or args.episode in ('.', '..'):
@@ -120,12 +201,6 @@ def plan_record(
 
     nodes, end_with = list(hardware.nodes), ''
     if args.hardware.robot == 'sim':
-        command_interface = policy_parameters.get('command_interface', 'joint_trajectory')
-        if command_interface != 'joint_trajectory':
-            raise PlanError(
-                "robot:=sim records the scripted teleoperator's JointTrajectory commands; "
-                f'the config has command_interface {command_interface}'
-            )
         seed = index if args.seed is None else args.seed
         # One scene per bag: no reset at the end of the episode, and nothing to reset; no time
         # limit either, so a slow start or a slow demonstration is not cut short.
@@ -152,22 +227,21 @@ def plan_record(
             NodeSpec(
                 'sim_teleop_node',
                 'sim_teleop',
-                overrides={
-                    'side': args.side,
-                    'seed': seed,
-                    'command_topic': policy_parameters.get(
-                        'command_topic', '/joint_trajectory_controller/joint_trajectory'
-                    ),
-                },
+                overrides={'side': args.side, 'seed': seed, **teleop},
             )
         )
         end_with = 'sim_teleop'
     return RecordPlan(hardware.includes, tuple(nodes), command, bag_path, topics, end_with)
 
 
-def policy_section(document: dict) -> dict:
-    """Return the `imle_policy` ros__parameters of a parameters file ({} when it has none)."""
-    for key in ('imle_policy', '/imle_policy'):
+def node_section(document: dict, node: str) -> dict:
+    """Return a node's ros__parameters in a parameters file ({} when it has none)."""
+    for key in (node, f'/{node}'):
         if key in (document or {}):
             return dict(document[key].get('ros__parameters', {}))
     return {}
+
+
+def policy_section(document: dict) -> dict:
+    """Return the `imle_policy` ros__parameters of a parameters file ({} when it has none)."""
+    return node_section(document, 'imle_policy')

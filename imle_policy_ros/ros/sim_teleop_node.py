@@ -11,6 +11,13 @@ ahead. Once the plan is done and held for `hold_time` (and up to `settle_timeout
 until the simulator reports success or a collision), it logs the outcome and sets
 `done`; the process then exits, which ends the recording (one bag per episode).
 
+With `action_space:=ee_pose` it teleoperates as through a Cartesian device instead, as
+`sim-demos --action-space ee_pose` does offline (sim/ee_bag_demos.py): each period a
+PoseStamped target on `target_topic` (the plan's tool pose one period ahead, in
+`base_frame`) and the finger position on `gripper_topic` (Float64MultiArray). In the
+simulator's reach_and_grasp task (its status says which) the expert closes the gripper once
+the tool is on the target, and the demonstration lasts until the finger has closed.
+
 It waits `start_delay` after first hearing the simulator before moving, so a recorder
 started at the same time has discovered and subscribed to every topic by then.
 """
@@ -21,17 +28,21 @@ from dataclasses import dataclass
 import json
 import threading
 
+from geometry_msgs.msg import PoseStamped
 import numpy as np
 from rclpy.node import Node
-from std_msgs.msg import String
+from std_msgs.msg import Float64MultiArray, String
 from trajectory_msgs.msg import JointTrajectory
 
 from . import messages
 from .node_parameters import declare_settings
 from ..settings import check_settings, setting
+from ..sim import sim_topics
+from ..sim.demo_config import ACTION_SPACES
 from ..sim.expert import ScriptedExpert
+from ..sim.grasp_task import expert_for
 from ..sim.reach_env import ReachEnv
-from ..sim.reach_task import SIDES
+from ..sim.reach_task import SIDES, TASK_NAME
 
 
 @dataclass(frozen=True)
@@ -39,9 +50,22 @@ class SimTeleopConfig:
     status_topic: str = setting(
         '/sim_robot/status', "the simulator's status (JSON with scene_seed)"
     )
-    command_topic: str = setting(
-        '/joint_trajectory_controller/joint_trajectory', 'JointTrajectory output'
+    action_space: str = setting(
+        'joint_position',
+        'joint_position: JointTrajectory commands; ee_pose: pose targets and gripper commands',
+        choices=ACTION_SPACES,
     )
+    command_topic: str = setting(
+        '/joint_trajectory_controller/joint_trajectory', 'JointTrajectory output (joint_position)'
+    )
+    target_topic: str = setting(
+        sim_topics.TARGET_FRAME_TOPIC, 'geometry_msgs/PoseStamped output (ee_pose)'
+    )
+    gripper_topic: str = setting(
+        sim_topics.GRIPPER_COMMAND_TOPIC,
+        'std_msgs/Float64MultiArray [finger position, m] output (ee_pose)',
+    )
+    base_frame: str = setting(sim_topics.BASE_FRAME, 'frame of the pose targets (ee_pose)')
     command_rate_hz: float = setting(
         10.0, "commands per second (a teleop device's rate)", min=0.1, max=1000.0
     )
@@ -78,7 +102,13 @@ class SimTeleopNode(Node):
         self._status: dict | None = None
         self._heard_at: float | None = None
         self._started_at: float | None = None
-        self._command_pub = self.create_publisher(JointTrajectory, p.command_topic, 10)
+        self._plan_end = 0.0  # s after the start: the last command of the plan
+        self.cartesian = p.action_space == 'ee_pose'
+        if self.cartesian:
+            self._target_pub = self.create_publisher(PoseStamped, p.target_topic, 10)
+            self._gripper_pub = self.create_publisher(Float64MultiArray, p.gripper_topic, 10)
+        else:
+            self._command_pub = self.create_publisher(JointTrajectory, p.command_topic, 10)
         self.create_subscription(String, p.status_topic, self._on_status, 10)
         self.create_timer(self.period, self._on_tick)
 
@@ -99,15 +129,22 @@ class SimTeleopNode(Node):
                 self._start(now)
             return
         t = now - self._started_at
-        plan = self.expert.plan
-        held = t - plan.duration - self.config.hold_time
+        held = t - self._plan_end - self.config.hold_time
         # On a loaded machine the arm trails the plan a little: hold the final command until
         # the simulator reports the outcome, as a person would, rather than end on a stale status.
-        settled = self._status.get('success') or self._status.get('collision')
+        status = self._status
+        settled = status.get('success') or status.get('collision') or status.get('grasped_early')
         if held > 0 and (settled or held > self.config.settle_timeout):
             self._finish(t)
             return
         # The command sent at t is where the plan is one period later (as in sim-demos).
+        if self.cartesian:
+            target = self.expert.pose_action(t, self.period)
+            stamp = self.get_clock().now().to_msg()
+            self._target_pub.publish(messages.pose_stamped(target, self.config.base_frame, stamp))
+            finger = self.expert.gripper_action(t, self.period)
+            self._gripper_pub.publish(messages.float64_array([finger]))
+            return
         positions = self.expert.action(t, self.period)
         self._command_pub.publish(
             messages.joint_trajectory(ReachEnv.joint_names, [self.period], [positions])
@@ -130,7 +167,14 @@ class SimTeleopNode(Node):
             if side == 'random'
             else None
         )
+        if self.cartesian:  # the grasp task's expert also closes the gripper
+            self.expert = expert_for(self._status.get('task', TASK_NAME))
         plan = self.expert.reset(env.scene, rng, side=None if side == 'random' else side)
+        self._plan_end = (
+            self.expert.command_steps(self.period) * self.period
+            if self.cartesian
+            else plan.duration
+        )
         self._started_at = now
         self.get_logger().info(
             f'scene {scene_seed}: going {plan.side} of the obstacle, {plan.duration:.1f} s'
@@ -143,6 +187,8 @@ class SimTeleopNode(Node):
             if status.get('success')
             else 'collision'
             if status.get('collision')
+            else 'grasped early'
+            if status.get('grasped_early')
             else 'not at the target'
         )
         self.get_logger().info(
