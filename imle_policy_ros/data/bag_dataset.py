@@ -99,11 +99,32 @@ def _commands(bag: Path, series: TopicSeries, joint_names: tuple[str, ...]) -> n
         if missing:
             raise BagRejected(
                 bag,
-                f'{series.topic} message {i} does not command joints {missing}; the actions '
-                f'must cover every joint state ({list(joint_names)})',
+                f'{series.topic} message {i} does not command joints {missing}; every command '
+                f'must cover the joints the first one named ({list(joint_names)})',
             )
         rows.append(positions[[names.index(n) for n in joint_names]])
     return np.stack(rows)
+
+
+def _commanded_joints(bag: Path, series: TopicSeries, joint_names: tuple[str, ...]):
+    """
+    Return the joints the commands name, in the joint states' order.
+
+    The joint states may report more than the commanded arm (a gripper finger, a second
+    arm): those are left out of the dataset rather than refusing the recording.
+    Float64MultiArray commands name no joints: they must cover every joint state.
+    """
+    first = next((names for names, _ in series.payloads if names is not None), None)
+    if first is None:
+        return joint_names
+    unknown = [n for n in first if n not in joint_names]
+    if unknown:
+        raise BagRejected(
+            bag,
+            f'{series.topic} commands joints {unknown} that the joint states lack (they have '
+            f'{list(joint_names)}); record the joint states of the commanded arm',
+        )
+    return tuple(n for n in joint_names if n in first)
 
 
 def bag_to_episode(bag, settings: ConversionSettings, name: str | None = None) -> BagEpisode:
@@ -124,6 +145,9 @@ def bag_to_episode(bag, settings: ConversionSettings, name: str | None = None) -
     observations = camera_stamps(settings, series)
     observations['joint states'] = series[settings.joint_state_topic].stamps_ns
     if settings.action_from == 'command':
+        commanded = _commanded_joints(bag, series[settings.action_topic], joint_names)
+        states = states[:, [joint_names.index(n) for n in commanded]]
+        joint_names = commanded
         commands = _commands(bag, series[settings.action_topic], joint_names)
         action_stamps = series[settings.action_topic].stamps_ns
     else:
