@@ -53,9 +53,15 @@ def run_eval(command: EvalCommand, cfg: EvalConfig) -> int:
         f'model {command.model}: {summary["episodes"]} episodes, '
         f'provider {bundle.encoder_provider}'
     )
+    grasp = ''
+    if bundle.spec.ee_layout is not None and bundle.spec.ee_layout.gripper is not None:
+        grasp = (
+            f', closed off the target {summary["grasped_early_rate"]:.0%}; gripper changes per '
+            f'episode {summary["gripper_changes_per_episode"]:.2f}'
+        )
     print(
         f'  success {summary["success_rate"]:.0%} (collisions {summary["collision_rate"]:.0%}, '
-        f'timeouts {summary["timeout_rate"]:.0%})'
+        f'timeouts {summary["timeout_rate"]:.0%}{grasp})'
     )
     print(f'  solutions {mode_shares}; switches per episode {summary["switches_per_episode"]:.2f}')
     print(

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: MIT
 """PolicyController with an end-effector bundle, on simulated time: poses, workspace, gripper."""
 
+from controller_harness import ScriptedPolicy
 from imle_policy_ros.control.cartesian_executor import CartesianLimits
 from imle_policy_ros.control.cartesian_invariants import CartesianRecord, check_cartesian_stream
 from imle_policy_ros.control.clock import SimulatedClock
@@ -12,8 +13,6 @@ from imle_policy_ros.runtime.normalization import MinMaxStats
 from imle_policy_ros.runtime.policy_spec import CameraSpec, PolicySpec
 import numpy as np
 import pytest
-
-from controller_harness import ScriptedPolicy
 
 DT = 0.1
 LAYOUT = EePoseLayout(
@@ -144,7 +143,9 @@ def test_an_arm_that_does_not_follow_is_held_where_it_is():
 
 
 def test_gripper_values_at_the_threshold_do_not_chatter():
-    wobble = lambda state, i: relative_ramp([0.05, 0, 0], gripper=0.45 + 0.1 * (i % 2))[None]  # noqa: E731
+    def wobble(state, i):
+        return relative_ramp([0.05, 0, 0], gripper=0.45 + 0.1 * (i % 2))[None]
+
     rig = CartesianRig(wobble)
     rig.controller.enable(True)
     commands = rig.run(5.0)

@@ -124,7 +124,7 @@ def refusal_bundles(good: Path, workdir: Path) -> dict[str, Path]:
     tampered.write_bytes(bytes(data))
 
     def rename_joints(spec):
-        spec['state']['joint_names'] = [f'other_{n}' for n in spec['state']['joint_names']]
+        spec['state']['names'] = [f'other_{n}' for n in spec['state']['names']]
         spec['action']['names'] = [f'other_{n}' for n in spec['action']['names']]
 
     edit_spec(copy('other_joint_names'), rename_joints)

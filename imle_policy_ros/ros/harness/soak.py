@@ -66,16 +66,8 @@ class _Watcher(threading.Thread):
         next_rss = 0.0
         while not self._done.wait(0.1):
             status = dict(self.stack.probe.status)
-            if status and (
-                status.get('success') or status.get('collision') or status.get('timeout')
-            ):
-                outcome = (
-                    'success'
-                    if status['success']
-                    else 'collision'
-                    if status['collision']
-                    else 'timeout'
-                )
+            outcome = status.get('outcome', 'running')
+            if status and outcome != 'running':
                 self.outcomes.setdefault((self.stack._robot_starts, status['episode']), outcome)
             if time.monotonic() >= next_rss:
                 next_rss = time.monotonic() + RSS_PERIOD_S
