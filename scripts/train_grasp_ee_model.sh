@@ -6,7 +6,7 @@
 # through a target-pose topic and a gripper command, recorded as rosbag2 bags; `dataset`
 # converts them with the end-effector flags; then train (relative end-effector targets),
 # export, eval. Pass `mse` as the second argument for the regression baseline on the same
-# demos (written to models/reach_grasp_ee_mse, not shipped).
+# demos (written to <work>/model_mse, not shipped).
 # About 30 minutes on 2 CPU cores (training is single-threaded so the result does not
 # depend on the machine's core count); a CUDA machine: add --device cuda to train.
 set -euo pipefail
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 work=${1:-runs/reach_grasp_ee}
 objective=${2:-rs_imle}
 model=models/reach_grasp_ee
-[ "$objective" = mse ] && model=models/reach_grasp_ee_mse
+if [ "$objective" = mse ]; then model=$work/model_mse; fi
 mkdir -p "$work"
 if [ ! -f "$work/demos/meta.json" ]; then
   imle-policy-ros sim-demos -n 200 -o "$work/bags" --format bag --image-size 64 --seed 0 \

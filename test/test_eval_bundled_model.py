@@ -48,3 +48,19 @@ def test_eval_refuses_a_missing_model_with_a_clear_message(tmp_path, capsys):
     assert cli(['eval', '--model', str(tmp_path / 'nope'), '--episodes', '1']) == 1
     err = capsys.readouterr().err.strip()
     assert str(tmp_path / 'nope') in err and 'does not exist' in err and '\n' not in err
+
+
+EE_MODEL = MODEL.parent / 'reach_grasp_ee'
+
+
+def test_bundled_end_effector_model_reaches_and_grasps_in_closed_loop(capsys):
+    """The ee_pose model commands the tool pose and the gripper; it must grasp on the target."""
+    assert (
+        cli(['eval', '--model', str(EE_MODEL), '--episodes', '10', '--json', '--latency-ms', '40'])
+        == 0
+    )
+    summary = json.loads(capsys.readouterr().out)
+    assert summary['success_rate'] >= 0.7, summary
+    # one close per episode at most: no chatter when the samples sit near the threshold
+    assert summary['gripper_changes_per_episode'] <= 1.0, summary
+    assert summary['scenes_offering_both_sides'] >= 0.5, summary
