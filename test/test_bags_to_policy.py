@@ -129,3 +129,51 @@ def test_a_policy_trained_from_bags_solves_the_task_and_a_random_one_does_not(
     assert untrained['success_rate'] <= 0.2, untrained
     assert trained['success_rate'] >= 0.7, trained
     assert trained['success_rate'] >= untrained['success_rate'] + 0.5
+
+
+EE_TOPICS = [
+    '--image-topic',
+    '/camera/top/image_raw',
+    '--ee-pose-topic',
+    '/ee_pose',
+    '--action-topic',
+    '/cartesian_motion_controller/target_frame',
+    '--gripper-joint',
+    'gripper_finger',
+    '--gripper-topic',
+    '/gripper_controller/commands',
+    '--gripper-open',
+    '0.04',
+    '--gripper-closed',
+    '0.0',
+    '--rotation',
+    'none',
+]
+
+
+def test_an_end_effector_policy_trained_from_bags_takes_the_tool_to_the_target(
+    tmp_path_factory, tmp_path, capsys
+):
+    """Cartesian teleop bags -> an ee_pose dataset -> train -> export -> eval with the gripper."""
+    work = tmp_path_factory.mktemp('ee_bags_to_policy')
+    demos = ['-n', '40', '--image-size', '32', '--seed', '0', '--no-progress']
+    assert (
+        cli(
+            ['sim-demos', '-o', str(work / 'bags'), '--format', 'bag', *demos]
+            + ['--task', 'reach_and_grasp', '--action-space', 'ee_pose']
+        )
+        == 0
+    )
+    convert = ['--rate', '10', '--image-size', '32', '32', '--no-progress']
+    assert (
+        cli(['dataset', str(work / 'bags'), '-o', str(work / 'data'), *EE_TOPICS, *convert]) == 0
+    )
+    trained = train_export_eval(tmp_path, capsys, work / 'data', 'trained', steps=600)
+    untrained = train_export_eval(tmp_path, capsys, work / 'data', 'untrained', steps=1)
+    # A short training reaches the target but does not yet time the gripper well (the
+    # bundled model's 200 demos and 3000 steps do, EVAL.md): the tool's closest approach
+    # is what this checks, with at most one gripper change per episode.
+    # (the start is ~0.45 m from the target; the success disc has a 0.04 m radius)
+    assert trained['mean_closest_approach_m'] <= 0.12, trained
+    assert untrained['mean_closest_approach_m'] >= 0.25, untrained
+    assert trained['gripper_changes_per_episode'] <= 1.0, trained

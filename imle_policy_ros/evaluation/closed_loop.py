@@ -74,6 +74,12 @@ class EpisodeResult:
     grasped_early: bool = False
     gripper_changes: int = 0  # commanded open/close changes (ee_pose bundles with a gripper)
 
+    @property
+    def closest_approach(self) -> float:
+        """Return the smallest distance (m) between the tool and the target centre."""
+        path = np.asarray(self.tool_path, dtype=np.float64).reshape(-1, 2)
+        return float(np.min(np.linalg.norm(path - np.asarray(self.target_xy), axis=1)))
+
 
 @dataclass
 class EvalReport:
@@ -100,6 +106,8 @@ class EvalReport:
                 s: (sides.count(s) / len(sides) if sides else 0.0) for s in ('left', 'right')
             },
             'switches_per_episode': float(np.mean([e.switches for e in self.episodes])),
+            # how close the tool came to the target centre, whatever the outcome
+            'mean_closest_approach_m': float(np.mean([e.closest_approach for e in self.episodes])),
             'inference_ms_p50': float(np.percentile(latencies, 50)),
             'inference_ms_p99': float(np.percentile(latencies, 99)),
             'mean_duration_s': float(np.mean([e.duration for e in self.episodes])),
