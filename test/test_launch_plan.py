@@ -43,6 +43,17 @@ def test_sim_runs_the_simulator_and_the_bundled_model_with_nothing_else():
     assert plan.node('imle_policy').overrides == {}
 
 
+@pytest.mark.parametrize('config', ['sim_ee.yaml', 'sim_ee_twist.yaml'])
+def test_sim_with_an_end_effector_config_runs_the_bundled_end_effector_model(config):
+    plan = plan_deploy(DeployArgs(config=config))
+    assert [n.executable for n in plan.nodes] == ['sim_robot_node', 'policy_node']
+    assert plan.node('sim_robot').parameter_files == (config,)
+    params = yaml.safe_load((REPO / 'config' / config).read_text())['imle_policy']
+    assert params['ros__parameters']['model_path'].endswith('models/reach_grasp_ee')
+    assert params['ros__parameters']['command_interface'] in ('pose', 'twist')
+    assert (REPO / 'models' / 'reach_grasp_ee' / 'policy.json').is_file()
+
+
 def test_sim_with_a_model_and_autostart_overrides_the_config():
     plan = plan_deploy(DeployArgs(model='/models/x', autostart='false'))
     assert plan.node('imle_policy').overrides == {'model_path': '/models/x', 'autostart': False}
