@@ -41,6 +41,27 @@ def make_spec(obs_horizon=2, pred_horizon=16, action_horizon=8, cameras=('top',)
     )
 
 
+def make_ee_spec(layout) -> PolicySpec:
+    """Return an ee_pose spec of `layout` (state stats +-2, action stats +-1 in every dim)."""
+    dims, state_dims = len(layout.action_names), len(layout.state_names)
+    return PolicySpec(
+        cameras=(CameraSpec('top', 8, 8),),
+        state_names=layout.state_names,
+        action_names=layout.action_names,
+        action_kind='ee_pose',
+        obs_horizon=2,
+        pred_horizon=16,
+        action_horizon=8,
+        dt=DT,
+        feature_dim=4,
+        state_stats=MinMaxStats(
+            np.full(state_dims, -2.0, np.float32), np.full(state_dims, 2.0, np.float32)
+        ),
+        action_stats=MinMaxStats(np.full(dims, -1.0, np.float32), np.full(dims, 1.0, np.float32)),
+        ee_layout=layout,
+    )
+
+
 class ScriptedPolicy:
     """samples_fn(joints [To, S], call_index) -> action chunks [N, Tp, A] in action units."""
 

@@ -2,15 +2,14 @@
 # SPDX-License-Identifier: MIT
 """PolicyController with an end-effector bundle, on simulated time: poses, workspace, gripper."""
 
-from controller_harness import ScriptedPolicy
+from controller_harness import make_ee_spec, ScriptedPolicy
 from imle_policy_ros.control.cartesian_executor import CartesianLimits
 from imle_policy_ros.control.cartesian_invariants import CartesianRecord, check_cartesian_stream
 from imle_policy_ros.control.clock import SimulatedClock
 from imle_policy_ros.control.inference_runner import SimulatedLatencyRunner
 from imle_policy_ros.control.policy_controller import ControllerConfig, PolicyController
 from imle_policy_ros.runtime.ee_layout import EePoseLayout, GripperSpec
-from imle_policy_ros.runtime.normalization import MinMaxStats
-from imle_policy_ros.runtime.policy_spec import CameraSpec, PolicySpec
+from imle_policy_ros.runtime.policy_spec import PolicySpec
 import numpy as np
 import pytest
 
@@ -28,21 +27,7 @@ LIMITS = CartesianLimits(
 
 
 def ee_spec(layout=LAYOUT) -> PolicySpec:
-    dims = len(layout.action_names)
-    return PolicySpec(
-        cameras=(CameraSpec('top', 8, 8),),
-        state_names=layout.state_names,
-        action_names=layout.action_names,
-        action_kind='ee_pose',
-        obs_horizon=2,
-        pred_horizon=16,
-        action_horizon=8,
-        dt=DT,
-        feature_dim=4,
-        state_stats=MinMaxStats(np.full(dims, -2.0, np.float32), np.full(dims, 2.0, np.float32)),
-        action_stats=MinMaxStats(np.full(dims, -1.0, np.float32), np.full(dims, 1.0, np.float32)),
-        ee_layout=layout,
-    )
+    return make_ee_spec(layout)
 
 
 def relative_ramp(velocity, gripper=0.0, spec=None):

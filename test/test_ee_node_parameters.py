@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from controller_harness import make_ee_spec
 from controller_harness import make_spec as joint_spec
 from imle_policy_ros.control.cartesian_executor import CartesianLimits
 from imle_policy_ros.ros.command_layout import (
@@ -28,8 +29,7 @@ from imle_policy_ros.ros.command_outputs import COMMAND_OUTPUTS, interfaces_for
 from imle_policy_ros.ros.gripper_outputs import GRIPPER_INTERFACES, GripperActionOutput
 from imle_policy_ros.ros.policy_parameters import ParameterProblem, PolicyNodeConfig
 from imle_policy_ros.runtime.ee_layout import EePoseLayout, GripperSpec
-from imle_policy_ros.runtime.normalization import MinMaxStats
-from imle_policy_ros.runtime.policy_spec import CameraSpec, PolicySpec
+from imle_policy_ros.runtime.policy_spec import PolicySpec
 from imle_policy_ros.settings import flat_fields
 import numpy as np
 import pytest
@@ -50,23 +50,8 @@ EE = {
 }
 
 
-def ee_spec(layout: EePoseLayout = LAYOUT) -> PolicySpec:
-    dims = len(layout.action_names)
-    stats = MinMaxStats(np.full(dims, -1.0, np.float32), np.full(dims, 1.0, np.float32))
-    return PolicySpec(
-        cameras=(CameraSpec('top', 8, 8),),
-        state_names=layout.state_names,
-        action_names=layout.action_names,
-        action_kind='ee_pose',
-        obs_horizon=2,
-        pred_horizon=16,
-        action_horizon=8,
-        dt=0.1,
-        feature_dim=4,
-        state_stats=stats,
-        action_stats=stats,
-        ee_layout=layout,
-    )
+def ee_spec(layout=LAYOUT) -> PolicySpec:
+    return make_ee_spec(layout)
 
 
 def ee_config(**values) -> PolicyNodeConfig:

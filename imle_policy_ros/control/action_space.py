@@ -65,14 +65,7 @@ class JointSpace:
         pass
 
     def command(self, now, position, hold_reason: str, input_age: float, from_measured: bool):
-        return Command(
-            now,
-            position,
-            bool(hold_reason),
-            hold_reason,
-            input_age=input_age,
-            from_measured=from_measured,
-        )
+        return _command(now, position, hold_reason, input_age, from_measured)
 
 
 class CartesianSpace:
@@ -138,22 +131,31 @@ class CartesianSpace:
                 decision = self.channel.update(self.executor.gripper_target(now), now)
                 gripper, changed = decision.state, decision.changed
         still = (np.zeros(3), np.zeros(3))
-        return Command(
-            now,
-            position,
-            bool(hold_reason),
-            hold_reason,
-            input_age=input_age,
-            from_measured=from_measured,
-            gripper=gripper,
-            gripper_changed=changed,
-            twist=still if hold_reason else self.executor.last_twist,
+        twist = still if hold_reason else self.executor.last_twist
+        return _command(
+            now, position, hold_reason, input_age, from_measured, gripper, changed, twist
         )
 
     @staticmethod
     def _observed_pose(observation: Observation) -> np.ndarray:
         assert observation.ee_poses is not None, 'an ee_pose history records poses'
         return observation.ee_poses[-1]
+
+
+def _command(
+    now, position, hold_reason, input_age, from_measured, gripper=None, changed=False, twist=None
+) -> Command:
+    return Command(
+        now,
+        position,
+        bool(hold_reason),
+        hold_reason,
+        input_age=input_age,
+        from_measured=from_measured,
+        gripper=gripper,
+        gripper_changed=changed,
+        twist=twist,
+    )
 
 
 def action_space(spec: PolicySpec, limits, config: ControllerConfig):
