@@ -91,3 +91,40 @@ def test_the_policy_commands_the_simulated_cartesian_arm_and_its_gripper(
     tools = np.array(tools)
     assert np.all(tools >= LOWER - 1e-3) and np.all(tools <= UPPER + 1e-3)
     assert 'Traceback' not in policy.log() + sim.log()
+
+
+MODEL = Path(__file__).resolve().parents[1] / 'models' / 'reach_grasp_ee'
+
+
+@pytest.mark.parametrize('config', ['sim_ee.yaml', 'sim_ee_twist.yaml'])
+def test_the_bundled_end_effector_model_grasps_the_target_through_ros(tmp_path, config):
+    """The shipped configs and model: pose targets or Servo twists take the arm to success."""
+    domain = new_domain_id()
+    sim = NodeProcess(
+        'imle_policy_ros.ros.sim_robot_node',
+        ['--params-file', str(CONFIG / config)],
+        domain,
+        tmp_path / 'sim.log',
+    )
+    policy = NodeProcess(
+        'imle_policy_ros.ros.policy_node',
+        ['--params-file', str(CONFIG / config), '-p', f'model_path:={MODEL}']
+        + ['-r', '__node:=imle_policy'],
+        domain,
+        tmp_path / 'policy.log',
+    )
+    driver = Driver(domain)
+    try:
+        # episodes take ~4-5 s; the bundled model succeeds in ~9 of 10 (EVAL.md): two tries
+        status = driver.wait_for(
+            lambda: driver.status.get('success') and dict(driver.status), 40, 'a success'
+        )
+        fingers = list(driver.fingers)
+    finally:
+        driver.close()
+        codes = policy.stop(), sim.stop()
+        print('policy log:\n', policy.log()[-3000:], '\nsim log:\n', sim.log()[-2000:])
+    assert codes == (0, 0), codes
+    assert status['refused_cartesian_commands'] == 0, status
+    changes = int(np.count_nonzero(np.diff(fingers)))
+    assert changes <= 2 * (status['episode'] + 1), changes  # close once, open at a reset
