@@ -25,10 +25,22 @@ controllers (`active`), a joint command gives it back (sim_robot_node).
 Out: the measured tool pose as PoseStamped in `base_frame` on `ee_pose_topic` and, where
 tf2_msgs is installed (it has no pip wheel), the same pose as the transform base_frame ->
 tool0 on /tf, as robot_state_publisher would give it.
+
+Fault switches (`EndEffectorFaults`, live parameters of /sim_robot; the fault tests and
+`imle-policy-ros soak` set them):
+
+    ee_pose_enabled   false: the tool pose is not published (its broadcaster stopped)
+    ee_pose_fault     nan: the pose's x is NaN; wrong_frame: the pose (and /tf) names the
+                      frame WRONG_FRAME instead of base_frame, as a driver configured for
+                      another frame does
+    arm_frozen        true: the arm takes no Cartesian target or twist and stands where it
+                      is, still reporting its pose: an arm that does not follow (brakes on,
+                      a controller that lost its hardware). Counted as ignored
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 import importlib
 from typing import Callable
 
@@ -39,6 +51,7 @@ from std_msgs.msg import Float64MultiArray
 from trajectory_msgs.msg import JointTrajectory
 
 from . import messages
+from ..settings import check_settings, setting
 from ..sim.command_follower import CommandFollower, CommandRefused
 from ..sim.gripper import GRIPPER_JOINT, GRIPPER_OPEN
 from ..sim.reach_env import ReachEnv
@@ -46,6 +59,35 @@ from ..sim.sim_topics import EE_FRAME, TF_TOPIC
 
 SERVO_TWIST_TOPIC = '/servo_node/delta_twist_cmds'
 GRIPPER_TRAJECTORY_TOPIC = '/gripper_controller/joint_trajectory'
+EE_POSE_FAULTS = ('none', 'nan', 'wrong_frame')
+WRONG_FRAME = 'world'  # what ee_pose_fault wrong_frame names instead of base_frame
+
+
+@dataclass(frozen=True)
+class EndEffectorFaults:
+    """The end-effector fault switches of /sim_robot (see the module docstring)."""
+
+    ee_pose_enabled: bool = setting(
+        True, 'publish the tool pose (false: as if its broadcaster stopped)', live=True
+    )
+    ee_pose_fault: str = setting(
+        'none',
+        f'break the tool pose: nan (x is NaN), wrong_frame (in {WRONG_FRAME!r})',
+        choices=EE_POSE_FAULTS,
+        live=True,
+    )
+    arm_frozen: bool = setting(
+        False,
+        'the arm ignores Cartesian targets and twists and stands still, still reporting its '
+        'pose (an arm that does not follow)',
+        live=True,
+    )
+
+    def __post_init__(self) -> None:
+        check_settings(self)
+
+
+NO_FAULTS = EndEffectorFaults()
 
 
 class EndEffectorInputs:
@@ -58,16 +100,24 @@ class EndEffectorInputs:
         config,
         now: Callable[[], float],
         accepting: Callable[[float], bool],
+        faults: Callable[[], EndEffectorFaults] = lambda: NO_FAULTS,
     ):
-        """config: the node's SimRobotConfig; accepting(now): commands are not ignored now."""
+        """
+        Subscribe to the Cartesian and gripper commands.
+
+        config: the node's SimRobotConfig; accepting(now): commands are not ignored now;
+        faults(): the fault switches as they are now (they are live parameters).
+        """
         self.node = node
         self.env = env
         self.base_frame = config.base_frame
         self._now = now
         self._accepting = accepting
+        self._faults = faults
         self.active = False  # the arm follows Cartesian commands, not its joint controllers
         self.refused_cartesian = 0
         self.refused_gripper = 0
+        self.ignored_cartesian = 0  # taken while arm_frozen, and not followed
         # The gripper's controllers, imitated as the arm's are: name checks, interpolation.
         self.gripper = CommandFollower((GRIPPER_JOINT,), [GRIPPER_OPEN])
         node.create_subscription(PoseStamped, config.target_pose_topic, self._on_pose, 10)
@@ -109,6 +159,14 @@ class EndEffectorInputs:
                 f'{what} in frame {frame_id!r}: this arm takes them in {self.base_frame!r} '
                 f'only (no TF here); publish it in {self.base_frame!r}'
             )
+            return
+        if self._faults().arm_frozen:
+            # Stand where it is: a joint target at the present joints drops any Cartesian
+            # target or twist still being followed. Still `active`: the joint controllers
+            # must not take the arm back either.
+            self.env.command(self.env.joint_positions)
+            self.active = True
+            self.ignored_cartesian += 1
             return
         try:
             # The simulator's frame is base_link; base_frame is the name this node gives it.
@@ -170,15 +228,21 @@ class ToolPoseOutputs:
     def publishes_tf(self) -> bool:
         return self._tf_pub is not None
 
-    def publish(self, pose: np.ndarray, stamp) -> None:
-        """Publish the tool pose [7], stamped `stamp`, in base_frame."""
-        self._pose_pub.publish(messages.pose_stamped(pose, self.base_frame, stamp))
+    def publish(self, pose: np.ndarray, stamp, faults: EndEffectorFaults = NO_FAULTS) -> None:
+        """Publish the tool pose [7], stamped `stamp`, in base_frame (unless faults say else)."""
+        if not faults.ee_pose_enabled:
+            return
+        frame = WRONG_FRAME if faults.ee_pose_fault == 'wrong_frame' else self.base_frame
+        if faults.ee_pose_fault == 'nan':
+            pose = np.array(pose, dtype=np.float64)
+            pose[0] = np.nan
+        self._pose_pub.publish(messages.pose_stamped(pose, frame, stamp))
         if self._tf_pub is not None:
-            self._tf_pub.publish(self._transform(pose, stamp))
+            self._tf_pub.publish(self._transform(pose, frame, stamp))
 
-    def _transform(self, pose: np.ndarray, stamp):
+    def _transform(self, pose: np.ndarray, frame: str, stamp):
         t = TransformStamped(child_frame_id=EE_FRAME)
-        t.header.frame_id, t.header.stamp = self.base_frame, stamp
+        t.header.frame_id, t.header.stamp = frame, stamp
         values = messages.pose(pose)
         p = values.position
         t.transform.translation = Vector3(x=p.x, y=p.y, z=p.z)

@@ -20,10 +20,13 @@ policy's `~/reset` service (if named) is called so it does not continue the old 
 unplugged camera or a stopped driver would (fault tests, demos). A second camera, the same
 view as JPEG CompressedImage, is published on `compressed_camera_topic` when that is set.
 `image_fault`, `joint_state_fault` and `stamp_fault` break the outputs the ways
-ros/input_faults.py lists, while they are set (fault tests and `imle-policy-ros soak`).
+ros/input_faults.py lists, while they are set (fault tests and `imle-policy-ros soak`);
+`ee_pose_enabled`, `ee_pose_fault` and `arm_frozen` the end-effector side's
+(ros/sim_end_effector.py).
 `~/status` is JSON at 10 Hz: the episode and its `outcome` (running, success, collision,
 grasped_early, timeout; each also a flag of its own), the joints, the gripper, and the
-counts of refused commands and of Cartesian targets clamped into reach.
+counts of refused (and, while arm_frozen, ignored) commands and of Cartesian targets
+clamped into reach.
 """
 
 from __future__ import annotations
@@ -44,13 +47,14 @@ from trajectory_msgs.msg import JointTrajectory
 from . import input_faults, messages
 from .node_parameters import declare_settings, with_parameters
 from .sim_end_effector import (
+    EndEffectorFaults,
     EndEffectorInputs,
     GRIPPER_TRAJECTORY_TOPIC,
     SERVO_TWIST_TOPIC,
     ToolPoseOutputs,
 )
 from ..cameras.image_codec import encode_compressed
-from ..settings import check_settings, setting
+from ..settings import check_settings, nested, setting
 from ..sim import sim_topics
 from ..sim.command_follower import CommandFollower, CommandRefused
 from ..sim.grasp_task import TASKS
@@ -160,6 +164,7 @@ class SimRobotConfig:
         min=0.0,
         live=True,
     )
+    ee_faults: EndEffectorFaults = nested(EndEffectorFaults)
 
     def __post_init__(self) -> None:
         check_settings(self)
@@ -203,7 +208,9 @@ class SimRobotNode(Node):
         self.create_subscription(
             Float64MultiArray, p.position_command_topic, self._on_positions, 10
         )
-        self.ee = EndEffectorInputs(self, self.env, p, self._now, self._accepting)
+        self.ee = EndEffectorInputs(
+            self, self.env, p, self._now, self._accepting, lambda: self.config.ee_faults
+        )
         self.create_service(Trigger, '~/reset', self._on_reset_service)
         self._policy_reset = (
             self.create_client(Trigger, p.policy_reset_service) if p.policy_reset_service else None
@@ -326,7 +333,7 @@ class SimRobotNode(Node):
             msg.position.append(env.gripper_position)
             msg.velocity.append(env.all_joint_velocities[-1])
         self._joint_pub.publish(msg)
-        self._tool_outputs.publish(env.ee_pose, stamp)
+        self._tool_outputs.publish(env.ee_pose, stamp, self.config.ee_faults)
 
     def _publish_image(self) -> None:
         raw_on = self.config.camera_enabled
@@ -373,6 +380,7 @@ class SimRobotNode(Node):
                         'cartesian_control': self.ee.active,
                         'rejected_commands': self.rejected_commands,
                         'refused_cartesian_commands': self.ee.refused_cartesian,
+                        'ignored_cartesian_commands': self.ee.ignored_cartesian,
                         'refused_gripper_commands': self.ee.refused_gripper,
                         'clamped_targets': self._clamped_before + self.env.clamped_targets,
                     }

@@ -10,6 +10,10 @@ refused and counted, or was legal all along). One table for the fault tests and 
 Transport faults go through sim_robot_node's fault switches (ros/input_faults.py says what
 each does to the messages), the robot restart kills and restarts its process, and the
 model-switch faults set model_path to a bundle the node must refuse (`refusal_bundles`).
+
+EE_FAULTS is the table of an end-effector stack (command_interface pose or twist): the
+faults of the measured pose and of an arm that does not follow (ros/sim_end_effector.py's
+switches), and those of FAULTS that apply to it (`faults_for(cartesian=True)`).
 """
 
 from __future__ import annotations
@@ -78,12 +82,53 @@ FAULTS = {
 }
 
 
-def faults_for(compressed_camera: bool) -> list[str]:
+# An end-effector stack: its own faults, then those of FAULTS it shares. The joint-state
+# faults break the arm's joints, which an end-effector node does not read (only the
+# gripper's), and a bundle for other joints or actions is refused like any other.
+EE_FAULTS = {
+    'ee_pose_stops': _sim_fault('hold', ee_pose_enabled=False),
+    'ee_pose_nan': _sim_fault('hold', ee_pose_fault='nan'),
+    'ee_pose_wrong_frame': _sim_fault('hold', ee_pose_fault='wrong_frame'),
+    # held at the measured pose whenever it is max_tracking_error off; moves when it ends
+    'arm_frozen': Fault(
+        'hold',
+        lambda stack: stack.set_sim(arm_frozen=True),
+        lambda stack: stack.set_sim(arm_frozen=False),
+    ),
+    **{
+        name: FAULTS[name]
+        for name in (
+            'camera_stops',
+            'image_wrong_encoding',
+            'image_wrong_size',
+            'image_bad_step',
+            'frames_late',
+            'frames_out_of_order',
+            'frames_duplicate_stamps',
+            'robot_restart',
+            'model_missing',
+            'model_corrupt_onnx',
+            'model_hash_mismatch',
+            'model_other_joint_names',
+            'model_other_action_dim',
+        )
+    },
+}
+
+
+def faults_for(compressed_camera: bool, cartesian: bool = False) -> list[str]:
+    """Return the fault kinds a stack supports (cartesian: an end-effector one)."""
+    table = EE_FAULTS if cartesian else FAULTS
     return [
         name
-        for name, fault in FAULTS.items()
+        for name, fault in table.items()
         if compressed_camera or not fault.needs_compressed_camera
     ]
+
+
+def fault_named(name: str) -> Fault:
+    """Return the fault of either table."""
+    return EE_FAULTS[name] if name in EE_FAULTS else FAULTS[name]
 
 
 # ---- bundles a running node must refuse --------------------------------------------------
@@ -124,7 +169,9 @@ def refusal_bundles(good: Path, workdir: Path) -> dict[str, Path]:
     tampered.write_bytes(bytes(data))
 
     def rename_joints(spec):
-        spec['state']['names'] = [f'other_{n}' for n in spec['state']['names']]
+        state = spec['state']
+        key = 'names' if 'names' in state else 'joint_names'  # format 2; format 1 (reach_default)
+        state[key] = [f'other_{n}' for n in state[key]]
         spec['action']['names'] = [f'other_{n}' for n in spec['action']['names']]
 
     edit_spec(copy('other_joint_names'), rename_joints)

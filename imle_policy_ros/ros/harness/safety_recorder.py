@@ -9,7 +9,8 @@ by the fault tests and `imle-policy-ros soak`; judged by control.safety_invarian
 
 Command messages are checked as they arrive (finite, within the position limits, each
 trajectory segment within the velocity limits at its own times) and only their count and
-violations are kept, so a long soak does not keep every message.
+violations are kept, so a long soak does not keep every message. The joint interfaces'
+recorder; pose and twist commands are judged by its subclass in cartesian_recorder.py.
 
 Blind windows: when a publisher of the inputs restarts, the node and this observer each
 discover it in their own time, and the observer never gets the messages sent before it
@@ -70,22 +71,28 @@ class SafetyRecorder:
         self.command_messages = 0
         self.command_violations: list[str] = []
         self.input_stamps = {f'image {t}': [] for t in image_topics}
-        self.input_stamps['joint_states'] = []
+        if self.joint_names:  # always for joint bundles; an end-effector one may read none
+            self.input_stamps['joint_states'] = []
         self.joint_positions = []  # [D] per valid joint state, in the command order
         self._blind_since: list[float] = []
         reliable = QoSProfile(depth=1000, reliability=ReliabilityPolicy.RELIABLE)
         sensor = QoSProfile(depth=50, reliability=ReliabilityPolicy.BEST_EFFORT)
         node.create_subscription(Float64MultiArray, info_topic, self._on_info, reliable)
-        # each command message type, judged its own way (a new output needs its judge here)
-        judges = {JointTrajectory: self._on_trajectory, Float64MultiArray: self._on_positions}
-        message_type = COMMAND_OUTPUTS[command_interface].message_type()
-        node.create_subscription(message_type, command_topic, judges[message_type], reliable)
+        self._subscribe_commands(node, command_topic, command_interface, reliable)
         for topic in image_topics:
             kind = CompressedImage if topic.rstrip('/').endswith('/compressed') else Image
             node.create_subscription(
                 kind, topic, lambda msg, t=topic: self._on_image(t, msg), sensor
             )
-        node.create_subscription(JointState, joint_state_topic, self._on_joint_state, sensor)
+        if self.joint_names:
+            node.create_subscription(JointState, joint_state_topic, self._on_joint_state, sensor)
+
+    def _subscribe_commands(self, node, topic: str, interface: str, qos) -> None:
+        """Subscribe to the commands with their judge (harness/cartesian_recorder.py: poses)."""
+        # each command message type, judged its own way (a new output needs its judge here)
+        judges = {JointTrajectory: self._on_trajectory, Float64MultiArray: self._on_positions}
+        message_type = COMMAND_OUTPUTS[interface].message_type()
+        node.create_subscription(message_type, topic, judges[message_type], qos)
 
     # ---- recording ----------------------------------------------------------------------
     def _on_info(self, msg):

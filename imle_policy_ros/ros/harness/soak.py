@@ -4,12 +4,16 @@
 The soak run: the simulated loop through the ROS 2 nodes for a while, with random faults.
 
 sim_robot_node and policy_node (config/sim.yaml: the bundled model, 100 Hz, new scenes as
-episodes end) run as separate processes in a FaultStack. Between calm spells of 2-5 s, a
-fault drawn from ros/fault_injector.py's table (seeded) is started, lasts 1-3 s, and is
-ended; after a `hold` fault the arm must move again (a recovery). Reported:
+episodes end; or another config, e.g. config/sim_ee.yaml: the end-effector model through
+PoseStamped targets) run as separate processes in a FaultStack. Between calm spells of 2-5
+s, a fault drawn from ros/fault_injector.py's table for the stack (FAULTS, or EE_FAULTS
+for pose and twist; seeded) is started, lasts 1-3 s, and is ended; after a `hold` fault
+the arm must move again (a recovery). Reported:
 
-  safety_violations   every invariant of control/safety_invariants.py over every command
-                      (ros/safety_recorder.py), plus any bad bundle the node accepted
+  safety_violations   every invariant of control/safety_invariants.py (for pose and twist
+                      control/cartesian_invariants.py) over every command
+                      (harness/safety_recorder.py, harness/cartesian_recorder.py), plus any
+                      bad bundle the node accepted
   missed_deadlines    control ticks skipped because the loop fell a period behind (the
                       node's own count, from /diagnostics)
   jitter_p99_ms       |tick period - control period| over all consecutive published
@@ -35,8 +39,9 @@ import time
 
 import numpy as np
 
-from .fault_injector import FAULTS, faults_for
-from .fault_stack import FaultStack
+from .fault_injector import fault_named, faults_for
+from .fault_stack import FaultStack, is_cartesian
+from .stack_probe import SIM_CONFIG
 from ...control.rate_meter import RateMeter
 from ...errors import Refusal
 
@@ -128,18 +133,28 @@ def rss_per_minute(samples: list[tuple[float, float]]) -> list[float]:
 
 
 def run_soak(
-    seconds: float, seed: int = 0, workdir: Path | None = None, log=print, kinds=None
+    seconds: float,
+    seed: int = 0,
+    workdir: Path | None = None,
+    log=print,
+    kinds=None,
+    config: Path = SIM_CONFIG,
 ) -> dict:
-    """kinds: the fault kinds to draw from (default: every one the stack supports)."""
+    """
+    Run the soak; return its report (the module docstring).
+
+    kinds: the fault kinds to draw from (default: every one the stack supports); config:
+    the parameters file of both nodes.
+    """
     workdir = Path(workdir or tempfile.mkdtemp(prefix='imle_soak_'))
     rng = random.Random(seed)
-    supported = faults_for(compressed_camera=False)
+    supported = faults_for(compressed_camera=False, cartesian=is_cartesian(config))
     kinds = list(kinds or supported)
     unknown = [k for k in kinds if k not in supported]
     if unknown:
         raise Refusal(f'unknown fault kinds {unknown}; choose from {", ".join(supported)}')
     load_before = os.getloadavg()
-    stack = FaultStack(workdir)
+    stack = FaultStack(workdir, config=config)
     injected, errors = Counter(), []
     recoveries_failed = accepted_bad_models = 0
     watcher = _Watcher(stack)
@@ -154,7 +169,7 @@ def run_soak(
             if time.monotonic() >= end - FAULT_S[0]:
                 break
             kind = rng.choice(kinds)
-            fault = FAULTS[kind]
+            fault = fault_named(kind)
             try:
                 fault.start(stack)
                 injected[kind] += 1
@@ -192,11 +207,14 @@ def run_soak(
     return {
         'duration_s': round(elapsed, 1),
         'seed': seed,
+        'config': str(config),
         'safety_violations': len(report.violations) + accepted_bad_models,
         'violations': report.violations[:20],
         'commands_checked': report.checked,
         'command_messages': stack.recorder.command_messages,
         'unjudged': report.unjudged_pairs,
+        # end-effector stacks: gripper decisions undone by the measured state within the dwell
+        'gripper_reset_within_dwell': getattr(stack.recorder, 'gripper_reset_within_dwell', 0),
         'missed_deadlines': int(diagnostics.get('missed_deadlines', -1)),
         'jitter_p99_ms': round(jitter_p99, 3),
         'jitter_max_ms': round(jitter_max, 3),
@@ -224,7 +242,7 @@ def run_soak(
 
 def format_report(r: dict) -> str:
     lines = [
-        f'soak: {r["duration_s"]:.0f} s, seed {r["seed"]}, '
+        f'soak: {r["duration_s"]:.0f} s, {Path(r["config"]).name}, seed {r["seed"]}, '
         f'{r["commands_checked"]} commands checked '
         f'({r["unjudged"]} unjudged)',
         f'  safety violations: {r["safety_violations"]}'

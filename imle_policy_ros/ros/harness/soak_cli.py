@@ -22,6 +22,11 @@ class SoakCommand:
         'draw only these fault kinds, comma-separated (default: all; an unknown name lists them)',
         metavar='KIND,...',
     )
+    config: str = setting(
+        'sim.yaml',
+        "parameters file of both nodes: a path, or a name in the package's config/ (sim_ee.yaml "
+        'or sim_ee_twist.yaml: the end-effector model, with the faults of its pose and arm)',
+    )
     json: bool = setting(False, 'print one JSON object instead of the text report')
     workdir: str | None = setting(
         None, 'where parameters, bundles and node logs go (default: a new temporary folder)'
@@ -33,6 +38,7 @@ def run_soak_command(command: SoakCommand) -> int:
     import sys
 
     from .. import require_rclpy
+    from ...resources import resolve_config_path
 
     require_rclpy()
     from .soak import format_report, run_soak
@@ -48,6 +54,7 @@ def run_soak_command(command: SoakCommand) -> int:
         workdir=command.workdir,
         log=progress,
         kinds=kinds,
+        config=resolve_config_path(command.config),
     )
     print(json.dumps(report) if command.json else format_report(report))
     return 1 if report['safety_violations'] else 0
