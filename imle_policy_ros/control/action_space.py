@@ -22,6 +22,8 @@ what the model would have output.
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 
 from .cartesian_executor import CartesianExecutor, CartesianLimits, PoseChunk
@@ -31,6 +33,11 @@ from .gripper_channel import GripperChannel
 from .observation_history import Observation
 from ..runtime import consistency
 from ..runtime.policy_spec import PolicySpec
+
+# How far back the commands are kept to compare a late measured pose with: longer than any
+# measurement that is not yet stale (stale_observation_timeout is at most 10 s, but a pose
+# more than a second late is not one to judge tracking by).
+TRACKING_HISTORY_S = 1.0
 
 
 class JointSpace:
@@ -58,8 +65,14 @@ class JointSpace:
         reference, offset = aligned
         return spec.action_stats.normalize(reference), offset
 
-    def not_following(self, measured) -> str:
+    def not_following(self, measured, stamp: float | None) -> str:
         return ''  # a joint controller reports no tracking error the controller could trust
+
+    def commanded(self, now: float, command) -> None:
+        pass
+
+    def forget_commands(self) -> None:
+        pass
 
     def reset_gripper(self, measured: float | None, now: float) -> None:
         pass
@@ -79,6 +92,7 @@ class CartesianSpace:
         assert spec.ee_layout is not None, 'PolicySpec.check: an ee_pose bundle has a layout'
         self.layout = spec.ee_layout
         self.executor = CartesianExecutor(limits, config.blend_time)
+        self._recent: deque = deque()  # (time, pose) of the commands of the last second
         gripper = self.layout.gripper
         self.channel = (
             GripperChannel(gripper.threshold, config.gripper_hysteresis, config.gripper_min_dwell)
@@ -107,11 +121,38 @@ class CartesianSpace:
         learned = self.layout.relative_to(reference, self._observed_pose(observation))
         return spec.action_stats.normalize(learned), offset
 
-    def not_following(self, measured) -> str:
-        if measured is None or self.executor.following(measured):
+    def commanded(self, now: float, command) -> None:
+        """Keep the moving commands of the last second, for the tracking check."""
+        if command is None:
+            return
+        self._recent.append((now, np.array(command)))
+        while self._recent and self._recent[0][0] < now - TRACKING_HISTORY_S:
+            self._recent.popleft()
+
+    def forget_commands(self) -> None:
+        """Forget what was commanded: the arm may be anywhere (reset, re-enabled, state lost)."""
+        self._recent.clear()
+        if self.channel is not None:
+            self.channel.reset(None, -np.inf)
+
+    def not_following(self, measured, stamp: float | None) -> str:
+        """
+        Return why the arm is not following, comparing like with like in time.
+
+        The measured pose is compared with the command in force when it was measured, not
+        the newest one: a pose that arrives late (but within stale_observation_timeout)
+        would otherwise look like an arm left behind, and the hold would pull a following
+        arm back to where it was.
+        """
+        if measured is None or stamp is None:
             return ''
-        distance, angle = self.executor.tracking_error(measured)
+        then = [pose for t, pose in self._recent if t <= stamp]
+        if not then:
+            return ''  # measured before anything of this motion was commanded
+        distance, angle = self.executor.tracking_error_from(then[-1], measured)
         limits = self.executor.limits
+        if distance <= limits.max_tracking_error and angle <= limits.max_tracking_angle:
+            return ''
         return (
             f'arm not following: the measured pose is {distance:.3f} m / {angle:.2f} rad from '
             f'the command (limits {limits.max_tracking_error} m / {limits.max_tracking_angle} '
@@ -119,7 +160,15 @@ class CartesianSpace:
         )
 
     def reset_gripper(self, measured: float | None, now: float) -> None:
-        if self.channel is not None:
+        """
+        Start the gripper channel from the measured gripper, when it does not know better.
+
+        Only when its state is unknown (a new scene, re-enabled, the arm's state lost): on a
+        resume after a hold the channel's own state is what was last commanded, while the
+        measured finger may still be travelling toward it; taking that would undo a fresh
+        decision within the dwell.
+        """
+        if self.channel is not None and self.channel.state is None:
             self.channel.reset(measured, now)
 
     def command(self, now, position, hold_reason: str, input_age: float, from_measured: bool):

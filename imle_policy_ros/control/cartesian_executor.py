@@ -297,9 +297,15 @@ class CartesianExecutor:
         """Return (m, rad) between the last command and the measured pose ((0, 0): none)."""
         if self.last_command is None:
             return 0.0, 0.0
+        return self.tracking_error_from(self.last_command, measured_pose)
+
+    @staticmethod
+    def tracking_error_from(command, measured_pose) -> tuple[float, float]:
+        """Return (m, rad) between a commanded and a measured pose."""
+        command = np.asarray(command, dtype=np.float64).reshape(-1)
         measured = np.asarray(measured_pose, dtype=np.float64).reshape(-1)
-        distance = float(np.linalg.norm(measured[:3] - self.last_command[:3]))
-        return distance, float(turn_angle(self.last_command[3:], measured[3:]))
+        distance = float(np.linalg.norm(measured[:3] - command[:3]))
+        return distance, float(turn_angle(command[3:], measured[3:]))
 
     def following(self, measured_pose) -> bool:
         """Return whether the measured pose is within the tracking limits of the command."""

@@ -181,6 +181,7 @@ class PolicyController:
     def _forget_commanded_position(self) -> None:
         self.executor.clear()
         self.executor.last_command = None
+        self.space.forget_commands()
 
     def reset(self) -> None:
         with self._tick_lock:
@@ -275,7 +276,9 @@ class PolicyController:
         if self.executor.chunk_finished(now) and not self._overrun_counted:
             self.stats.overruns += 1
             self._overrun_counted = True
-        return self._command(now, self.executor.command(now), '', input_age, from_measured)
+        command = self.executor.command(now)
+        self.space.commanded(now, command)
+        return self._command(now, command, '', input_age, from_measured)
 
     def _command(self, now, position, hold_reason: str, input_age: float, from_measured: bool):
         return self.space.command(now, position, hold_reason, input_age, from_measured)
@@ -283,7 +286,8 @@ class PolicyController:
     def _check_following(self, now: float) -> bool:
         """Hold at the measured pose when the arm has left its command; True when it did."""
         measured = self.inputs.measured_actions()
-        problem = self.space.not_following(measured)
+        stamp = self.history.latest_stamps().get(self.history.arm_state_source)
+        problem = self.space.not_following(measured, stamp)
         if not problem:
             return False
         self.stats.not_following += 1
