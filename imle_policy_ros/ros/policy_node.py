@@ -332,8 +332,8 @@ class PolicyNode(Node):
                 # Before paying for ONNX Runtime sessions and a test inference, on the cores the
                 # control loop runs on: a bundle for other joints is refused from its policy.json.
                 new_spec = PolicySpec.read(spec_file.parent)
+                check_bundle(self.config, new_spec)  # first: its message names the fix
                 check_switchable(self.controller.spec, new_spec)
-                check_bundle(self.config, new_spec)  # with a message that names the fix
             policy = self._load_policy(model_path)
             self.controller.stage_policy(policy, label=str(policy.bundle.path))
         except Exception as exc:  # every failure is a refusal: the old model keeps running
