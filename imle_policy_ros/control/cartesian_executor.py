@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .chunk_executor import ChunkSwitching
 from ..runtime import rotations
 
 
@@ -189,7 +190,7 @@ class CartesianLimits:
         return pose
 
 
-class CartesianExecutor:
+class CartesianExecutor(ChunkSwitching):
     """Turns the active pose chunk into one limited end-effector command for any moment."""
 
     def __init__(self, limits: CartesianLimits, blend_time: float = 0.1):
@@ -225,11 +226,6 @@ class CartesianExecutor:
         self._last_time = now
         self.last_twist = (np.zeros(3), np.zeros(3))
 
-    def clear(self) -> None:
-        """Drop every chunk (hold); the last command stays what a hold repeats."""
-        self.active = self._blend_from = None
-        self._blend_hold = None
-
     def switch_to(self, chunk: PoseChunk, now: float) -> float:
         """
         Make `chunk` the active one, cross-fading from what was being commanded.
@@ -243,18 +239,10 @@ class CartesianExecutor:
             if self.last_command is not None
             else 0.0
         )
-        if self.active is not None:
-            self._blend_from, self._blend_hold = self.active, None
-        else:
-            self._blend_from, self._blend_hold = None, self.last_command
-        self._switch_time = now
-        self.active = chunk
+        self._take_over(chunk, now)
         return jump
 
     # ---- output -----------------------------------------------------------------------
-    def chunk_finished(self, now: float) -> bool:
-        return self.active is not None and now > self.active.end_time
-
     def command(self, now: float) -> np.ndarray | None:
         """Return the pose [7] to command at `now` (None before any start); advance the state."""
         if self.last_command is None:

@@ -15,6 +15,7 @@ never extrapolates.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -69,7 +70,39 @@ class JointLimits:
         )
 
 
-class ChunkExecutor:
+class ChunkSwitching:
+    """
+    Which chunk runs, and what the one it replaced is faded out from.
+
+    Shared by the joint and the Cartesian executors: a switch fades from the running chunk,
+    or from the held command when nothing ran, over `blend_time` from the switch.
+    """
+
+    # set by each executor's __init__ (a Chunk or a PoseChunk, a position or a pose)
+    active: Any
+    last_command: Any
+    _blend_from: Any
+    _blend_hold: Any
+    _switch_time: float
+
+    def clear(self) -> None:
+        """Drop every chunk (hold); the last command stays what a hold repeats."""
+        self.active = self._blend_from = None
+        self._blend_hold = None
+
+    def chunk_finished(self, now: float) -> bool:
+        return self.active is not None and now > self.active.end_time
+
+    def _take_over(self, chunk, now: float) -> None:
+        if self.active is not None:
+            self._blend_from, self._blend_hold = self.active, None
+        else:
+            self._blend_from, self._blend_hold = None, self.last_command
+        self._switch_time = now
+        self.active = chunk
+
+
+class ChunkExecutor(ChunkSwitching):
     """Turns the active chunk into one limited command for any moment."""
 
     def __init__(self, limits: JointLimits, blend_time: float = 0.1):
@@ -94,11 +127,6 @@ class ChunkExecutor:
         self.last_command = self.limits_clip(np.asarray(position, dtype=np.float64))
         self._last_time = now
 
-    def clear(self) -> None:
-        """Drop every chunk (hold); the last command stays what a hold repeats."""
-        self.active = self._blend_from = None
-        self._blend_hold = None
-
     def switch_to(self, chunk: Chunk, now: float) -> float:
         """
         Make `chunk` the active one, cross-fading from what was being commanded.
@@ -112,18 +140,10 @@ class ChunkExecutor:
             if self.last_command is not None
             else 0.0
         )
-        if self.active is not None:
-            self._blend_from, self._blend_hold = self.active, None
-        else:
-            self._blend_from, self._blend_hold = None, self.last_command
-        self._switch_time = now
-        self.active = chunk
+        self._take_over(chunk, now)
         return jump
 
     # ---- output -----------------------------------------------------------------------
-    def chunk_finished(self, now: float) -> bool:
-        return self.active is not None and now > self.active.end_time
-
     def command(self, now: float) -> np.ndarray | None:
         """Return the position to command at `now` (None before any start); advance the state."""
         if self.last_command is None:
