@@ -138,3 +138,14 @@ def test_num_samples_set_during_a_pending_switch_reaches_the_new_policy():
     with pytest.raises(SettingError, match='num_samples'):
         rig.controller.update_config(num_samples=0)
     assert rig.controller.config.num_samples == 8  # a refused change changes nothing
+
+
+def test_a_staged_model_with_the_joints_in_another_order_starts_with_them_in_its_own():
+    """The joint states a staged model inherits are put in its order, by name."""
+    from imle_policy_ros.control.observation_history import ObservationHistory
+
+    running = ObservationHistory(['top'], ('a', 'b'), 2, 0.1, lambda c, f: np.zeros(4))
+    staged = ObservationHistory(['top'], ('b', 'a'), 2, 0.1, lambda c, f: np.zeros(4))
+    running.add_joint_state(1.0, ('a', 'b'), [0.3, -0.2])
+    staged.copy_arm_state_from(running)
+    np.testing.assert_allclose(staged.latest_joint_positions(), [-0.2, 0.3])

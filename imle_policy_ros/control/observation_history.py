@@ -182,7 +182,9 @@ class ObservationHistory:
 
     def copy_arm_state_from(self, other: 'ObservationHistory') -> None:
         """Start with another history's joint states and poses (not the model's business)."""
-        # model_switch.check_switchable has made sure both need the same joints and poses.
+        # model_switch.check_switchable has made sure both need the same joints and poses,
+        # not in the same order: joint values are put in this history's order by name.
+        order = [other.joint_names.index(n) for n in self.joint_names]
         for mine, theirs, what in (
             (self._joints, other._joints, 'joint_states'),
             (self._poses, other._poses, 'ee_pose'),
@@ -192,7 +194,7 @@ class ObservationHistory:
             with self._lock:
                 mine.clear()
                 for stamp, value in zip(stamps, values):
-                    mine.add(stamp, value, what)
+                    mine.add(stamp, value[order] if what == 'joint_states' else value, what)
 
     # ---- queries ----------------------------------------------------------------------
     def latest_stamps(self) -> dict[str, float | None]:
