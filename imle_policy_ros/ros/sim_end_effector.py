@@ -189,15 +189,7 @@ class EndEffectorInputs:
 
     def _on_gripper_trajectory(self, msg: JointTrajectory) -> None:
         now = self._now()
-
-        def follow():
-            try:
-                names, times, positions = messages.trajectory_positions_at_start(msg)
-            except ValueError as exc:
-                raise CommandRefused(f'gripper trajectory: {exc}') from None
-            self.gripper.follow_trajectory(now, names, times, positions)
-
-        self._gripper(now, follow)
+        self._gripper(now, lambda: follow_trajectory(self.gripper, now, msg, 'gripper trajectory'))
 
     def _gripper(self, now: float, command: Callable[[], None]) -> None:
         if not self._accepting(now):
@@ -248,6 +240,15 @@ class ToolPoseOutputs:
         t.transform.translation = Vector3(x=p.x, y=p.y, z=p.z)
         t.transform.rotation = values.orientation
         return self._tf_message(transforms=[t])
+
+
+def follow_trajectory(follower: CommandFollower, now: float, msg, what: str) -> None:
+    """Hand a JointTrajectory to a follower; CommandRefused naming `what` if it is malformed."""
+    try:
+        names, times, positions = messages.trajectory_positions_at_start(msg)
+    except ValueError as exc:
+        raise CommandRefused(f'{what}: {exc}') from None
+    follower.follow_trajectory(now, names, times, positions)
 
 
 def _tf_message_type():

@@ -49,6 +49,7 @@ from .node_parameters import declare_settings, with_parameters
 from .sim_end_effector import (
     EndEffectorFaults,
     EndEffectorInputs,
+    follow_trajectory,
     GRIPPER_TRAJECTORY_TOPIC,
     SERVO_TWIST_TOPIC,
     ToolPoseOutputs,
@@ -243,15 +244,7 @@ class SimRobotNode(Node):
     def _on_trajectory(self, msg: JointTrajectory) -> None:
         now = self._now()
         if self._accepting(now):
-
-            def follow():
-                try:
-                    names, times, positions = messages.trajectory_positions_at_start(msg)
-                except ValueError as exc:
-                    raise CommandRefused(f'joint trajectory: {exc}') from None
-                self.follower.follow_trajectory(now, names, times, positions)
-
-            self._apply(follow)
+            self._apply(lambda: follow_trajectory(self.follower, now, msg, 'joint trajectory'))
 
     def _on_positions(self, msg: Float64MultiArray) -> None:
         now = self._now()
