@@ -21,13 +21,18 @@ import onnxruntime as ort
 
 from .onnx_opset import read_default_opset
 from .policy_spec import BundleError, ENCODER_FILE, GENERATOR_FILE, PolicySpec, SPEC_FILE
-from .sessions import create_session, resolve_provider
+from .sessions import CPU, create_session, resolve_provider
 
 # ONNX opsets this runtime accepts (a policy of this package; the export writes
 # spec.onnx_opset, 17 by default). Below 13, ops these networks export to had other
 # signatures (Squeeze/Unsqueeze/ReduceSum take axes as inputs from 13 on), which would be
 # one more export path to test; 21 is the newest opset every onnxruntime from 1.18 runs.
 SUPPORTED_OPSETS = range(13, 22)
+
+# ONNX Runtime's CPU provider has no fp16 kernels for these networks' Conv and Gemm on x86:
+# it wraps every such layer in Casts back to fp32 (265 of them in the small generator),
+# which is slower than the fp32 bundle and keeps fp16's rounding. GPU providers run fp16.
+HALF_PRECISION_NEEDS = 'a GPU provider (cuda, tensorrt)'
 
 # Tensor names of the contract (see policy_spec's docstring).
 IMAGE_INPUT = 'image'
@@ -114,6 +119,8 @@ def load_bundle(
     generator, generator_provider = _open_session(
         files[GENERATOR_FILE], providers, intra_op_threads, allow_spinning
     )
+    for provider in (encoder_provider, generator_provider):
+        _check_precision(spec, provider, spec_path)
     bundle = PolicyBundle(
         spec, directory, encoder, generator, encoder_provider, generator_provider
     )
@@ -149,6 +156,16 @@ def _check_opset(file: Path, spec: PolicySpec, spec_path: Path) -> None:
             f'{file}: opset {opset} is not supported (supported: '
             f'{SUPPORTED_OPSETS.start}..{SUPPORTED_OPSETS.stop - 1}); re-export with '
             f'an opset in that range'
+        )
+
+
+def _check_precision(spec: PolicySpec, provider: str, spec_path: Path) -> None:
+    if spec.precision == 'fp16' and provider == CPU:
+        raise BundleError(
+            f'{spec_path}: an fp16 bundle, and it would run on {provider}, which has no fp16 '
+            f'kernels for its layers (it would cast each one back to fp32: slower than the '
+            f'fp32 bundle, with fp16 rounding); run it with {HALF_PRECISION_NEEDS}, or use '
+            f'the fp32 or an int8 bundle on a CPU'
         )
 
 

@@ -33,6 +33,8 @@ FORMAT_VERSION = 2
 SUPPORTED_FORMAT_VERSIONS = (1, 2)
 ACTION_KINDS = ('joint_position', 'ee_pose')
 OBJECTIVES = ('rs_imle', 'mse')
+# Arithmetic of the networks: fp32 as exported; int8 (QDQ) and fp16 written by `quantize`.
+PRECISIONS = ('fp32', 'int8', 'fp16')
 ENCODER_FILE = 'encoder.onnx'
 GENERATOR_FILE = 'generator.onnx'
 SPEC_FILE = 'policy.json'
@@ -89,6 +91,10 @@ class PolicySpec:
     # ee_pose: what the action and state dimensions are, the frames, the gripper channel,
     # and whether actions are relative to the observed pose (runtime/ee_layout.py)
     ee_layout: EePoseLayout | None = None
+    precision: str = 'fp32'
+    # quantize's record: the calibration data's hash and source, and the quality gate's
+    # figures against the fp32 bundle it came from (empty for fp32)
+    quantization: dict = field(default_factory=dict)
 
     @property
     def state_dim(self) -> int:
@@ -142,7 +148,12 @@ class PolicySpec:
                 'action': self.action_stats.to_dict(),
             },
             'training': asdict(self.training),
-            'onnx': {'opset': self.onnx_opset, 'sha256': dict(self.file_sha256)},
+            'onnx': {
+                'opset': self.onnx_opset,
+                'sha256': dict(self.file_sha256),
+                'precision': self.precision,
+                'quantization': dict(self.quantization),
+            },
         }
 
     @classmethod
@@ -181,6 +192,8 @@ class PolicySpec:
                 training=TrainingInfo(**d.get('training', {})),
                 onnx_opset=int(d['onnx']['opset']),
                 file_sha256=dict(d['onnx']['sha256']),
+                precision=str(d['onnx'].get('precision', 'fp32')),
+                quantization=dict(d['onnx'].get('quantization') or {}),
                 format_version=version,
                 ee_layout=(
                     EePoseLayout.from_dict(d['action']['ee_layout'])
@@ -217,6 +230,10 @@ class PolicySpec:
         if self.action_kind not in ACTION_KINDS:
             problems.append(f'action kind {self.action_kind!r} is not one of {ACTION_KINDS}')
         problems += self._layout_problems()
+        if self.precision not in PRECISIONS:
+            problems.append(
+                f'precision {self.precision!r} is not one of {PRECISIONS} (a newer export?)'
+            )
         if self.training.objective not in OBJECTIVES:
             problems.append(
                 f'training objective {self.training.objective!r} is not one of {OBJECTIVES}'
