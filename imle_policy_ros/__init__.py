@@ -9,6 +9,7 @@ checks every import against it):
     cli, cli_evaluation   the command line: options from configs, one-line refusals
     benchmarks            speed and memory figures (bench)
     studies               demos -> train -> export -> eval end to end (EVAL.md's figures)
+    quantization          int8 / fp16 bundles from fp32 ones, behind a quality gate
     ros                   rclpy nodes, the launch plan, `run`; ros.harness drives and judges
                           the nodes from outside (probe, faults, soak) and no node imports it
     evaluation            closed-loop eval and replay on simulated time

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .data.conversion_settings import ConversionSettings
     from .learning.export_config import ExportConfig
     from .learning.train_config import TrainConfig
+    from .quantization.config import QuantizeConfig
     from .sim.demo_config import DemoConfig
 
 
@@ -165,6 +166,42 @@ def run_export(cfg: ExportConfig) -> int:
     return 0
 
 
+def run_quantize(cfg: QuantizeConfig) -> int:
+    from .quantization.quantize import describe_units, quantize
+
+    report = quantize(cfg)
+    error, loop = report.error, report.loop
+    print(
+        f'{report.precision} bundle: {report.output} (runs on {report.provider}; '
+        f'{report.seconds:.0f} s)'
+    )
+    print(
+        f'  calibration: {report.calibration["calibration_windows"]} windows of '
+        f'{report.calibration["calibration_episodes"]} episodes of '
+        f'{report.calibration["calibration_source"]}; sha256 '
+        f'{report.calibration["calibration_sha256"][:16]}'
+    )
+    print(
+        f'  action error against fp32 on {error.windows} held-out windows x {error.samples} '
+        f'noise draws (action units): {describe_units(error)}'
+    )
+    print(
+        f'  mean {error.mean_normalized:.4f} normalized = {error.ratio:.2f}x of the scale '
+        f'{error.scale:.4f} ('
+        + ('fp32 redrawn' if error.spread_normalized else '1% of range')
+        + f'), bound {cfg.max_error_ratio}'
+    )
+    if loop is not None:
+        print(
+            f'  closed loop, {loop.episodes} episodes, same scenes: success fp32 '
+            f'{loop.reference["success_rate"]:.0%}, {report.precision} '
+            f'{loop.candidate["success_rate"]:.0%}; inference p50 '
+            f'{loop.reference["inference_ms_p50"]:.1f} / '
+            f'{loop.candidate["inference_ms_p50"]:.1f} ms'
+        )
+    return 0
+
+
 # ---- run ------------------------------------------------------------------------------
 @command_options
 class RunCommand:
@@ -233,6 +270,16 @@ def _commands() -> dict[str, Command]:
             'against torch (fails above --tolerance).',
             ('learning.export_config:ExportConfig',),
             'cli:run_export',
+        ),
+        'quantize': Command(
+            'write an int8 (CPU) or fp16 (GPU) bundle from an fp32 one, behind a quality gate',
+            'Quantize both networks (int8: ONNX Runtime static quantization calibrated on '
+            'real observations; fp16: for GPU providers), then compare the new bundle with '
+            'the fp32 one on held-out windows (action error in action units) and, for the '
+            "built-in simulator's models, in closed loop on the same scenes. Nothing is "
+            'written unless both pass.',
+            ('quantization.config:QuantizeConfig',),
+            'cli:run_quantize',
         ),
         'eval': Command(
             'closed-loop episodes of a bundle in the built-in simulator',

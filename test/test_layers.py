@@ -30,8 +30,20 @@ BELOW = {
     'evaluation': LEAVES | {'control', 'sim', 'data', 'cameras', 'runtime'},
     'studies': LEAVES | {'evaluation', 'learning', 'control', 'sim', 'data', 'cameras', 'runtime'},
     'ros': LEAVES | {'control', 'sim', 'data', 'cameras', 'runtime'},
+    'quantization': LEAVES
+    | {'evaluation', 'learning', 'control', 'sim', 'data', 'cameras', 'runtime'},
     'benchmarks': LEAVES
-    | {'ros', 'evaluation', 'learning', 'control', 'sim', 'data', 'cameras', 'runtime'},
+    | {
+        'quantization',
+        'ros',
+        'evaluation',
+        'learning',
+        'control',
+        'sim',
+        'data',
+        'cameras',
+        'runtime',
+    },
 }
 BELOW['cli_evaluation'] = LEAVES | set(BELOW) - {'cli_evaluation'}
 BELOW['cli'] = LEAVES | set(BELOW) - {'cli'}
