@@ -6,9 +6,11 @@ Peak resident memory of a deploy process: the runtime alone, in a fresh interpre
 `python -m imle_policy_ros.benchmarks.deploy_memory BUNDLE N THREADS` does what the
 policy node does with a bundle, minus ROS: load_bundle (validation, both sessions, test
 inference), encode obs_horizon frames, then `act` with N samples a few times; it prints
-one JSON line with the peak RSS (VmHWM) after each stage. It imports numpy and
-onnxruntime only (as a deploy host without torch would), so the figure is not inflated
-by torch. The ROS policy node's own peak is taken in the control-loop section.
+one JSON line with the peak RSS (VmHWM) after each stage, and the RSS (VmRSS) after the
+load and after the acts: a peak well above the RSS after it is memory that was held only
+while loading (e.g. a second copy of the weights), not by the running policy. It imports
+numpy and onnxruntime only (as a deploy host without torch would), so the figure is not
+inflated by torch. The ROS policy node's own peak is taken in the control-loop section.
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ def _child(bundle: str, n: int, threads: int) -> dict:
 
     out = {'after_imports': status_mib()['VmHWM']}
     b = load_bundle(bundle, providers=['cpu'], intra_op_threads=threads)
-    out['after_load'] = status_mib()['VmHWM']
+    mem = status_mib()
+    out['after_load'], out['rss_after_load'] = mem['VmHWM'], mem['VmRSS']
     policy = OnnxPolicy(b, seed=0)
     spec = b.spec
     rng = np.random.default_rng(0)
@@ -49,12 +52,25 @@ def _child(bundle: str, n: int, threads: int) -> dict:
     joints = np.zeros((spec.obs_horizon, spec.state_dim), np.float32)
     for _ in range(5):
         policy.act(features, joints, n)
-    out['peak'] = status_mib()['VmHWM']
+    mem = status_mib()
+    out['peak'], out['rss_after_acts'] = mem['VmHWM'], mem['VmRSS']
     out['torch_imported'] = 'torch' in sys.modules
     return out
 
 
+def _report_key(key: str) -> str:
+    if key.startswith('rss_'):
+        return f'rss_mib_{key[len("rss_") :]}'  # rss_mib_after_load, rss_mib_after_acts
+    return key if key == 'torch_imported' else f'peak_rss_mib_{key}'
+
+
 def measure_deploy_process(bundle: Path, n: int, threads: int, timeout: float = 300.0) -> dict:
+    """
+    Run the deploy process in a fresh interpreter; return its memory figures (MiB).
+
+    peak_rss_mib_{after_imports, after_load, peak}: VmHWM after each stage;
+    rss_mib_{after_load, after_acts}: VmRSS then; torch_imported: whether torch came in.
+    """
     proc = subprocess.run(
         [sys.executable, '-m', __name__, str(bundle), str(n), str(threads)],
         capture_output=True,
@@ -63,10 +79,7 @@ def measure_deploy_process(bundle: Path, n: int, threads: int, timeout: float = 
     )
     if proc.returncode != 0:
         raise RuntimeError(f'deploy process failed ({proc.returncode}): {proc.stderr[-2000:]}')
-    return {
-        f'peak_rss_mib_{k}' if k != 'torch_imported' else k: v
-        for k, v in json.loads(proc.stdout.strip().splitlines()[-1]).items()
-    }
+    return {_report_key(k): v for k, v in json.loads(proc.stdout.strip().splitlines()[-1]).items()}
 
 
 if __name__ == '__main__':
