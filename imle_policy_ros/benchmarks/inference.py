@@ -92,12 +92,20 @@ def imle_vs_torch(
     n: int,
     dims: tuple,
     settings,
+    others: dict | None = None,
 ) -> list[dict]:
-    """Time the generator on ORT and (if device_torch) in torch eager, interleaved."""
+    """
+    Time the generator on ORT and (if device_torch) in torch eager, interleaved.
+
+    others: {target label: session} of other precisions on the same device (the int8
+    generator), interleaved with the two, so that their ratios come from the same blocks.
+    """
     cond, noise = generator_inputs(*dims, n)
     feeds = {'condition': cond, 'noise': noise}
     out_name = gen_session.get_outputs()[0].name
     cases = {'ort': lambda: gen_session.run([out_name], feeds)}
+    for label, session in (others or {}).items():
+        cases[label] = lambda s=session: s.run([s.get_outputs()[0].name], feeds)
     if device_torch is not None:
         torch_device = 'cuda' if device_torch.startswith('gpu') else 'cpu'
         cond_t = torch.from_numpy(cond).to(torch_device)
@@ -112,6 +120,9 @@ def imle_vs_torch(
     rows = [row('imle', 'ort', device_ort, n, stats['ort'])]
     if 'torch' in stats:
         rows.append(row('imle', 'torch-eager', device_torch, n, stats['torch']))
+    rows += [
+        row('imle', 'ort', device_ort, n, stats[label], target=label) for label in others or {}
+    ]
     return rows
 
 
@@ -164,13 +175,20 @@ def run_target(
     dims: tuple,
     settings,
     log,
+    others: dict | None = None,
 ) -> tuple[list[dict], dict]:
-    """All rows of one ORT target (plus torch eager where torch_device_name is given)."""
+    """
+    All rows of one ORT target (plus torch eager where torch_device_name is given).
+
+    others: generator sessions of other precisions timed beside it (imle_vs_torch).
+    """
     rows, cpu = [], {}
     schedule = NoiseSchedule()
     for n in settings.batches:
         meter = CpuMeter()
-        rows += imle_vs_torch(gen_session, generator, device, torch_device_name, n, dims, settings)
+        rows += imle_vs_torch(
+            gen_session, generator, device, torch_device_name, n, dims, settings, others
+        )
         cond = generator_inputs(*dims, n)[0]
         rows += diffusion_rows(
             ort_denoiser(unet_session, cond),
@@ -202,10 +220,12 @@ def run_target(
         log(
             f'  {target_label} N={n}: '
             + ', '.join(
-                f'{r["case"]}/{r["backend"]} {r["p50_ms"]:.1f}' for r in rows if r['n'] == n
+                f'{r["case"]}/{r.get("target", r["backend"])} {r["p50_ms"]:.1f}'
+                for r in rows
+                if r['n'] == n
             )
             + ' ms p50'
         )
     for r in rows:
-        r['target'] = target_label
+        r.setdefault('target', target_label)
     return rows, cpu

@@ -36,6 +36,8 @@ def headline_lines(h: dict) -> list[str]:
         'imle_vs_ddpm100_speedup': 'IMLE (ORT) vs DDPM100 (ORT), same UNet',
         'imle_vs_ddim10_speedup': 'IMLE (ORT) vs DDIM10 (ORT), same UNet',
         'ort_vs_torch_speedup': 'IMLE generator: ORT vs torch eager',
+        'ort_int8_vs_torch_speedup': 'IMLE generator: ORT int8 vs torch eager fp32',
+        'ort_int8_vs_ort_fp32_speedup': 'IMLE generator: ORT int8 vs ORT fp32',
         'encoder_cache_speedup': 'encoder caching vs re-encoding the history per inference',
         'imle_vs_ddpm100_torch_speedup': (
             'IMLE (ORT) vs DDPM100 in torch eager (as Diffusion Policy runs)'
@@ -68,6 +70,8 @@ def text_report(report: dict) -> str:
         f'({", ".join(v["ort_providers"])}), numpy {v["numpy"]}, rclpy {v.get("rclpy", "-")}',
         f'threads   {report["threads"]} (torch intra-op = ORT intra-op)',
         f'rates     {rates["gemm_gmacs_per_s"]} GMAC/s fp32 matmul, '
+        f'{rates.get("gemm_gmacs_per_s_int8", "-")} int8 (ORT), '
+        f'{rates.get("gemm_gmacs_per_s_bf16", "-")} bf16 (torch), '
         f'{rates["copy_gb_per_s"]} GB/s copy ({rates["device"]}; '
         'the better of the start and the end of the run)'
         + (f'; GPU {report["rates"]["gpu"]}' if 'gpu' in report['rates'] else ''),
@@ -123,7 +127,8 @@ def text_report(report: dict) -> str:
         ]
     for key, mem in report.get('memory', {}).items():
         peak = mem.get('peak_rss_mib_peak', mem.get('peak_rss_mib'))
-        out.append(f'memory    {key}: peak RSS {_f(peak, 0)} MiB ({mem["what"]})')
+        weights = f', weights {mem["weight_mib"]} MiB' if 'weight_mib' in mem else ''
+        out.append(f'memory    {key}: peak RSS {_f(peak, 0)} MiB{weights} ({mem["what"]})')
     if 'control_loop' in report:
         s = report['control_loop']['steady']
         a, lat = s['arrival_jitter_ms'], s['image_to_command_ms']

@@ -25,6 +25,7 @@ from . import machine, providers
 from .encoder_cache import run_encoder_cache
 from .flops import network_costs
 from .inference import run_target
+from .low_precision import cpu_rates, onnx_bytes, write_int8_bundle
 from .models import (
     build_diffusion_unet,
     build_network,
@@ -36,7 +37,7 @@ from .models import (
     write_imle_bundle,
 )
 from .settings import SECTIONS, Settings
-from .summary import add_floors, BUSY_CORES, busy_sections, headline
+from .summary import add_floors, BUSY_CORES, busy_sections, headline, INT8_TARGET
 from .timing import CpuMeter, load_average, torch_threads
 from ..learning.export import check_parity
 from ..runtime import load_bundle
@@ -71,8 +72,18 @@ class Run:
         )
         self.unet_session = self.open(providers.Target('cpu', 'fp32'), self.unet_path)
         unet_diff = self._unet_parity()
+        export_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        self.int8_dir = write_int8_bundle(self.bundle_dir, self.workdir / 'bundle_int8')
+        self.int8_bundle = load_bundle(
+            self.int8_dir,
+            providers=['cpu'],
+            intra_op_threads=self.settings.threads,
+            allow_spinning=self.settings.ort_allow_spinning,
+        )
         return {
-            'export_and_load_s': round(time.perf_counter() - t0, 1),
+            'export_and_load_s': round(export_s, 1),
+            'int8_quantize_and_load_s': round(time.perf_counter() - t0, 1),
             'parity_max_abs_diff': {
                 'encoder': parity.encoder_max_abs_diff,
                 'generator': parity.generator_max_abs_diff,
@@ -210,9 +221,7 @@ def run_benchmark(
         )
     with torch_threads(settings.threads), tempfile.TemporaryDirectory(prefix='imle-bench-') as tmp:
         meter = CpuMeter()
-        report['rates'] = {
-            'cpu': machine.measured_rates(settings.threads, repeats=3 if settings.quick else 5)
-        }
+        report['rates'] = {'cpu': cpu_rates(settings.threads, 3 if settings.quick else 5)}
         gpu_rates = machine.measured_gpu_rates() if gpu_providers else None
         if gpu_rates:
             report['rates']['gpu'] = gpu_rates
@@ -245,7 +254,7 @@ def run_benchmark(
         if 'memory' in sections:
             _timed_section(report, 'memory', lambda: _memory(report, run), log)
         # The sessions hold ~1 GB (paper) of weights; training needs the room.
-        run.bundle = run.unet_session = None
+        run.bundle = run.unet_session = run.int8_bundle = None
         run.gpu_sessions.clear()
         gc.collect()
         if 'training' in sections:
@@ -254,10 +263,10 @@ def run_benchmark(
             _timed_section(report, 'control_loop', lambda: _control_loop(report, settings), log)
         # The floor needs what the hardware sustains, not what was left of it while another
         # process ran: measure again at the end and keep the better of the two.
-        again = machine.measured_rates(settings.threads, repeats=3 if settings.quick else 5)
+        again = cpu_rates(settings.threads, 3 if settings.quick else 5)
         first = report['rates']['cpu']
         report['rates']['cpu_start_end'] = [dict(first), again]
-        for key in ('gemm_gmacs_per_s', 'copy_gb_per_s'):
+        for key in set(first) - {'device'}:
             first[key] = max(first[key], again[key])
         add_floors(report)
         report['headline'] = headline(report, settings.big_n)
@@ -267,6 +276,8 @@ def run_benchmark(
             'imle_vs_ddim10_speedup',
             'ort_vs_torch_speedup',
             'encoder_cache_speedup',
+            'ort_int8_vs_torch_speedup',
+            'ort_int8_vs_ort_fp32_speedup',
         ):
             report[key] = report['headline'][key]
         report['busy_sections'] = busy_sections(report)
@@ -314,6 +325,9 @@ def _per_target(report: dict, run: Run, targets: list, section: str, log) -> Non
             elif target == providers.Target('cuda', 'fp32') and gpu_torch:
                 torch_name = f'gpu: {torch.cuda.get_device_name(0)} (torch eager fp32)'
                 gen, unet_module = copy.deepcopy(gen).cuda(), copy.deepcopy(unet_module).cuda()
+            others = None
+            if target.provider == 'cpu':
+                others = {INT8_TARGET: run.int8_bundle.generator}
             rows, cpu = run_target(
                 target.label,
                 device,
@@ -325,6 +339,7 @@ def _per_target(report: dict, run: Run, targets: list, section: str, log) -> Non
                 run.dims,
                 run.settings,
                 log,
+                others,
             )
             report['inference'] += rows
             report['cpu_during'][f'inference_{target.label}'] = cpu
@@ -347,13 +362,18 @@ def _memory(report: dict, run: Run) -> None:
     from .deploy_memory import measure_deploy_process
 
     report['memory'] = {
-        'deploy_process': {
+        f'deploy_process{suffix}': {
             'what': 'fresh python: load_bundle + OnnxPolicy, encode, '
             f'act N={run.settings.big_n} x5 '
-            f'(numpy + onnxruntime only, {run.cfg.name} bundle, cpu)',
+            f'(numpy + onnxruntime only, {run.cfg.name} bundle, {precision}, cpu)',
             'device': run.cpu_device,
-            **measure_deploy_process(run.bundle_dir, run.settings.big_n, run.settings.threads),
+            'weight_mib': round(onnx_bytes(directory) / 2**20, 1),
+            **measure_deploy_process(directory, run.settings.big_n, run.settings.threads),
         }
+        for suffix, precision, directory in (
+            ('', 'fp32', run.bundle_dir),
+            ('_int8', 'int8', run.int8_dir),
+        )
     }
 
 

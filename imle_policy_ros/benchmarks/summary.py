@@ -14,10 +14,12 @@ from .flops import floor_ms
 from .inference import ratio
 
 CPU_TARGET = 'ort-cpu-fp32'
+INT8_TARGET = 'ort-cpu-int8'  # the int8 bundle's generator, timed beside CPU_TARGET's
 TARGETS = {
     'imle_vs_ddpm100_speedup': 40.0,
     'ort_vs_torch_speedup': 1.5,
-    'encoder_cache_speedup': 1.5,
+    'ort_int8_vs_torch_speedup': 2.0,
+    'ort_int8_vs_ort_fp32_speedup': 1.5,
 }
 GPU_P99_TARGET_MS = 5.0
 BUSY_CORES = 0.15
@@ -28,7 +30,10 @@ CALLS = {'imle': 1, 'ddpm100': 100, 'ddim10': 10}
 
 def _rates_for(report: dict, row: dict) -> dict | None:
     if row['device'].startswith('cpu'):
-        return report['rates']['cpu']
+        cpu = report['rates']['cpu']
+        if row.get('target') == INT8_TARGET:
+            return {**cpu, 'gemm_gmacs_per_s': cpu['gemm_gmacs_per_s_int8']}
+        return cpu
     gpu = report['rates'].get('gpu')
     if not gpu:
         return None
@@ -51,6 +56,8 @@ def add_floors(report: dict) -> None:
         weights = costs[f'{"diffusion_unet" if unet else "generator"}_weight_bytes_fp32']
         if 'fp16' in row.get('target', '') and row['backend'] == 'ort':
             weights /= 2
+        if row.get('target') == INT8_TARGET:
+            weights /= 4
         floor = floor_ms(macs, weights, rates, CALLS[row['case']])
         row['floor_ms'] = floor['floor_ms']
         row['floor_bound'] = 'compute' if floor['compute_ms'] >= floor['weights_ms'] else 'weights'
@@ -81,6 +88,12 @@ def _ratios(report: dict, target: str, n: int, stat: str) -> dict:
         ),
         'imle_vs_ddim10_speedup': ratio(inf, {**imle('ort'), 'case': 'ddim10'}, imle('ort'), stat),
         'ort_vs_torch_speedup': ratio(inf, imle('torch-eager'), imle('ort'), stat),
+        'ort_int8_vs_torch_speedup': ratio(
+            inf, imle('torch-eager'), {**imle('ort'), 'target': INT8_TARGET}, stat
+        ),
+        'ort_int8_vs_ort_fp32_speedup': ratio(
+            inf, imle('ort'), {**imle('ort'), 'target': INT8_TARGET}, stat
+        ),
         'encoder_cache_speedup': ratio(
             enc,
             {'target': target, 'case': 'act_reencode_history', 'n': n},
@@ -117,7 +130,11 @@ def headline(report: dict, n: int = 32) -> dict:
     }
     gpu = {}
     for label in sorted(
-        {r['target'] for r in report.get('inference', []) if r['target'] != CPU_TARGET}
+        {
+            r['target']
+            for r in report.get('inference', [])
+            if r['target'] not in (CPU_TARGET, INT8_TARGET)
+        }
     ):
         p99 = next(
             (
