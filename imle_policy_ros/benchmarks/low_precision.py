@@ -16,10 +16,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 import tempfile
-import time
 
 import numpy as np
 
+from .machine import best_seconds
 from ..quantization.int8 import encoder_feeds, generator_feeds, quantize_int8
 from ..runtime.bundle import file_sha256
 from ..runtime.policy_spec import ENCODER_FILE, GENERATOR_FILE, PolicySpec
@@ -51,13 +51,8 @@ def write_int8_bundle(fp32_dir: Path, directory: Path, seed: int = 0) -> Path:
 
 
 def _best_seconds(fn, repeats: int) -> float:
-    fn()
-    best = float('inf')
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+    fn()  # first call: session and kernel set-up, not the rate
+    return best_seconds(fn, repeats)
 
 
 def int8_gemm_rate(threads: int, repeats: int = 5) -> float:

@@ -107,7 +107,7 @@ def versions() -> dict:
     return out
 
 
-def _best_seconds(fn, repeats: int) -> float:
+def best_seconds(fn, repeats: int) -> float:
     best = float('inf')
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -132,11 +132,11 @@ def measured_rates(threads: int, repeats: int = 5) -> dict:
     a, b = torch.randn(size, size), torch.randn(size, size)
     with torch_threads(threads):
         torch.mm(a, b)
-        mm_s = _best_seconds(lambda: torch.mm(a, b), repeats)
+        mm_s = best_seconds(lambda: torch.mm(a, b), repeats)
     src = np.ones(64 * 2**20, np.float32)  # 256 MiB, far beyond any cache
     dst = np.empty_like(src)
     np.copyto(dst, src)
-    copy_s = _best_seconds(lambda: np.copyto(dst, src), repeats)
+    copy_s = best_seconds(lambda: np.copyto(dst, src), repeats)
     return {
         'device': cpu_device(threads),
         'gemm_gmacs_per_s': round(size**3 / mm_s / 1e9, 1),
@@ -166,7 +166,7 @@ def measured_gpu_rates(repeats: int = 5) -> dict | None:
             torch.mm(a, b)
             torch.cuda.synchronize()
 
-        out[f'gemm_gmacs_per_s_{name}'] = round(size**3 / _best_seconds(mm, repeats) / 1e9, 1)
+        out[f'gemm_gmacs_per_s_{name}'] = round(size**3 / best_seconds(mm, repeats) / 1e9, 1)
     src = torch.empty(256 * 2**20, dtype=torch.uint8, device='cuda')
     dst = torch.empty_like(src)
 
@@ -175,5 +175,5 @@ def measured_gpu_rates(repeats: int = 5) -> dict | None:
         torch.cuda.synchronize()
 
     copy()
-    out['copy_gb_per_s'] = round(2 * src.numel() / _best_seconds(copy, repeats) / 1e9, 1)
+    out['copy_gb_per_s'] = round(2 * src.numel() / best_seconds(copy, repeats) / 1e9, 1)
     return out
