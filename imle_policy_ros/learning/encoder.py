@@ -109,6 +109,10 @@ class ResNet18Encoder(nn.Module):
             raise ValueError(f'expected images [B, H, W, 3], got {tuple(images.shape)}')
         # Follow the weights' dtype (float32 unless the caller converted the module).
         x = images.to(self.stem[0].weight.dtype) / 255.0
-        x = x.permute(0, 3, 1, 2)  # NHWC (camera layout) -> NCHW (conv layout)
+        # NHWC (camera layout) -> NCHW (conv layout). Made contiguous so the convolutions
+        # see a plain NCHW tensor: a permuted view is a channels_last tensor to oneDNN, and
+        # torch 2.13's channels_last conv backward corrupts the heap on AVX2-only CPUs
+        # with one thread (training aborted). In the ONNX graph this is still one Transpose.
+        x = x.permute(0, 3, 1, 2).contiguous()
         x = self.stages(self.stem(x))
         return x.mean(dim=(2, 3))  # global average pool
