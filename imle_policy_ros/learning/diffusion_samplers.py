@@ -6,8 +6,10 @@ DDPM and DDIM samplers as Diffusion Policy runs them: the baselines IMLE Policy 
 Diffusion Policy (Chi et al. 2023) draws an action chunk by starting from Gaussian noise
 and calling its noise-prediction UNet once per denoising step: 100 steps with DDPM, or
 10 with DDIM. IMLE Policy maps noise to a chunk in one call of the same UNet. These
-samplers exist so that the benchmark can time both on the very same network; nothing in
-the deploy path uses them.
+torch samplers let the benchmark time both on the very same network (on a GPU too) and
+are the reference for the deploy path's numpy copies (runtime.diffusion, which runs a
+bundle trained with `--objective diffusion`; a test pins that both give the same chunk).
+The schedule is defined once, in runtime.diffusion; NoiseSchedule reads it from there.
 
 The settings are Diffusion Policy's (its diffusers DDPMScheduler / DDIMScheduler config):
   schedule      "squaredcos_cap_v2": alpha_bar(s) = cos((s + 0.008) / 1.008 * pi / 2)^2,
@@ -31,25 +33,15 @@ from typing import Callable
 
 import torch
 
-Denoiser = Callable[[torch.Tensor, int], torch.Tensor]
+from ..runtime import diffusion as _schedule
+from ..runtime.diffusion import ddim_timesteps, MAX_BETA, TRAIN_STEPS
 
-TRAIN_STEPS = 100  # Diffusion Policy's num_train_timesteps
-MAX_BETA = 0.999
+Denoiser = Callable[[torch.Tensor, int], torch.Tensor]
 
 
 def squared_cosine_betas(steps: int = TRAIN_STEPS, max_beta: float = MAX_BETA) -> torch.Tensor:
     """Betas of the squared-cosine schedule (Nichol & Dhariwal 2021), float64 [steps]."""
-
-    def alpha_bar(s: float) -> float:
-        return math.cos((s + 0.008) / 1.008 * math.pi / 2) ** 2
-
-    return torch.tensor(
-        [
-            min(1.0 - alpha_bar((i + 1) / steps) / alpha_bar(i / steps), max_beta)
-            for i in range(steps)
-        ],
-        dtype=torch.float64,
-    )
+    return torch.from_numpy(_schedule.squared_cosine_betas(steps, max_beta))
 
 
 class NoiseSchedule:
@@ -106,18 +98,6 @@ def ddpm_sample(
             z = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
             x = x + math.sqrt(variance) * z
     return x
-
-
-def ddim_timesteps(inference_steps: int, train_steps: int = TRAIN_STEPS) -> list[int]:
-    """
-    Return the timesteps with "leading" spacing, as diffusers' DDIMScheduler does.
-
-    10 of 100 -> [90, 80, ..., 0].
-    """
-    if not 1 <= inference_steps <= train_steps:
-        raise ValueError(f'inference_steps must be in 1..{train_steps}, got {inference_steps}')
-    ratio = train_steps // inference_steps
-    return [i * ratio for i in reversed(range(inference_steps))]
 
 
 @torch.no_grad()

@@ -11,7 +11,9 @@ destination as it was.
 The generator is exported through `export_rewrites.rewrite_for_onnx` (Conv1d folded over
 the batch, Mish with one Exp): same math, about 3x faster in ONNX Runtime at N = 32.
 `write_bundle` is the export without checkpoint or staging, for networks built in code
-(benchmarks, tests).
+(benchmarks, tests). A diffusion checkpoint's generator is exported as its noise
+predictor, (condition, noise = x_t, timestep) -> epsilon (runtime.policy_spec), and the
+parity check feeds it random steps as well.
 """
 
 from __future__ import annotations
@@ -30,11 +32,13 @@ from .export_config import ExportConfig, PARITY_TOLERANCE
 from .export_rewrites import rewrite_for_onnx
 from .policy_network import ImlePolicyNetwork, NetworkConfig
 from ..errors import Refusal
-from ..runtime.bundle import file_sha256, load_bundle
+from ..runtime.bundle import EPSILON_OUTPUT, file_sha256, load_bundle, TIMESTEP_INPUT
+from ..runtime.diffusion import TRAIN_STEPS
 from ..runtime.ee_layout import EePoseLayout
 from ..runtime.normalization import MinMaxStats
 from ..runtime.policy_spec import (
     CameraSpec,
+    DEFAULT_DIFFUSION_SAMPLER,
     ENCODER_FILE,
     GENERATOR_FILE,
     PolicySpec,
@@ -65,7 +69,9 @@ def load_checkpoint_network(checkpoint: str | Path, use_ema: bool = True):
     return net.eval(), ckpt
 
 
-def spec_from_checkpoint(ckpt: dict, net_cfg: NetworkConfig) -> PolicySpec:
+def spec_from_checkpoint(
+    ckpt: dict, net_cfg: NetworkConfig, diffusion_sampler: str = DEFAULT_DIFFUSION_SAMPLER
+) -> PolicySpec:
     meta, train_cfg = ckpt['dataset_meta'], ckpt['train_config']
     crop = tuple(train_cfg['crop']) if train_cfg.get('crop') else None
     cameras = tuple(
@@ -94,6 +100,7 @@ def spec_from_checkpoint(ckpt: dict, net_cfg: NetworkConfig) -> PolicySpec:
         ),
         onnx_opset=OPSET,
         ee_layout=EePoseLayout.from_dict(ckpt['ee_layout']) if ckpt.get('ee_layout') else None,
+        diffusion_sampler=diffusion_sampler if train_cfg['objective'] == 'diffusion' else None,
     )
 
 
@@ -120,15 +127,18 @@ def _export_both(net: ImlePolicyNetwork, directory: Path) -> None:
         opset_version=OPSET,
         dynamo=False,
     )
-    condition = torch.zeros(2, cfg.condition_dim)
-    noise = torch.zeros(2, cfg.pred_horizon, cfg.action_dim)
+    args = (torch.zeros(2, cfg.condition_dim), torch.zeros(2, cfg.pred_horizon, cfg.action_dim))
+    inputs, output = ['condition', 'noise'], 'actions'
+    if cfg.timestep_embed_dim > 0:  # Diffusion Policy's noise predictor
+        args += (torch.zeros(2, dtype=torch.int64),)
+        inputs, output = inputs + [TIMESTEP_INPUT], EPSILON_OUTPUT
     torch.onnx.export(
         rewrite_for_onnx(net.generator),
-        (condition, noise),
+        args,
         str(directory / GENERATOR_FILE),
-        input_names=['condition', 'noise'],
-        output_names=['actions'],
-        dynamic_axes={'condition': {0: 'batch'}, 'noise': {0: 'batch'}, 'actions': {0: 'batch'}},
+        input_names=inputs,
+        output_names=[output],
+        dynamic_axes={name: {0: 'batch'} for name in (*inputs, output)},
         opset_version=OPSET,
         dynamo=False,
     )
@@ -156,13 +166,16 @@ def check_parity(net: ImlePolicyNetwork, directory: Path, seed: int = 1234) -> P
     images = rng.integers(0, 256, (3, *cfg.image_hw, 3), dtype=np.uint8)
     condition = rng.standard_normal((32, cfg.condition_dim)).astype(np.float32)
     noise = rng.standard_normal((32, cfg.pred_horizon, cfg.action_dim)).astype(np.float32)
+    feeds = {'condition': condition, 'noise': noise}
+    if cfg.timestep_embed_dim > 0:  # every step a sampler may ask for, in random order
+        feeds[TIMESTEP_INPUT] = rng.integers(0, TRAIN_STEPS, 32, dtype=np.int64)
     enc, _ = create_session(directory / ENCODER_FILE, ['cpu'])
     gen, _ = create_session(directory / GENERATOR_FILE, ['cpu'])
     with torch.no_grad():
         enc_torch = net.encoder(torch.from_numpy(images)).numpy()
-        gen_torch = net.generator(torch.from_numpy(condition), torch.from_numpy(noise)).numpy()
+        gen_torch = net.generator(*(torch.from_numpy(v) for v in feeds.values())).numpy()
     enc_ort = enc.run(None, {'image': images})[0]
-    gen_ort = gen.run(None, {'condition': condition, 'noise': noise})[0]
+    gen_ort = gen.run(None, feeds)[0]
     return ParityReport(
         float(np.abs(enc_ort - enc_torch).max()), float(np.abs(gen_ort - gen_torch).max())
     )
@@ -171,7 +184,12 @@ def check_parity(net: ImlePolicyNetwork, directory: Path, seed: int = 1234) -> P
 def export(cfg: ExportConfig) -> tuple[Path, ParityReport]:
     """Export as `imle-policy-ros export` does, from its config."""
     return export_bundle(
-        cfg.checkpoint, cfg.output, not cfg.raw_weights, cfg.tolerance, cfg.overwrite
+        cfg.checkpoint,
+        cfg.output,
+        not cfg.raw_weights,
+        cfg.tolerance,
+        cfg.overwrite,
+        cfg.diffusion_sampler,
     )
 
 
@@ -181,6 +199,7 @@ def export_bundle(
     use_ema: bool = True,
     tolerance: float = PARITY_TOLERANCE,
     overwrite: bool = False,
+    diffusion_sampler: str = DEFAULT_DIFFUSION_SAMPLER,
 ) -> tuple[Path, ParityReport]:
     """
     Write the bundle of `checkpoint` into `output`, checked against torch and the runtime.
@@ -191,7 +210,7 @@ def export_bundle(
     if output.exists() and any(output.iterdir()) and not overwrite:
         raise ExportError(f'{output} exists and is not empty; pass --overwrite to replace it')
     net, ckpt = load_checkpoint_network(checkpoint, use_ema)
-    spec = spec_from_checkpoint(ckpt, net.config)
+    spec = spec_from_checkpoint(ckpt, net.config, diffusion_sampler)
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f'.{output.name}.export-', dir=output.parent))
     try:

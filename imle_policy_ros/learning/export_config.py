@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..runtime.policy_spec import DEFAULT_DIFFUSION_SAMPLER, DIFFUSION_SAMPLERS
 from ..settings import check_settings, setting
 
 # ONNX Runtime against torch on the same inputs, max abs difference of features and chunks.
@@ -21,6 +22,12 @@ class ExportConfig:
         PARITY_TOLERANCE, 'parity bound: export fails above this max abs difference', min=0.0
     )
     overwrite: bool = setting(False, 'replace an existing bundle')
+    diffusion_sampler: str = setting(
+        DEFAULT_DIFFUSION_SAMPLER,
+        'diffusion checkpoints: the sampler the bundle runs by default (the runtime may '
+        'choose the other): ddim10 (10 UNet calls per chunk) or ddpm100 (100)',
+        choices=DIFFUSION_SAMPLERS,
+    )
 
     def __post_init__(self) -> None:
         check_settings(self)

@@ -37,6 +37,9 @@ class NetworkConfig:
     down_dims: list[int]
     kernel_size: int = 5
     n_groups: int = 8
+    # > 0: the generator is Diffusion Policy's noise-prediction UNet (objective diffusion),
+    # taking the diffusion step as well; 0: the IMLE / MSE generator.
+    timestep_embed_dim: int = 0
 
     @property
     def feature_dim(self) -> int:
@@ -70,6 +73,7 @@ class ImlePolicyNetwork(nn.Module):
             down_dims=tuple(config.down_dims),
             kernel_size=config.kernel_size,
             n_groups=config.n_groups,
+            timestep_embed_dim=config.timestep_embed_dim,
         )
 
     def condition(self, images: dict[str, torch.Tensor], state: torch.Tensor) -> torch.Tensor:
@@ -84,16 +88,26 @@ class ImlePolicyNetwork(nn.Module):
         return per_step.reshape(batch, -1)
 
     def forward(
-        self, images: dict[str, torch.Tensor], state: torch.Tensor, noise: torch.Tensor
+        self,
+        images: dict[str, torch.Tensor],
+        state: torch.Tensor,
+        noise: torch.Tensor,
+        timestep: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """
         Noise [B, m, Tp, A] -> m chunks per example [B, m, Tp, A].
 
         The condition is computed once per example and repeated for its m samples: the
-        encoder cost does not grow with m, only the (small) generator's does.
+        encoder cost does not grow with m, only the (small) generator's does. A diffusion
+        network (timestep_embed_dim > 0) takes noisy chunks x_t as `noise`, their steps
+        `timestep` [B] (one per example), and returns the predicted noise.
         """
         batch, m = noise.shape[:2]
         cond = self.condition(images, state)
         cond = cond.repeat_interleave(m, dim=0)
-        chunks = self.generator(cond, noise.reshape(batch * m, *noise.shape[2:]))
+        flat = noise.reshape(batch * m, *noise.shape[2:])
+        if timestep is None:
+            chunks = self.generator(cond, flat)
+        else:
+            chunks = self.generator(cond, flat, timestep.repeat_interleave(m, dim=0))
         return chunks.reshape(batch, m, *noise.shape[2:])

@@ -1,7 +1,7 @@
 # Copyright 2026 The imle_policy_ros Contributors
 # SPDX-License-Identifier: MIT
 """
-Training loop: RS-IMLE (or the plain MSE regressor baseline) on an episode store.
+Training loop: RS-IMLE (or the MSE regressor / Diffusion Policy baselines) on an episode store.
 
 Plain PyTorch, no framework. Repeatability: the batch of step k and its noise are drawn
 from generators seeded with (seed, k), so a run resumed from a checkpoint continues with
@@ -28,9 +28,10 @@ import torch
 from torch import nn
 
 from .augment import random_crop
+from .diffusion_loss import diffusion_loss, timestep_embed_dim
 from .policy_network import ImlePolicyNetwork, NetworkConfig
 from .rs_imle_loss import chosen_sample_loss, select_nearest_kept
-from .train_config import TrainConfig
+from .train_config import OBJECTIVES, TrainConfig
 from .windows import ChunkWindows
 from ..data.episode_store import EpisodeStore
 from ..errors import Refusal
@@ -129,6 +130,8 @@ def compute_loss(
         noise = torch.zeros(batch, 1, *actions.shape[1:], device=actions.device)
         pred = net(images, state, noise)[:, 0]
         return nn.functional.mse_loss(pred, actions)
+    if cfg.objective == 'diffusion':
+        return diffusion_loss(net, images, state, actions, noise_gen)
     # RS-IMLE's gradient reaches only the nearest kept sample of each example, so the m
     # samples are made without a graph, and only the chosen noise is run again with one:
     # the same gradient as backpropagating through all m (GroupNorm and the encoder see each
@@ -151,8 +154,8 @@ def _distributed() -> tuple[int, int, int]:
 
 def train(cfg: TrainConfig, resume: str | None = None) -> Path:
     """Trains, writes checkpoints under cfg.output_dir/checkpoints, returns the last one."""
-    if cfg.objective not in ('rs_imle', 'mse'):
-        raise ValueError(f'objective must be rs_imle or mse, got {cfg.objective!r}')
+    if cfg.objective not in OBJECTIVES:
+        raise ValueError(f'objective must be one of {OBJECTIVES}, got {cfg.objective!r}')
     rank, local_rank, world = _distributed()
     device = resolve_device(cfg.device)
     if world > 1:
@@ -174,6 +177,8 @@ def train(cfg: TrainConfig, resume: str | None = None) -> Path:
         ee_layout=learned_layout(meta, cfg),
     )
     image_hw = tuple(cfg.crop) if cfg.crop else _stored_image_hw(windows)
+    # Diffusion Policy's noise predictor takes the diffusion step too; the others do not.
+    step_embed = timestep_embed_dim(cfg.down_dims) if cfg.objective == 'diffusion' else 0
     net_cfg = NetworkConfig(
         camera_names=list(meta.camera_names),
         image_hw=image_hw,
@@ -184,6 +189,7 @@ def train(cfg: TrainConfig, resume: str | None = None) -> Path:
         action_horizon=cfg.action_horizon,
         encoder_width=cfg.encoder_width,
         down_dims=list(cfg.down_dims),
+        timestep_embed_dim=step_embed,
     )
     net = ImlePolicyNetwork(net_cfg).to(device)
     ema = EmaWeights(net, cfg.ema_decay)

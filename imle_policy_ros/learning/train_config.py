@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..runtime.policy_spec import OBJECTIVES
 from ..settings import check_settings, setting, SettingError
-
-OBJECTIVES = ('rs_imle', 'mse')
 
 
 @dataclass(frozen=True)
@@ -27,7 +26,9 @@ class TrainConfig:
     output_dir: str = setting(description='where checkpoints and logs go', short='-o')
     objective: str = setting(
         'rs_imle',
-        'rs_imle (the policy) or mse (the same networks as a plain regressor: the baseline)',
+        'rs_imle (the policy); the baselines on the same networks: mse (a plain regressor) '
+        'or diffusion (Diffusion Policy: the UNet as a DDPM noise predictor, sampled with '
+        'DDIM-10 or DDPM-100 at run time)',
         choices=OBJECTIVES,
     )
     ee_actions: str = setting(

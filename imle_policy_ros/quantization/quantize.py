@@ -62,6 +62,13 @@ def quantize(cfg: QuantizeConfig) -> QuantizeReport:
             f'{cfg.bundle} is already {reference.spec.precision}; quantize the fp32 bundle it '
             f'came from ({reference.spec.quantization.get("source_bundle", "its policy.json")})'
         )
+    if reference.spec.is_diffusion:
+        # Its generator takes the diffusion step too, and an error that compounds over 10 or
+        # 100 calls would need its own gate: the calibration and gate here feed one call.
+        raise PrecisionRefused(
+            f'{cfg.bundle} is a diffusion bundle (the Diffusion Policy baseline): quantize '
+            'takes rs_imle and mse bundles only'
+        )
     data = _calibration_data(cfg, reference)
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f'.{output.name}.quantize-', dir=output.parent))

@@ -19,6 +19,7 @@ from typing import Sequence
 import numpy as np
 import onnxruntime as ort
 
+from .diffusion import TRAIN_STEPS
 from .onnx_opset import read_default_opset
 from .policy_spec import BundleError, ENCODER_FILE, GENERATOR_FILE, PolicySpec, SPEC_FILE
 from .sessions import CPU, create_session, resolve_provider
@@ -40,6 +41,9 @@ FEATURES_OUTPUT = 'features'
 CONDITION_INPUT = 'condition'
 NOISE_INPUT = 'noise'
 ACTIONS_OUTPUT = 'actions'
+# A diffusion bundle's generator also takes the diffusion step and returns predicted noise.
+TIMESTEP_INPUT = 'timestep'
+EPSILON_OUTPUT = 'epsilon'
 
 
 @dataclass
@@ -57,6 +61,8 @@ class PolicyBundle:
     condition_input: str = CONDITION_INPUT
     noise_input: str = NOISE_INPUT
     actions_output: str = ACTIONS_OUTPUT
+    timestep_input: str = TIMESTEP_INPUT  # diffusion bundles only
+    epsilon_output: str = EPSILON_OUTPUT
 
     @property
     def model_input_hw(self) -> tuple[int, int]:
@@ -248,10 +254,14 @@ def _check_io(bundle: PolicyBundle, files: dict) -> None:
         gen_file, 'input', gen_inputs, CONDITION_INPUT, 'tensor(float)', (None, spec.condition_dim)
     )
     _check_tensor(gen_file, 'input', gen_inputs, NOISE_INPUT, 'tensor(float)', (None, *horizon))
-    _check_tensor(
-        gen_file, 'output', gen_outputs, ACTIONS_OUTPUT, 'tensor(float)', (None, *horizon)
-    )
-    _reject_extra_inputs(gen_file, gen_inputs, {CONDITION_INPUT, NOISE_INPUT})
+    expected_inputs = {CONDITION_INPUT, NOISE_INPUT}
+    output = ACTIONS_OUTPUT
+    if spec.is_diffusion:
+        _check_tensor(gen_file, 'input', gen_inputs, TIMESTEP_INPUT, 'tensor(int64)', (None,))
+        expected_inputs.add(TIMESTEP_INPUT)
+        output = EPSILON_OUTPUT
+    _check_tensor(gen_file, 'output', gen_outputs, output, 'tensor(float)', (None, *horizon))
+    _reject_extra_inputs(gen_file, gen_inputs, expected_inputs)
 
 
 def _reject_extra_inputs(file: Path, inputs: dict, expected: set) -> None:
@@ -297,13 +307,16 @@ def _test_inference(bundle: PolicyBundle, files: dict) -> None:
         (1, spec.feature_dim),
     )
     batch = 2  # not 1: shows that the batch axis really is free
+    feeds = {
+        CONDITION_INPUT: np.zeros((batch, spec.condition_dim), np.float32),
+        NOISE_INPUT: np.zeros((batch, spec.pred_horizon, spec.action_dim), np.float32),
+    }
+    if spec.is_diffusion:  # the last DDIM/DDPM step, and the first (all noise)
+        feeds[TIMESTEP_INPUT] = np.array([0, TRAIN_STEPS - 1], np.int64)
     _run_checked(
         files[GENERATOR_FILE],
         bundle.generator,
-        ACTIONS_OUTPUT,
-        {
-            CONDITION_INPUT: np.zeros((batch, spec.condition_dim), np.float32),
-            NOISE_INPUT: np.zeros((batch, spec.pred_horizon, spec.action_dim), np.float32),
-        },
+        EPSILON_OUTPUT if spec.is_diffusion else ACTIONS_OUTPUT,
+        feeds,
         (batch, spec.pred_horizon, spec.action_dim),
     )

@@ -7,6 +7,9 @@ The three steps of IMLE Policy inference, kept separate because they run at diff
 times on the robot: `encode` once per camera frame as it arrives (the history keeps
 features, not images), `condition` + `sample` once per chunk (ONE generator call with
 batch N), and the consistency selection that picks which of the N chunks to execute.
+A diffusion bundle (the Diffusion Policy baseline) samples with its DDIM-10 or DDPM-100
+loop instead (runtime.diffusion: 10 or 100 generator calls with batch N); what `sample`
+returns, and everything after it, is the same for every objective.
 numpy + onnxruntime only; no ROS, no clock (the caller stamps chunks).
 """
 
@@ -21,7 +24,8 @@ import numpy as np
 
 from .bundle import PolicyBundle
 from .consistency import choose
-from .policy_spec import CameraSpec
+from .diffusion import run_sampler, session_denoiser
+from .policy_spec import CameraSpec, DIFFUSION_SAMPLERS
 from .preprocess import prepare_frame
 
 
@@ -51,11 +55,25 @@ class OnnxPolicy:
     controller owns those settings and the consistency state). `encode*` may be called
     from camera callbacks while `act` runs in the inference thread: ORT sessions are
     thread-safe, and the noise generator is guarded by a lock.
+
+    diffusion_sampler: for a diffusion bundle, 'ddim10' or 'ddpm100' instead of the one its
+    policy.json names (sampling.diffusion_sampler); other bundles ignore it, so one setting
+    can stay in a config that switches between models of different objectives.
     """
 
-    def __init__(self, bundle: PolicyBundle, seed: int | None = None):
+    def __init__(
+        self, bundle: PolicyBundle, seed: int | None = None, diffusion_sampler: str | None = None
+    ):
+        if diffusion_sampler is not None and diffusion_sampler not in DIFFUSION_SAMPLERS:
+            raise ValueError(
+                f'unknown diffusion_sampler {diffusion_sampler!r}; choose one of '
+                f'{", ".join(DIFFUSION_SAMPLERS)}'
+            )
         self.bundle = bundle
         self.spec = bundle.spec
+        self.diffusion_sampler = (
+            (diffusion_sampler or self.spec.diffusion_sampler) if self.spec.is_diffusion else None
+        )
         self._rng = np.random.default_rng(seed)
         self._lock = threading.Lock()
         # An MSE-trained generator saw only zero noise, so it is deterministic: all N samples
@@ -151,7 +169,11 @@ class OnnxPolicy:
         return np.ascontiguousarray(per_step.reshape(-1), dtype=np.float32)
 
     def sample(self, condition: np.ndarray, num_samples: int) -> np.ndarray:
-        """Return N normalized chunks [N, pred_horizon, action_dim]: ONE generator call."""
+        """
+        Return N normalized chunks [N, pred_horizon, action_dim].
+
+        ONE generator call; a diffusion bundle runs its sampler's 10 or 100 instead.
+        """
         spec = self.spec
         n = 1 if self._deterministic else int(num_samples)
         if n < 1:
@@ -165,17 +187,31 @@ class OnnxPolicy:
         if self._deterministic:
             noise = np.zeros(shape, np.float32)  # the model was trained with zero noise
         else:
-            with self._lock:  # np.random.Generator is not thread-safe
-                noise = self._rng.standard_normal(shape, dtype=np.float32)
+            noise = self._standard_normal(shape)
         conditions = np.ascontiguousarray(np.broadcast_to(condition, (n, spec.condition_dim)))
-        (actions,) = self.bundle.generator.run(
-            [self.bundle.actions_output],
-            {self.bundle.condition_input: conditions, self.bundle.noise_input: noise},
-        )
+        if self.diffusion_sampler:
+            actions = self._denoise(self.diffusion_sampler, conditions, noise)
+        else:
+            (actions,) = self.bundle.generator.run(
+                [self.bundle.actions_output],
+                {self.bundle.condition_input: conditions, self.bundle.noise_input: noise},
+            )
         if actions.shape != shape:
             raise RuntimeError(f'generator returned shape {actions.shape}, expected {shape}')
         _require_finite(actions, 'generator actions')
         return np.asarray(actions, dtype=np.float32)
+
+    def _standard_normal(self, shape: tuple) -> np.ndarray:
+        with self._lock:  # np.random.Generator is not thread-safe
+            return self._rng.standard_normal(shape, dtype=np.float32)
+
+    def _denoise(self, sampler: str, conditions: np.ndarray, noise: np.ndarray) -> np.ndarray:
+        """Diffusion bundles: x_T = noise -> x_0 by the chosen sampler over generator.onnx."""
+        b = self.bundle
+        names = (b.condition_input, b.noise_input, b.timestep_input, b.epsilon_output)
+        denoiser = session_denoiser(b.generator, conditions, names)
+        # DDPM's step noise comes from the policy's generator too, so a seed repeats it all.
+        return run_sampler(sampler, denoiser, noise, self._standard_normal)
 
     def act(
         self,

@@ -13,6 +13,11 @@ ONNX contract of a bundle (checked by `runtime.bundle` on load):
   generator.onnx  input  "condition" float32 [B, condition_dim]
                   input  "noise"     float32 [B, pred_horizon, action_dim]
                   output "actions"   float32 [B, pred_horizon, action_dim]  (normalized)
+A diffusion bundle (training.objective "diffusion") has Diffusion Policy's noise-prediction
+UNet as its generator.onnx instead: inputs "condition", "noise" (the noisy chunk x_t,
+normalized) and "timestep" int64 [B] (diffusion step, 0..99), output "epsilon" float32
+[B, pred_horizon, action_dim] (the predicted noise); `sampling.diffusion_sampler` names
+the sampler the runtime runs over it by default (runtime.diffusion; ddim10 or ddpm100).
 The condition of one inference is, for each of the last obs_horizon steps (oldest first),
 the features of every camera (in `cameras` order) followed by the normalized state.
 """
@@ -32,7 +37,10 @@ from ..errors import Refusal
 FORMAT_VERSION = 2
 SUPPORTED_FORMAT_VERSIONS = (1, 2)
 ACTION_KINDS = ('joint_position', 'ee_pose')
-OBJECTIVES = ('rs_imle', 'mse')
+OBJECTIVES = ('rs_imle', 'mse', 'diffusion')
+# How a diffusion bundle draws a chunk: 10 DDIM steps or 100 DDPM steps (runtime.diffusion).
+DIFFUSION_SAMPLERS = ('ddim10', 'ddpm100')
+DEFAULT_DIFFUSION_SAMPLER = 'ddim10'
 # Arithmetic of the networks: fp32 as exported; int8 (QDQ) and fp16 written by `quantize`.
 PRECISIONS = ('fp32', 'int8', 'fp16')
 ENCODER_FILE = 'encoder.onnx'
@@ -95,6 +103,12 @@ class PolicySpec:
     # quantize's record: the calibration data's hash and source, and the quality gate's
     # figures against the fp32 bundle it came from (empty for fp32)
     quantization: dict = field(default_factory=dict)
+    # diffusion bundles: the sampler the runtime runs unless told otherwise (None otherwise)
+    diffusion_sampler: str | None = None
+
+    @property
+    def is_diffusion(self) -> bool:
+        return self.training.objective == 'diffusion'
 
     @property
     def state_dim(self) -> int:
@@ -154,6 +168,7 @@ class PolicySpec:
                 'precision': self.precision,
                 'quantization': dict(self.quantization),
             },
+            'sampling': {'diffusion_sampler': self.diffusion_sampler},
         }
 
     @classmethod
@@ -195,6 +210,7 @@ class PolicySpec:
                 precision=str(d['onnx'].get('precision', 'fp32')),
                 quantization=dict(d['onnx'].get('quantization') or {}),
                 format_version=version,
+                diffusion_sampler=(d.get('sampling') or {}).get('diffusion_sampler'),
                 ee_layout=(
                     EePoseLayout.from_dict(d['action']['ee_layout'])
                     if d['action'].get('ee_layout')
@@ -238,6 +254,7 @@ class PolicySpec:
             problems.append(
                 f'training objective {self.training.objective!r} is not one of {OBJECTIVES}'
             )
+        problems += self._sampler_problems()
         if not (1 <= self.action_horizon <= self.pred_horizon):
             problems.append(
                 f'action_horizon {self.action_horizon} must be in 1..pred_horizon '
@@ -258,6 +275,18 @@ class PolicySpec:
             )
         if problems:
             raise BundleError(f'{source}: ' + '; '.join(problems))
+
+    def _sampler_problems(self) -> list[str]:
+        if not self.is_diffusion:
+            if self.diffusion_sampler is not None:
+                return ['only a diffusion bundle names a sampling.diffusion_sampler']
+            return []
+        if self.diffusion_sampler not in DIFFUSION_SAMPLERS:
+            return [
+                f'sampling.diffusion_sampler {self.diffusion_sampler!r} is not one of '
+                f'{DIFFUSION_SAMPLERS}'
+            ]
+        return []
 
     def _layout_problems(self) -> list[str]:
         layout = self.ee_layout
