@@ -261,3 +261,21 @@ def test_quantize_refuses_a_diffusion_bundle_with_the_reason(trained, tmp_path, 
     assert cli(['quantize', str(trained['bundle']), '-o', str(out)]) == 1
     assert 'diffusion bundle' in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_eval_and_the_node_choose_the_sampler_through_the_controller_config(bundle):
+    from imle_policy_ros.control.clock import SimulatedClock
+    from imle_policy_ros.control.chunk_executor import JointLimits
+    from imle_policy_ros.control.controller_types import ControllerConfig
+    from imle_policy_ros.evaluation.simulated_controller import (
+        simulated_controller,
+        SimulatedRunConfig,
+    )
+
+    limits = JointLimits.create(bundle.spec.action_dim)
+    for choice, expected in (('bundle', 'ddim10'), ('ddpm100', 'ddpm100'), ('ddim10', 'ddim10')):
+        run = SimulatedRunConfig(controller=ControllerConfig(diffusion_sampler=choice))
+        controller = simulated_controller(bundle, limits, SimulatedClock(0.0), run, seed=0)
+        assert controller.policy.diffusion_sampler == expected
+    with pytest.raises(SettingError, match='diffusion_sampler'):
+        ControllerConfig(diffusion_sampler='ddim50')

@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..runtime.policy_spec import DIFFUSION_SAMPLERS
 from ..settings import check_settings, setting
+
+BUNDLE_SAMPLER = 'bundle'  # diffusion_sampler: keep the bundle's own
 
 
 @dataclass(frozen=True)
@@ -81,9 +84,20 @@ class ControllerConfig:
     gripper_min_dwell: float = setting(
         0.5, 's: the gripper never changes again sooner than this', min=0.0, max=10.0
     )
+    diffusion_sampler: str = setting(
+        BUNDLE_SAMPLER,
+        'diffusion bundles (the Diffusion Policy baseline): ddim10 (10 UNet calls per chunk) '
+        'or ddpm100 (100); bundle: the one its policy.json names. Other bundles ignore it',
+        choices=(BUNDLE_SAMPLER, *DIFFUSION_SAMPLERS),
+    )
 
     def __post_init__(self) -> None:
         check_settings(self)
+
+    @property
+    def sampler_override(self) -> str | None:
+        """Return the sampler OnnxPolicy should run instead of the bundle's, or None."""
+        return None if self.diffusion_sampler == BUNDLE_SAMPLER else self.diffusion_sampler
 
 
 @dataclass(frozen=True)

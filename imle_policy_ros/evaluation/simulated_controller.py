@@ -63,7 +63,11 @@ def simulated_controller(
     latency = measured if run.latency_ms is None else run.latency_ms / 1e3
     runner = wrap_runner(SimulatedLatencyRunner(clock, latency))
     controller = PolicyController(
-        OnnxPolicy(bundle, seed=seed), limits, clock, runner, run.controller
+        OnnxPolicy(bundle, seed, run.controller.sampler_override),
+        limits,
+        clock,
+        runner,
+        run.controller,
     )
     controller.enable(True)
     return controller

@@ -163,7 +163,7 @@ class PolicyNode(Node):
             inference.inference_threads,
             allow_spinning=False,
         )
-        return OnnxPolicy(bundle)
+        return OnnxPolicy(bundle, diffusion_sampler=self.config.controller.sampler_override)
 
     def _subscribe_inputs(self, cfg: PolicyNodeConfig, cameras: int) -> None:
         if len(cfg.image_topics) != cameras:
