@@ -6,7 +6,8 @@ IMLE Policy for ROS 2 arms: train from demonstrations, export to ONNX, deploy at
 The layers, each importing only the ones below it (test/test_layers.py holds this map and
 checks every import against it):
 
-    cli, cli_evaluation   the command line: options from configs, one-line refusals
+    cli, cli_evaluation,  the command line: options from configs, one-line refusals
+    cli_pusht
     benchmarks            speed and memory figures (bench)
     studies               demos -> train -> export -> eval end to end (EVAL.md's figures)
     quantization          int8 / fp16 bundles from fp32 ones, behind a quality gate
@@ -14,13 +15,15 @@ checks every import against it):
                           the nodes from outside (probe, faults, soak) and no node imports it
     evaluation            closed-loop eval and replay on simulated time
     learning              torch: networks, RS-IMLE, training, export
-    sim                   the built-in simulator, its scripted expert and demos
+    sim                   the built-in simulator, its scripted expert and demos; Push-T
+                          (gym-pusht) and its planning expert
     control               PolicyController: every decision on what the arm does (no ROS)
     data                  rosbag2 bags and the episode store on disk
     runtime, cameras      the model bundle on ONNX Runtime; camera drivers and image codecs
-    settings, cli_settings, errors, resources
+    settings, cli_settings, errors, resources, simulators
                           leaves: how settings are declared and checked, the one kind of
-                          user-facing error, where the package's files are
+                          user-facing error, where the package's files are, which
+                          simulators a command can run
 
 `runtime` needs numpy + onnxruntime only, `control` adds nothing, so a deploy host needs
 neither torch nor (outside ros) rclpy.

@@ -21,6 +21,7 @@ from typing import Any, TYPE_CHECKING
 from .cli_settings import add_settings, Command, command_options, config_from_args
 from .errors import Refusal
 from .settings import setting
+from .simulators import simulator_setting
 
 if TYPE_CHECKING:
     from .data.conversion_settings import ConversionSettings
@@ -46,11 +47,16 @@ class SimDemosCommand:
     )
     overwrite: bool = setting(False, 'replace an existing dataset (or earlier bag demos)')
     progress: bool = setting(True, 'show a progress bar')
+    env: str = simulator_setting()
 
 
 def run_sim_demos(command: SimDemosCommand, demos: DemoConfig) -> int:
     from .sim.demo_summary import summarize_bags, summarize_store
 
+    if command.env == 'pusht':
+        from .cli_pusht import run_pusht_demos
+
+        return run_pusht_demos(command, demos.image_size)
     if command.output_format == 'bag':
         from .sim.bag_demos import generate_bag_demos
 

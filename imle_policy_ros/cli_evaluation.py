@@ -11,11 +11,13 @@ from .evaluation.closed_loop import EvalConfig
 from .evaluation.simulated_controller import SimulatedRunConfig
 from .runtime.sessions import InferenceConfig
 from .settings import nested, setting
+from .simulators import simulator_setting
 
 
 @command_options
 class EvalCommand:
     model: str = setting(description='bundle directory, e.g. models/reach_default')
+    env: str = simulator_setting()
     inference: InferenceConfig = nested(InferenceConfig)
     plot: str | None = setting(None, 'tool paths of all episodes over the scene', metavar='PNG')
     video: str | None = setting(None, 'the camera view of the first episode', metavar='MP4')
@@ -31,6 +33,10 @@ def run_eval(command: EvalCommand, cfg: EvalConfig) -> int:
     inference = command.inference
     bundle = load_bundle(command.model, inference.providers, inference.inference_threads)
     frames: list | None = [] if command.video else None
+    if command.env == 'pusht':
+        from .cli_pusht import run_pusht_eval
+
+        return run_pusht_eval(command, cfg, bundle, frames)
     report = evaluate(
         bundle, cfg, progress=command.progress and not command.json, first_episode_frames=frames
     )

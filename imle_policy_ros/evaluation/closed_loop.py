@@ -35,14 +35,23 @@ from ..sim.reach_env import ReachEnv
 from ..sim.reach_task import TASK_NAME
 
 EVAL_SEED_BASE = 1_000_000  # far from the seeds sim-demos draws training scenes from
+SIM_EPISODES = 100
 
 
 @dataclass(frozen=True)
 class EvalConfig:
     run: SimulatedRunConfig = nested(SimulatedRunConfig)
-    episodes: int = setting(100, 'closed-loop episodes', min=1, max=1_000_000)
+    episodes: int | None = setting(
+        None,
+        f'closed-loop episodes (default: {SIM_EPISODES}; pusht: 50, the paper protocol)',
+        min=1,
+        max=1_000_000,
+    )
     seed: int = setting(
-        0, 'picks the evaluation scenes (never the training ones) and the policy noise', min=0
+        0,
+        'picks the evaluation scenes (never the training ones) and the policy noise; pusht: '
+        'the first env seed is 100000 + this (the paper starts at 100000)',
+        min=0,
     )
     camera_rate_hz: float = setting(
         30.0, 'camera frame rate, Hz', min=1.0, max=1000.0, flag='--camera-rate'
@@ -188,7 +197,11 @@ def evaluate(
 
     results = []
     bar = tqdm(
-        range(cfg.episodes), desc='eval', unit='episode', disable=not progress, dynamic_ncols=True
+        range(SIM_EPISODES if cfg.episodes is None else cfg.episodes),
+        desc='eval',
+        unit='episode',
+        disable=not progress,
+        dynamic_ncols=True,
     )
     for i in bar:
         frames = first_episode_frames if i == 0 else None
