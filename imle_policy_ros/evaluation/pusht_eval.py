@@ -1,0 +1,158 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
+"""
+Closed-loop Push-T episodes with the IMLE Policy paper's protocol, through the controller.
+
+The protocol: episodes from env seed 100000 up (`--seed s` starts at 100000 + s), 300 steps
+of 0.1 s, success = the episode's max coverage > 0.95 (the env's own rule, LeRobot's), also
+counted as the paper's code counts it (max reward > 0.95, the reward being
+min(coverage / 0.95, 1)), and the mean of each episode's max reward (Diffusion Policy's
+score) and max coverage.
+
+The wiring is the robot's: the same PolicyController and ONNX bundle as the node, on
+simulated time. Each 0.1 s the env gives a frame and the pusher position (the "joint
+states" of a 2-joint Cartesian robot, pusher_x/pusher_y) and takes the newest commanded
+position as its target; the controller ticks in between at the control rate, with the
+inference latency measured or fixed. Before the first command the pusher is held where it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .closed_loop import EvalConfig
+from .simulated_controller import simulated_controller
+from ..control.chunk_executor import JointLimits
+from ..control.clock import SimulatedClock
+from ..errors import Refusal
+from ..runtime import PolicyBundle
+from ..runtime.policy_spec import PolicySpec
+from ..sim.pusht_demos import EVAL_FIRST_SEED, PUSHER_JOINTS, PUSHT_RATE_HZ
+from ..sim.pusht_env import ARENA, MAX_STEPS, PushTEnv
+
+DEFAULT_EPISODES = 50  # the paper's
+# The pusher's speed limit for the controller: the planning expert moves at most ~400 px/s;
+# gym-pusht's PD law has no limit of its own. Positions are limited to the arena.
+PUSHER_MAX_SPEED = 1000.0  # px/s
+
+
+@dataclass
+class PushTEpisode:
+    seed: int
+    success: bool  # max coverage > 0.95
+    paper_success: bool  # max reward > 0.95
+    max_coverage: float
+    max_reward: float
+    steps: int
+    agent_path: np.ndarray
+    last_frame: np.ndarray  # the camera view at the end, for the picture
+    inference_ms: list = field(default_factory=list)
+
+
+@dataclass
+class PushTReport:
+    episodes: list[PushTEpisode]
+    config: EvalConfig
+
+    def summary(self) -> dict:
+        eps = self.episodes
+        latencies = np.concatenate([e.inference_ms for e in eps if e.inference_ms] or [[0.0]])
+        controller = self.config.run.controller
+        return {
+            'env': 'pusht',
+            'episodes': len(eps),
+            'first_seed': eps[0].seed if eps else None,
+            'success_rate': float(np.mean([e.success for e in eps])),
+            'paper_success_rate': float(np.mean([e.paper_success for e in eps])),
+            'mean_max_coverage': float(np.mean([e.max_coverage for e in eps])),
+            'mean_max_reward': float(np.mean([e.max_reward for e in eps])),
+            'mean_steps': float(np.mean([e.steps for e in eps])),
+            'inference_ms_p50': float(np.percentile(latencies, 50)),
+            'inference_ms_p99': float(np.percentile(latencies, 99)),
+            'temporal_consistency': controller.temporal_consistency,
+            'num_samples': controller.num_samples,
+        }
+
+
+class NotAPushTBundle(Refusal, ValueError):
+    """The bundle commands another robot than the Push-T pusher."""
+
+
+def check_pusht_bundle(spec: PolicySpec) -> None:
+    """Refuse a bundle that does not command the pusher (trained on other demos)."""
+    if spec.action_kind != 'joint_position' or tuple(spec.action_names) != PUSHER_JOINTS:
+        raise NotAPushTBundle(
+            f'this bundle commands {spec.action_kind} {list(spec.action_names)}, not the Push-T '
+            f'pusher {list(PUSHER_JOINTS)}: train it on `sim-demos --env pusht` demos'
+        )
+
+
+def pusher_limits() -> JointLimits:
+    return JointLimits.create(2, 0.0, ARENA, PUSHER_MAX_SPEED)
+
+
+def run_pusht_episode(
+    bundle: PolicyBundle, cfg: EvalConfig, seed: int, frames: list | None = None
+) -> PushTEpisode:
+    """One episode on env seed `seed`; appends the camera frames to `frames` when given."""
+    spec = bundle.spec
+    size = spec.cameras[0].height
+    env = PushTEnv(seed, MAX_STEPS)
+    clock = SimulatedClock(0.0)
+    controller = simulated_controller(bundle, pusher_limits(), clock, cfg.run, seed)
+    control_period, env_period = 1.0 / cfg.run.control_rate_hz, 1.0 / PUSHT_RATE_HZ
+    target = env.agent_position  # held until the policy commands something
+    next_step, inference_ms, path = 0.0, [], [env.agent_position]
+    while not env.done:
+        now = clock.now()
+        if now >= next_step - 1e-9:
+            if next_step > 0.0:  # the 0.1 s since the last frame are up: the env moves
+                env.step(target)
+                path.append(env.agent_position)
+                if env.done:
+                    break
+            frame = env.image(size)
+            controller.on_frame(0, now, frame)
+            if frames is not None:
+                frames.append(frame)
+            next_step += env_period
+        controller.on_joint_state(now, PUSHER_JOINTS, env.agent_position)
+        command = controller.tick()
+        if controller.stats.results > len(inference_ms):
+            inference_ms.append(controller.stats.last_inference_ms)
+        if command.positions is not None:  # a hold commands where the pusher is held
+            target = np.asarray(command.positions, dtype=np.float64)
+        clock.advance(control_period)
+    return PushTEpisode(
+        seed,
+        env.success,
+        env.paper_success,
+        env.max_coverage,
+        env.max_reward,
+        env.steps,
+        np.asarray(path),
+        env.image(size),
+        inference_ms,
+    )
+
+
+def evaluate_pusht(
+    bundle: PolicyBundle,
+    cfg: EvalConfig,
+    progress: bool = True,
+    first_episode_frames: list | None = None,
+) -> PushTReport:
+    """Episodes on env seeds 100000 + cfg.seed, + 1, ...; cfg.episodes or the paper's 50."""
+    from tqdm import tqdm
+
+    check_pusht_bundle(bundle.spec)
+    count = cfg.episodes if cfg.episodes is not None else DEFAULT_EPISODES
+    results: list[PushTEpisode] = []
+    bar = tqdm(range(count), desc='eval pusht', unit='episode', disable=not progress)
+    for i in bar:
+        frames = first_episode_frames if i == 0 else None
+        results.append(run_pusht_episode(bundle, cfg, EVAL_FIRST_SEED + cfg.seed + i, frames))
+        bar.set_postfix(success=f'{np.mean([r.success for r in results]):.0%}')
+    return PushTReport(results, cfg)
