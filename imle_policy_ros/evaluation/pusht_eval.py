@@ -33,8 +33,9 @@ from ..sim.pusht_demos import EVAL_FIRST_SEED, PUSHER_JOINTS, PUSHT_RATE_HZ
 from ..sim.pusht_env import ARENA, MAX_STEPS, PushTEnv
 
 DEFAULT_EPISODES = 50  # the paper's
-# The pusher's speed limit for the controller: the planning expert moves at most ~400 px/s;
-# gym-pusht's PD law has no limit of its own. Positions are limited to the arena.
+# The pusher's speed limit for the controller. gym-pusht's PD law has no limit of its own.
+# Over 60 expert demos, the targets moved at most 717 px/s (p99 568) and the pusher at most
+# 307 px/s, so this clamps nothing a demonstrated motion does. Positions stay in the arena.
 PUSHER_MAX_SPEED = 1000.0  # px/s
 
 
