@@ -264,8 +264,8 @@ def test_quantize_refuses_a_diffusion_bundle_with_the_reason(trained, tmp_path, 
 
 
 def test_eval_and_the_node_choose_the_sampler_through_the_controller_config(bundle):
-    from imle_policy_ros.control.clock import SimulatedClock
     from imle_policy_ros.control.chunk_executor import JointLimits
+    from imle_policy_ros.control.clock import SimulatedClock
     from imle_policy_ros.control.controller_types import ControllerConfig
     from imle_policy_ros.evaluation.simulated_controller import (
         simulated_controller,
