@@ -13,6 +13,8 @@ in training), whatever rate the cameras and joint states arrive at.
 The low-dim sources are those the bundle needs: the joint states (when it names joints:
 a joint bundle's state, an end-effector bundle's gripper or extra joints) and the measured
 end-effector pose (ee_pose bundles). Each is an input of its own: stale, it holds the arm.
+A bundle without cameras (a state policy) takes its observation at the newest time every
+low-dim source has a value instead.
 """
 
 from __future__ import annotations
@@ -242,15 +244,16 @@ class ObservationHistory:
         """
         Return whether this history covers a whole observation window.
 
-        Every camera has a frame at or before the oldest step of the newest observation
-        (no edge padding needed): a history started mid-run is ready to replace another.
+        Every camera (or, without cameras, every low-dim source) has a value at or before
+        the oldest step of the newest observation (no edge padding needed): a history
+        started mid-run is ready to replace another.
         """
         with self._lock:
             latest = self._latest_frames()
             if self._low_dim_missing() or latest is None:
                 return False
             oldest = min(latest) - (self.obs_horizon - 1) * self.dt
-            return all(b.stamps[0] <= oldest + 1e-9 for b in self._frames)
+            return all(b.stamps[0] <= oldest + 1e-9 for b in self._timing_buffers())
 
     def observation(self) -> Observation | None:
         """
@@ -267,7 +270,12 @@ class ObservationHistory:
             return None
         t_obs = min(latest)
         steps = [t_obs - (self.obs_horizon - 1 - k) * self.dt for k in range(self.obs_horizon)]
-        features = np.stack([np.stack([b.at_or_before(t) for b in self._frames]) for t in steps])
+        if self._frames:
+            features = np.stack(
+                [np.stack([b.at_or_before(t) for b in self._frames]) for t in steps]
+            )
+        else:  # a state policy: no features (the policy fills in its empty feature block)
+            features = np.zeros((self.obs_horizon, 0, 0), np.float32)
         if self.uses_joint_states:
             joints = np.stack([self._joints.at_or_before(t) for t in steps])
         else:
@@ -277,9 +285,16 @@ class ObservationHistory:
         )
         return Observation(t_obs, features, joints, poses)
 
+    def _timing_buffers(self) -> list[_StampedBuffer]:
+        """Return the inputs whose stamps set t_obs: the cameras, or the low-dim sources."""
+        if self._frames:
+            return self._frames
+        used = ((self._joints, self.uses_joint_states), (self._poses, self.uses_ee_pose))
+        return [buffer for buffer, uses in used if uses]
+
     def _latest_frames(self) -> list[float] | None:
-        """Return the newest frame stamp of each camera, or None until each has one."""
-        latest = [b.latest for b in self._frames]
+        """Return the newest stamp of each timing input, or None until each has one."""
+        latest = [b.latest for b in self._timing_buffers()]
         return None if any(t is None for t in latest) else [t for t in latest if t is not None]
 
     def clear(self) -> None:

@@ -47,7 +47,8 @@ class DatasetMeta:
     format_version: int = FORMAT_VERSION
     # ee_pose: what the state and action dimensions are (actions stored absolute)
     ee_layout: EePoseLayout | None = None
-    # per-step arrays kept beside the episode and ignored by training: name -> shape of a step
+    # per-step arrays kept beside the episode: name -> shape of a step. Training ignores
+    # them unless told to append some to the state (`train --state-extras`).
     extras: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -119,6 +120,19 @@ class DatasetMeta:
             )
         return problems
 
+    def extra_state_names(self, extra: str) -> tuple[str, ...]:
+        """
+        Return the state names an extra gets when appended to the state: NAME_0, NAME_1, ...
+
+        One per value of a step, flattened: what a state policy's bundle names, and what
+        its live input must then provide by those names.
+        """
+        if extra not in self.extras:
+            raise ValueError(
+                f'the dataset has no extra {extra!r} (it has {sorted(self.extras) or "none"})'
+            )
+        return extra_state_names(extra, self.extras[extra])
+
     @property
     def camera_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.cameras)
@@ -159,6 +173,11 @@ class DatasetMeta:
             ee_layout=EePoseLayout.from_dict(d['ee_layout']) if d.get('ee_layout') else None,
             extras=dict(d.get('extras', {})),
         )
+
+
+def extra_state_names(extra: str, step_shape: tuple[int, ...]) -> tuple[str, ...]:
+    """Return the state names of an extra whose steps have `step_shape`: NAME_0, NAME_1, ..."""
+    return tuple(f'{extra}_{i}' for i in range(int(np.prod(step_shape))))
 
 
 def _as_float(name: str, what: str, x, dtype, ndim: int) -> np.ndarray:

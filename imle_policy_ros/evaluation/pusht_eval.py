@@ -14,6 +14,9 @@ simulated time. Each 0.1 s the env gives a frame and the pusher position (the "j
 states" of a 2-joint Cartesian robot, pusher_x/pusher_y) and takes the newest commanded
 position as its target; the controller ticks in between at the control rate, with the
 inference latency measured or fixed. Before the first command the pusher is held where it is.
+A state policy (no cameras) gets no frames; the block's keypoints and pose come with the
+pusher position as named values (sim.pusht_demos.pusht_live_state), as a tracker would
+publish them beside the joint states.
 """
 
 from __future__ import annotations
@@ -29,10 +32,17 @@ from ..control.clock import SimulatedClock
 from ..errors import Refusal
 from ..runtime import PolicyBundle
 from ..runtime.policy_spec import PolicySpec
-from ..sim.pusht_demos import EVAL_FIRST_SEED, PUSHER_JOINTS, PUSHT_RATE_HZ
+from ..sim.pusht_demos import (
+    EVAL_FIRST_SEED,
+    PUSHER_JOINTS,
+    pusht_live_state,
+    PUSHT_LIVE_STATE_NAMES,
+    PUSHT_RATE_HZ,
+)
 from ..sim.pusht_env import ARENA, MAX_STEPS, PushTEnv
 
 DEFAULT_EPISODES = 50  # the paper's
+PICTURE_SIZE = 96  # px: the video and the last frames of a state policy's episodes
 # The pusher's speed limit for the controller. gym-pusht's PD law has no limit of its own.
 # Over 60 expert demos, the targets moved at most 717 px/s (p99 568) and the pusher at most
 # 307 px/s, so this clamps nothing a demonstrated motion does. Positions stay in the arena.
@@ -88,6 +98,12 @@ def check_pusht_bundle(spec: PolicySpec) -> None:
             f'this bundle commands {spec.action_kind} {list(spec.action_names)}, not the Push-T '
             f'pusher {list(PUSHER_JOINTS)}: train it on `sim-demos --env pusht` demos'
         )
+    unknown = [n for n in spec.state_names if n not in PUSHT_LIVE_STATE_NAMES]
+    if unknown:
+        raise NotAPushTBundle(
+            f'this bundle wants state {unknown}, which Push-T cannot give (it gives the pusher, '
+            'block_pose_* and block_keypoints_*): train it on `sim-demos --env pusht` demos'
+        )
 
 
 def pusher_limits() -> JointLimits:
@@ -99,7 +115,7 @@ def run_pusht_episode(
 ) -> PushTEpisode:
     """One episode on env seed `seed`; appends the camera frames to `frames` when given."""
     spec = bundle.spec
-    size = spec.cameras[0].height
+    size = spec.cameras[0].height if spec.cameras else PICTURE_SIZE
     env = PushTEnv(seed, MAX_STEPS)
     clock = SimulatedClock(0.0)
     controller = simulated_controller(bundle, pusher_limits(), clock, cfg.run, seed)
@@ -114,12 +130,13 @@ def run_pusht_episode(
                 path.append(env.agent_position)
                 if env.done:
                     break
-            frame = env.image(size)
-            controller.on_frame(0, now, frame)
+            frame = env.image(size) if spec.cameras or frames is not None else None
+            if spec.cameras:
+                controller.on_frame(0, now, frame)
             if frames is not None:
                 frames.append(frame)
             next_step += env_period
-        controller.on_joint_state(now, PUSHER_JOINTS, env.agent_position)
+        controller.on_joint_state(now, *pusht_live_state(env))
         command = controller.tick()
         if controller.stats.results > len(inference_ms):
             inference_ms.append(controller.stats.last_inference_ms)

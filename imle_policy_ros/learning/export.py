@@ -77,10 +77,13 @@ def spec_from_checkpoint(
     cameras = tuple(
         CameraSpec(c['name'], int(c['height']), int(c['width']), crop, c.get('depth_max_m'))
         for c in meta['cameras']
+        if c['name'] in net_cfg.camera_names  # a state policy sees none of them
     )
     return PolicySpec(
         cameras=cameras,
-        state_names=tuple(meta['state_names']),
+        # the dataset's state, then any extras training appended (checkpoints before
+        # state extras existed name none)
+        state_names=tuple(ckpt.get('state_names') or meta['state_names']),
         action_names=tuple(meta['action_names']),
         action_kind=meta['action_kind'],
         obs_horizon=net_cfg.obs_horizon,
@@ -115,18 +118,19 @@ def export_onnx(net: ImlePolicyNetwork, directory: Path) -> None:
 
 def _export_both(net: ImlePolicyNetwork, directory: Path) -> None:
     cfg = net.config
-    h, w = cfg.image_hw
-    image = torch.zeros(2, h, w, 3, dtype=torch.uint8)
-    torch.onnx.export(
-        net.encoder,
-        (image,),
-        str(directory / ENCODER_FILE),
-        input_names=['image'],
-        output_names=['features'],
-        dynamic_axes={'image': {0: 'batch'}, 'features': {0: 'batch'}},
-        opset_version=OPSET,
-        dynamo=False,
-    )
+    if net.encoder is not None:
+        h, w = cfg.image_hw
+        image = torch.zeros(2, h, w, 3, dtype=torch.uint8)
+        torch.onnx.export(
+            net.encoder,
+            (image,),
+            str(directory / ENCODER_FILE),
+            input_names=['image'],
+            output_names=['features'],
+            dynamic_axes={'image': {0: 'batch'}, 'features': {0: 'batch'}},
+            opset_version=OPSET,
+            dynamo=False,
+        )
     args = (torch.zeros(2, cfg.condition_dim), torch.zeros(2, cfg.pred_horizon, cfg.action_dim))
     inputs, output = ['condition', 'noise'], 'actions'
     if cfg.timestep_embed_dim > 0:  # Diffusion Policy's noise predictor
@@ -154,7 +158,7 @@ def write_bundle(net: ImlePolicyNetwork, spec: PolicySpec, directory: str | Path
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     export_onnx(net, directory)
-    hashes = {name: file_sha256(directory / name) for name in (ENCODER_FILE, GENERATOR_FILE)}
+    hashes = {name: file_sha256(directory / name) for name in spec.onnx_files}
     replace(spec, file_sha256=hashes).write(directory)
     return directory
 
@@ -169,16 +173,17 @@ def check_parity(net: ImlePolicyNetwork, directory: Path, seed: int = 1234) -> P
     feeds = {'condition': condition, 'noise': noise}
     if cfg.timestep_embed_dim > 0:  # every step a sampler may ask for, in random order
         feeds[TIMESTEP_INPUT] = rng.integers(0, TRAIN_STEPS, 32, dtype=np.int64)
-    enc, _ = create_session(directory / ENCODER_FILE, ['cpu'])
     gen, _ = create_session(directory / GENERATOR_FILE, ['cpu'])
     with torch.no_grad():
-        enc_torch = net.encoder(torch.from_numpy(images)).numpy()
         gen_torch = net.generator(*(torch.from_numpy(v) for v in feeds.values())).numpy()
-    enc_ort = enc.run(None, {'image': images})[0]
     gen_ort = gen.run(None, feeds)[0]
-    return ParityReport(
-        float(np.abs(enc_ort - enc_torch).max()), float(np.abs(gen_ort - gen_torch).max())
-    )
+    encoder_diff = 0.0  # a state policy has no encoder
+    if net.encoder is not None:
+        enc, _ = create_session(directory / ENCODER_FILE, ['cpu'])
+        with torch.no_grad():
+            enc_torch = net.encoder(torch.from_numpy(images)).numpy()
+        encoder_diff = float(np.abs(enc.run(None, {'image': images})[0] - enc_torch).max())
+    return ParityReport(encoder_diff, float(np.abs(gen_ort - gen_torch).max()))
 
 
 def export(cfg: ExportConfig) -> tuple[Path, ParityReport]:

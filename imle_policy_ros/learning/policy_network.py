@@ -10,6 +10,7 @@ first), the features of every camera in order, then the normalized joint positio
 One encoder is shared by all cameras (as LeRobot's Diffusion Policy does by default): it
 keeps the bundle at one encoder.onnx and the features of a frame independent of which
 camera slot it fills; cameras are told apart by their position in the condition.
+A network without cameras (a state policy) has no encoder: its condition is the state.
 """
 
 from __future__ import annotations
@@ -65,8 +66,8 @@ class ImlePolicyNetwork(nn.Module):
     def __init__(self, config: NetworkConfig):
         super().__init__()
         self.config = config
-        self.encoder = ResNet18Encoder(width=config.encoder_width)
-        assert self.encoder.feature_dim == config.feature_dim
+        self.encoder = ResNet18Encoder(width=config.encoder_width) if config.camera_names else None
+        assert self.encoder is None or self.encoder.feature_dim == config.feature_dim
         self.generator = ConditionalUnet1D(
             action_dim=config.action_dim,
             condition_dim=config.condition_dim,
@@ -81,6 +82,7 @@ class ImlePolicyNetwork(nn.Module):
         batch, steps = state.shape[:2]
         per_camera = []
         for name in self.config.camera_names:
+            assert self.encoder is not None
             frames = images[name]
             feats = self.encoder(frames.reshape(batch * steps, *frames.shape[2:]))
             per_camera.append(feats.reshape(batch, steps, -1))

@@ -175,14 +175,16 @@ def train(cfg: TrainConfig, resume: str | None = None) -> Path:
         cfg.pred_horizon,
         cfg.action_horizon,
         ee_layout=learned_layout(meta, cfg),
+        cameras=() if cfg.state_only else None,
+        state_extras=cfg.state_extras,
     )
     image_hw = tuple(cfg.crop) if cfg.crop else _stored_image_hw(windows)
     # Diffusion Policy's noise predictor takes the diffusion step too; the others do not.
     step_embed = timestep_embed_dim(cfg.down_dims) if cfg.objective == 'diffusion' else 0
     net_cfg = NetworkConfig(
-        camera_names=list(meta.camera_names),
+        camera_names=list(windows.camera_names),
         image_hw=image_hw,
-        state_dim=len(meta.state_names),
+        state_dim=windows.state_dim,
         action_dim=len(meta.action_names),
         obs_horizon=cfg.obs_horizon,
         pred_horizon=cfg.pred_horizon,
@@ -316,6 +318,7 @@ def save_checkpoint(
         'state_stats': windows.state_stats.to_dict(),
         'action_stats': windows.action_stats.to_dict(),
         'dataset_meta': store.meta.to_dict(),
+        'state_names': list(windows.state_names),
         'ee_layout': layout.to_dict() if (layout := learned_layout(store.meta, cfg)) else None,
         'data_hash': data_hash,
     }
@@ -344,6 +347,8 @@ def _resolve_resume(resume: str, ckpt_dir: Path) -> Path:
 
 def _stored_image_hw(windows: ChunkWindows) -> tuple[int, int]:
     sizes = {tuple(windows.image_hw(name)) for name in windows.camera_names}
+    if not sizes:  # a state policy: no encoder, so no image size
+        return (0, 0)
     if len(sizes) != 1:
         raise Refusal(
             f'cameras have different image sizes {sorted(sizes)}; the shared encoder '

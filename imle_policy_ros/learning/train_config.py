@@ -37,6 +37,16 @@ class TrainConfig:
         'or absolute in the base frame',
         choices=('relative', 'absolute'),
     )
+    state_only: bool = setting(
+        False,
+        'train without cameras: the policy sees the low-dim state alone (with --state-extras, '
+        "e.g. Push-T's block keypoints); its bundle has no encoder",
+    )
+    state_extras: tuple[str, ...] = setting(
+        (),
+        'dataset extras appended to the state, flattened (named NAME_0, NAME_1, ...): the '
+        'running policy then needs them live under those names, beside the joint states',
+    )
     steps: int = setting(20000, 'optimizer steps', min=1, max=100_000_000)
     batch_size: int = setting(128, 'examples per step', min=1, max=65536)
     lr: float = setting(1e-4, 'AdamW learning rate (after warm-up; cosine decay to 0)', min=0.0)

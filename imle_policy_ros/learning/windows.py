@@ -69,6 +69,9 @@ class ChunkWindows(Dataset):
     images stay memory-mapped unless they fit under `max_ram_bytes`. With `ee_layout`
     (the layout the policy learns) relative, a window's actions are re-expressed from the
     pose at its observation, and the action statistics are fitted on those.
+    `cameras` picks the cameras the policy sees (default all; () for a state policy), and
+    `state_extras` names dataset extras appended to each step's state, flattened, in order
+    (`state_names` names every state dimension).
     """
 
     def __init__(
@@ -83,6 +86,8 @@ class ChunkWindows(Dataset):
         action_stats: MinMaxStats | None = None,
         max_ram_bytes: int = DEFAULT_MAX_RAM_BYTES,
         ee_layout: EePoseLayout | None = None,
+        cameras: Sequence[str] | None = None,
+        state_extras: Sequence[str] = (),
     ):
         self.obs_horizon, self.pred_horizon, self.action_horizon = (
             obs_horizon,
@@ -105,6 +110,7 @@ class ChunkWindows(Dataset):
             self.meta.camera_names if self.meta is not None else tuple(episodes[0].images)
         )
         self._check_consistent(episodes)
+        self.camera_names, self.state_names = self._observed(episodes, cameras, state_extras)
 
         lengths = [len(e) for e in episodes]
         self.episode_lengths = lengths
@@ -121,7 +127,7 @@ class ChunkWindows(Dataset):
             np.searchsorted(self._offsets, self._indices[:, 0], side='right') - 1
         )
 
-        states = np.concatenate([np.asarray(e.states, np.float32) for e in episodes])
+        states = np.concatenate([_state_with_extras(e, state_extras) for e in episodes])
         actions = np.concatenate([np.asarray(e.actions, np.float32) for e in episodes])
         # Each window's target chunk: the stored actions, or, for relative end-effector
         # actions, those actions seen from the pose at the window's observation.
@@ -152,6 +158,32 @@ class ChunkWindows(Dataset):
         else:
             self._ram_images = None
             self._episode_images = [e.images for e in episodes]
+
+    def _observed(
+        self, episodes: list[Episode], cameras: Sequence[str] | None, extras: Sequence[str]
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Return the cameras the policy sees and the names of its state dimensions."""
+        unknown = [c for c in cameras or () if c not in self.camera_names]
+        if unknown:
+            raise ValueError(
+                f'cameras {unknown} are not in the dataset (it has {list(self.camera_names)})'
+            )
+        chosen = self.camera_names if cameras is None else tuple(cameras)
+        if extras and self.meta is None:
+            raise ValueError('state extras need the dataset meta (their names and shapes)')
+        if extras and self.meta.ee_layout is not None:
+            raise ValueError(
+                "state extras are for joint_position datasets: an ee_pose policy's state is "
+                'its end-effector layout'
+            )
+        names = tuple(self.meta.state_names) if self.meta else ()
+        for extra in extras:
+            names += self.meta.extra_state_names(extra)
+        if not names:
+            names = tuple(f'state_{i}' for i in range(episodes[0].states.shape[1]))
+        if not chosen and not names:
+            raise ValueError('no cameras and no state: the policy would see nothing')
+        return chosen, names
 
     def _window_actions(
         self, states: np.ndarray, actions: np.ndarray, layout: EePoseLayout | None
@@ -240,3 +272,12 @@ class ChunkWindows(Dataset):
             'state': torch.from_numpy(self._state[obs]),
             'actions': torch.from_numpy(self._actions[i]),
         }
+
+
+def _state_with_extras(episode: Episode, extras: Sequence[str]) -> np.ndarray:
+    """Return the episode's states with each named extra appended, flattened per step."""
+    parts = [np.asarray(episode.states, np.float32)]
+    for name in extras:
+        values = np.asarray(episode.extras[name], np.float32)
+        parts.append(values.reshape(len(values), -1))
+    return np.concatenate(parts, axis=1)

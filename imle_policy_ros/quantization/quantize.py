@@ -69,6 +69,12 @@ def quantize(cfg: QuantizeConfig) -> QuantizeReport:
             f'{cfg.bundle} is a diffusion bundle (the Diffusion Policy baseline): quantize '
             'takes rs_imle and mse bundles only'
         )
+    if not reference.spec.cameras:
+        # Its calibration would be state windows alone, and its generator is small enough
+        # that the fp32 bundle already runs in a millisecond or two.
+        raise PrecisionRefused(
+            f'{cfg.bundle} has no cameras (a state policy): quantize takes camera bundles only'
+        )
     data = _calibration_data(cfg, reference)
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f'.{output.name}.quantize-', dir=output.parent))

@@ -52,7 +52,7 @@ class PolicyBundle:
 
     spec: PolicySpec
     path: Path
-    encoder: ort.InferenceSession
+    encoder: ort.InferenceSession | None  # None: a bundle without cameras (a state policy)
     generator: ort.InferenceSession
     encoder_provider: str  # the provider each session actually runs on
     generator_provider: str
@@ -67,6 +67,8 @@ class PolicyBundle:
     @property
     def model_input_hw(self) -> tuple[int, int]:
         """Image size of the encoder's input (shared by all cameras)."""
+        if not self.spec.cameras:
+            raise ValueError('this bundle has no cameras (a state policy)')
         return self.spec.cameras[0].model_input_hw
 
 
@@ -101,30 +103,32 @@ def load_bundle(
     spec = PolicySpec.read(directory)
     spec_path = directory / SPEC_FILE
     input_sizes = {c.model_input_hw for c in spec.cameras}
-    if len(input_sizes) != 1:
+    if len(input_sizes) > 1:
         raise BundleError(
             f'{spec_path}: cameras have different model input sizes {sorted(input_sizes)}; '
             f'one encoder needs one size, so give every camera the same size/crop'
         )
 
-    files = {name: directory / name for name in (ENCODER_FILE, GENERATOR_FILE)}
+    files = {name: directory / name for name in spec.onnx_files}
     for file in files.values():
         if not file.is_file():
             raise BundleError(
                 f'{file}: missing; export the model again so the bundle has '
-                f'{ENCODER_FILE} and {GENERATOR_FILE}'
+                f'{" and ".join(spec.onnx_files)}'
             )
     for name, file in files.items():
         _check_sha256(file, name, spec, spec_path)
     for file in files.values():
         _check_opset(file, spec, spec_path)
 
-    encoder, encoder_provider = _open_session(
-        files[ENCODER_FILE], providers, intra_op_threads, allow_spinning
-    )
     generator, generator_provider = _open_session(
         files[GENERATOR_FILE], providers, intra_op_threads, allow_spinning
     )
+    encoder, encoder_provider = None, generator_provider
+    if ENCODER_FILE in files:
+        encoder, encoder_provider = _open_session(
+            files[ENCODER_FILE], providers, intra_op_threads, allow_spinning
+        )
     for provider in (encoder_provider, generator_provider):
         _check_precision(spec, provider, spec_path)
     bundle = PolicyBundle(
@@ -236,17 +240,17 @@ def _describe(expected: Sequence) -> str:
 
 def _check_io(bundle: PolicyBundle, files: dict) -> None:
     spec = bundle.spec
-    h, w = bundle.model_input_hw
     horizon = (spec.pred_horizon, spec.action_dim)
-    enc_file, gen_file = files[ENCODER_FILE], files[GENERATOR_FILE]
-
-    enc_inputs = {a.name: a for a in bundle.encoder.get_inputs()}
-    enc_outputs = {a.name: a for a in bundle.encoder.get_outputs()}
-    _check_tensor(enc_file, 'input', enc_inputs, IMAGE_INPUT, 'tensor(uint8)', (None, h, w, 3))
-    _check_tensor(
-        enc_file, 'output', enc_outputs, FEATURES_OUTPUT, 'tensor(float)', (None, spec.feature_dim)
-    )
-    _reject_extra_inputs(enc_file, enc_inputs, {IMAGE_INPUT})
+    gen_file = files[GENERATOR_FILE]
+    if bundle.encoder is not None:
+        h, w = bundle.model_input_hw
+        enc_file = files[ENCODER_FILE]
+        enc_inputs = {a.name: a for a in bundle.encoder.get_inputs()}
+        enc_outputs = {a.name: a for a in bundle.encoder.get_outputs()}
+        _check_tensor(enc_file, 'input', enc_inputs, IMAGE_INPUT, 'tensor(uint8)', (None, h, w, 3))
+        features = (None, spec.feature_dim)
+        _check_tensor(enc_file, 'output', enc_outputs, FEATURES_OUTPUT, 'tensor(float)', features)
+        _reject_extra_inputs(enc_file, enc_inputs, {IMAGE_INPUT})
 
     gen_inputs = {a.name: a for a in bundle.generator.get_inputs()}
     gen_outputs = {a.name: a for a in bundle.generator.get_outputs()}
@@ -298,14 +302,15 @@ def _run_checked(
 def _test_inference(bundle: PolicyBundle, files: dict) -> None:
     """Run both models once on zeros: catches shapes that only show at run time and NaN weights."""
     spec = bundle.spec
-    h, w = bundle.model_input_hw
-    _run_checked(
-        files[ENCODER_FILE],
-        bundle.encoder,
-        FEATURES_OUTPUT,
-        {IMAGE_INPUT: np.zeros((1, h, w, 3), np.uint8)},
-        (1, spec.feature_dim),
-    )
+    if bundle.encoder is not None:
+        h, w = bundle.model_input_hw
+        _run_checked(
+            files[ENCODER_FILE],
+            bundle.encoder,
+            FEATURES_OUTPUT,
+            {IMAGE_INPUT: np.zeros((1, h, w, 3), np.uint8)},
+            (1, spec.feature_dim),
+        )
     batch = 2  # not 1: shows that the batch axis really is free
     feeds = {
         CONDITION_INPUT: np.zeros((batch, spec.condition_dim), np.float32),

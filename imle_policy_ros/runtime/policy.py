@@ -129,10 +129,11 @@ class OnnxPolicy:
                 f'need one camera per frame and at least one frame '
                 f'({len(frames)} frames, {len(cameras)} cameras)'
             )
+        encoder = self.bundle.encoder
+        if encoder is None:
+            raise ValueError('this bundle has no cameras (a state policy): it takes no frames')
         images = np.stack([prepare_frame(f, self.camera(c)) for f, c in zip(frames, cameras)])
-        (features,) = self.bundle.encoder.run(
-            [self.bundle.features_output], {self.bundle.image_input: images}
-        )
+        (features,) = encoder.run([self.bundle.features_output], {self.bundle.image_input: images})
         _require_finite(features, 'encoder features')
         return np.asarray(features, dtype=np.float32)
 
@@ -141,7 +142,8 @@ class OnnxPolicy:
         """
         Build the generator condition: (condition_dim,) float32.
 
-        features: [obs_horizon, n_cameras, feature_dim], oldest step first.
+        features: [obs_horizon, n_cameras, feature_dim], oldest step first (a bundle without
+        cameras takes any empty array here).
         state: [obs_horizon, state_dim] in raw units (normalized here), in the order of the
         bundle's state names (joint positions, or the end-effector state of its layout).
         Per step: every camera's features (policy.json order), then the normalized state;
@@ -151,6 +153,8 @@ class OnnxPolicy:
         features = np.asarray(features, dtype=np.float32)
         joints = np.asarray(state, dtype=np.float32)
         want_f = (spec.obs_horizon, len(spec.cameras), spec.feature_dim)
+        if not spec.cameras and features.size == 0:
+            features = np.zeros(want_f, np.float32)
         want_j = (spec.obs_horizon, spec.state_dim)
         if features.shape != want_f:
             raise ValueError(

@@ -20,6 +20,8 @@ normalized) and "timestep" int64 [B] (diffusion step, 0..99), output "epsilon" f
 the sampler the runtime runs over it by default (runtime.diffusion; ddim10 or ddpm100).
 The condition of one inference is, for each of the last obs_horizon steps (oldest first),
 the features of every camera (in `cameras` order) followed by the normalized state.
+A bundle may have no cameras (a state policy, e.g. Push-T's keypoints variant): it has no
+encoder.onnx, and its condition is the normalized state alone.
 """
 
 from __future__ import annotations
@@ -105,6 +107,11 @@ class PolicySpec:
     quantization: dict = field(default_factory=dict)
     # diffusion bundles: the sampler the runtime runs unless told otherwise (None otherwise)
     diffusion_sampler: str | None = None
+
+    @property
+    def onnx_files(self) -> tuple[str, ...]:
+        """Return the ONNX files of this bundle (no encoder without cameras)."""
+        return (ENCODER_FILE, GENERATOR_FILE) if self.cameras else (GENERATOR_FILE,)
 
     @property
     def is_diffusion(self) -> bool:
@@ -227,8 +234,8 @@ class PolicySpec:
     def check(self, source: str = SPEC_FILE) -> None:
         """Check internal consistency; raises BundleError naming the field."""
         problems = []
-        if not self.cameras:
-            problems.append('no cameras')
+        if not self.cameras and not self.state_names:
+            problems.append('no cameras and no state: the policy would see nothing')
         names = [c.name for c in self.cameras]
         if len(set(names)) != len(names):
             problems.append(f'duplicate camera names {names}')

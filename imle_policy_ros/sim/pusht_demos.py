@@ -7,8 +7,8 @@ What a recording of the real task holds, at the env's 10 Hz: the camera frame an
 pusher position *before* acting, and the target sent at that instant. The pusher is a
 2-joint Cartesian robot here: its "joints" are pusher_x and pusher_y (px, 0..512, the env's
 frame), so the bundle is a joint_position one and runs through the same controller, eval
-and node as the arm's. The block's pose and keypoints are stored as extras (training
-ignores them): the state variant and the analysis read them.
+and node as the arm's. The block's pose and keypoints are stored as extras: training ignores
+them unless asked (the state variant trains on the keypoints).
 
 Scenes come from env seeds below EVAL_FIRST_SEED (the paper evaluates from 100000 up), so
 demonstrations and evaluation never share a scene. Episode i uses scene seed
@@ -26,6 +26,7 @@ import numpy as np
 
 from .pusht_env import ARENA, MAX_STEPS, PushTEnv
 from .pusht_expert import PushTExpert
+from ..data.episode import extra_state_names
 from ..data.episode_store import (
     CameraMeta,
     DatasetMeta,
@@ -40,6 +41,22 @@ PUSHT_CAMERA = 'top'
 EVAL_FIRST_SEED = 100_000  # the IMLE Policy paper's first evaluation seed
 DEMO_SEED_STRIDE = 10_000  # --seed s draws scenes s*10000, s*10000 + 1, ...
 GENERATOR_NAME = 'imle_policy_ros.sim.pusht_expert'
+# Per-step extras of a demo (name -> shape of a step); the state variant trains on the
+# keypoints (`train --state-only --state-extras block_keypoints`), and evaluation feeds
+# them live by the same names.
+PUSHT_EXTRAS = {'block_pose': (3,), 'block_keypoints': (16,)}
+
+
+# What the env can tell a policy at run time: the pusher joints, then every extra's values.
+PUSHT_LIVE_STATE_NAMES = PUSHER_JOINTS + tuple(
+    n for extra, shape in PUSHT_EXTRAS.items() for n in extra_state_names(extra, shape)
+)
+
+
+def pusht_live_state(env: PushTEnv) -> tuple[tuple[str, ...], np.ndarray]:
+    """Return the env's low-dim state now, named (PUSHT_LIVE_STATE_NAMES)."""
+    values = np.concatenate([env.agent_position, env.block_pose, env.block_keypoints])
+    return PUSHT_LIVE_STATE_NAMES, values
 
 
 def demo_scene_seed(seed: int, index: int) -> int:
@@ -143,7 +160,7 @@ def generate_pusht_demos(
         action_names=PUSHER_JOINTS,
         action_kind='joint_position',
         source={'generator': GENERATOR_NAME, 'task': 'pusht', 'seed': seed},
-        extras={'block_pose': (3,), 'block_keypoints': (16,)},
+        extras=PUSHT_EXTRAS,
     )
     return write_dataset_atomically(Path(output_dir), meta, episodes(), overwrite=overwrite)
 
