@@ -5,7 +5,9 @@
 import dataclasses
 
 from imle_policy_ros.data.two_mode_toy import write_two_mode_dataset
+from imle_policy_ros.errors import Refusal
 from imle_policy_ros.learning.train import lr_at, train, TrainConfig
+import pytest
 import torch
 
 
@@ -50,6 +52,15 @@ def test_resume_reproduces_uninterrupted_run(tmp_path):
     assert_same(weights(straight, 'ema'), weights(resumed, 'ema'))
     again = train(tiny_config(data, tmp_path / 'again', 10))
     assert_same(weights(straight), weights(again))
+
+
+def test_resume_refuses_another_schedule(tmp_path):
+    data = tmp_path / 'data'
+    write_two_mode_dataset(data, episodes=12)
+    first = train(tiny_config(data, tmp_path / 'run', 5))
+    # 5 more steps on a 10-step schedule would restart the cosine decay mid-way
+    with pytest.raises(Refusal, match=r'--steps 5, not 10.*cosine schedule'):
+        train(tiny_config(data, tmp_path / 'more', 10), resume=str(first))
 
 
 def test_other_seed_gives_other_weights(tmp_path):

@@ -205,6 +205,7 @@ def train(cfg: TrainConfig, resume: str | None = None) -> Path:
         ckpt = torch.load(
             _resolve_resume(resume, ckpt_dir), map_location=device, weights_only=False
         )
+        _check_same_schedule(ckpt['train_config'], cfg)
         net.load_state_dict(ckpt['model'])
         ema.model.load_state_dict(ckpt['ema'])
         optimizer.load_state_dict(ckpt['optimizer'])
@@ -330,6 +331,23 @@ def save_checkpoint(
     torch.save(state, latest_tmp)
     os.replace(latest_tmp, ckpt_dir / LATEST)
     return path
+
+
+# What the learning-rate schedule is made of: lr_at reads them at every step, so a resume
+# that changed one would not continue the run, it would jump to another schedule's point.
+SCHEDULE_SETTINGS = ('steps', 'warmup_steps', 'lr')
+
+
+def _check_same_schedule(saved: dict, cfg: TrainConfig) -> None:
+    changed = [k for k in SCHEDULE_SETTINGS if saved.get(k) != getattr(cfg, k)]
+    if changed:
+        was = ', '.join(f'--{k.replace("_", "-")} {saved.get(k)}' for k in changed)
+        now = ', '.join(f'{getattr(cfg, k)}' for k in changed)
+        raise Refusal(
+            f'--resume: the checkpoint was trained with {was}, not {now}; resuming would '
+            'jump to another point of the cosine schedule (with more steps, the learning rate '
+            'rises again from near 0). Resume with the same settings, or start a new run'
+        )
 
 
 def _resolve_resume(resume: str, ckpt_dir: Path) -> Path:
