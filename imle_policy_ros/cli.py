@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .learning.train_config import TrainConfig
     from .quantization.config import QuantizeConfig
     from .sim.demo_config import DemoConfig
+    from .studies.pusht_benchmark_config import BenchmarkCommand
 
 
 # ---- sim-demos ------------------------------------------------------------------------
@@ -239,6 +240,15 @@ def run_run(command: RunCommand, ros_args: list[str]) -> int:
     return run(command.config, model=command.model, duration=command.duration, ros_args=extra)
 
 
+# ---- benchmark ------------------------------------------------------------------------
+def run_benchmark(command: BenchmarkCommand) -> int:
+    # The machine row is read here: studies sits below benchmarks and may not import it.
+    from .benchmarks.machine import machine_info
+    from .studies.pusht_benchmark import run_benchmark as run
+
+    return run(command, machine_info())
+
+
 def _commands() -> dict[str, Command]:
     return {
         'sim-demos': Command(
@@ -323,6 +333,18 @@ def _commands() -> dict[str, Command]:
             "process; the ROS 2 control loop; and each figure's distance to the machine's floor.",
             ('benchmarks.cli:BenchCommand',),
             'benchmarks.cli:run_bench',
+        ),
+        'benchmark': Command(
+            'one command: demos -> train each objective -> export -> eval, as a table',
+            "pusht: the IMLE Policy paper's task (gym-pusht). Generate the expert's demos, "
+            'then for each demo count train rs_imle, mse and diffusion on the same networks '
+            "(--budget: quick, standard or paper sizes), export, and run the paper's protocol "
+            'on the same scenes for every row: rs_imle with temporal consistency on and off, '
+            'diffusion with DDIM-10 and DDPM-100. Writes results.json (the machine, the '
+            'settings, a row per bundle and run-time setting with wall times and seeds) and '
+            'table.md into -o. Resumable: a finished cell is not recomputed.',
+            ('studies.pusht_benchmark_config:BenchmarkCommand',),
+            'cli:run_benchmark',
         ),
         'soak': Command(
             'run the simulated loop through the ROS 2 nodes with random faults; report safety',
