@@ -19,3 +19,13 @@ def _one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope='session')
+def goal_task(tmp_path_factory):
+    """Return the state-policy task of state_task.py: (its dataset, a bundle trained on it)."""
+    from state_task import train_goal_bundle, write_goal_dataset
+
+    root = tmp_path_factory.mktemp('goal_task')
+    dataset = write_goal_dataset(root / 'demos')
+    return dataset, train_goal_bundle(dataset, root / 'run')

@@ -4,7 +4,7 @@
 State policies: no cameras, the low-dim state alone (with dataset extras appended).
 
 Push-T's state variant (block keypoints + pusher) is the case that needs it; these tests
-use a task of their own where the right action is read from an extra, so a policy that
+use a task where the right action is read from an extra (state_task.py), so a policy that
 ignored its extras could not pass: the extras reach training, the bundle has no encoder,
 and the controller's history takes its observation from the low-dim inputs alone.
 """
@@ -14,58 +14,28 @@ import json
 
 from imle_policy_ros.cli import main as cli
 from imle_policy_ros.control.observation_history import ObservationHistory
-from imle_policy_ros.data.episode_store import (
-    CameraMeta,
-    DatasetMeta,
-    Episode,
-    write_dataset_atomically,
-)
 from imle_policy_ros.learning.windows import ChunkWindows
 from imle_policy_ros.runtime import load_bundle, OnnxPolicy
 from imle_policy_ros.runtime.policy_spec import BundleError, PolicySpec
 import numpy as np
 import pytest
-
-STEPS = 40
-
-
-def _episode(rng, k: int) -> Episode:
-    # The target sits where the extra says; the state (the arm) starts elsewhere and moves
-    # there. Without the extra, the target cannot be known from the state's first steps.
-    target = rng.uniform(-1.0, 1.0, 2)
-    start = rng.uniform(-1.0, 1.0, 2)
-    t = np.linspace(0.0, 1.0, STEPS)[:, None]
-    states = start + (target - start) * np.minimum(1.0, 2.0 * t)
-    actions = np.vstack([states[1:], states[-1:]])
-    return Episode(
-        images={'cam': np.zeros((STEPS, 8, 8, 3), np.uint8)},
-        states=states,
-        actions=actions,
-        stamps=np.arange(STEPS) * 0.1,
-        name=f'episode {k}',
-        extras={'goal': np.repeat(target[None], STEPS, axis=0)},
-    )
+from state_task import STATE_NAMES
 
 
-@pytest.fixture(scope='module')
-def dataset(tmp_path_factory):
-    meta = DatasetMeta(
-        rate_hz=10.0,
-        cameras=(CameraMeta('cam', 8, 8),),
-        state_names=('x', 'y'),
-        action_names=('x', 'y'),
-        action_kind='joint_position',
-        extras={'goal': (2,)},
-    )
-    rng = np.random.default_rng(0)
-    root = tmp_path_factory.mktemp('state') / 'demos'
-    return write_dataset_atomically(root, meta, [_episode(rng, k) for k in range(24)])
+@pytest.fixture
+def dataset(goal_task):
+    return goal_task[0]
+
+
+@pytest.fixture
+def bundle_dir(goal_task):
+    return goal_task[1]
 
 
 def test_windows_append_the_extras_to_the_state_and_drop_the_cameras(dataset):
     windows = ChunkWindows(dataset, 2, 8, 4, cameras=(), state_extras=('goal',))
     assert windows.camera_names == ()
-    assert windows.state_names == ('x', 'y', 'goal_0', 'goal_1')
+    assert windows.state_names == STATE_NAMES
     item = windows[0]
     assert item['images'] == {} and tuple(item['state'].shape) == (2, 4)
     with pytest.raises(ValueError, match="no extra 'velocity'"):
@@ -74,24 +44,11 @@ def test_windows_append_the_extras_to_the_state_and_drop_the_cameras(dataset):
         ChunkWindows(dataset, 2, 8, 4, cameras=('wrist',))
 
 
-@pytest.fixture(scope='module')
-def bundle_dir(dataset, tmp_path_factory):
-    out = tmp_path_factory.mktemp('state_run')
-    argv = ['train', str(dataset.root), '-o', str(out), '--objective', 'mse']
-    argv += ['--state-only', '--state-extras', 'goal', '--steps', '400', '--batch-size', '32']
-    argv += ['--down-dims', '16', '32', '--pred-horizon', '8', '--action-horizon', '4']
-    argv += ['--lr', '3e-3', '--warmup-steps', '20', '--threads', '1', '--no-progress']
-    assert cli(argv) == 0
-    bundle = out / 'bundle'
-    assert cli(['export', str(out / 'checkpoints' / 'latest.pt'), '-o', str(bundle)]) == 0
-    return bundle
-
-
 def test_a_state_bundle_has_no_encoder_and_acts_on_its_extras(bundle_dir):
     assert sorted(p.name for p in bundle_dir.iterdir()) == ['generator.onnx', 'policy.json']
     bundle = load_bundle(bundle_dir)
     assert bundle.encoder is None and bundle.spec.cameras == ()
-    assert bundle.spec.state_names == ('x', 'y', 'goal_0', 'goal_1')
+    assert bundle.spec.state_names == STATE_NAMES
     policy = OnnxPolicy(bundle, seed=0)
     with pytest.raises(ValueError, match='no cameras'):
         policy.encode(0, np.zeros((8, 8, 3), np.uint8))
@@ -134,7 +91,7 @@ def test_quantize_refuses_a_state_bundle(bundle_dir, tmp_path, capsys):
 @pytest.mark.skipif(importlib.util.find_spec('gym_pusht') is None, reason='needs gym-pusht')
 def test_pusht_eval_feeds_the_keypoints_to_a_state_policy(tmp_path, capsys):
     demos, run = tmp_path / 'demos', tmp_path / 'run'
-    assert cli(['sim-demos', '--env', 'pusht', '-n', '1', '-o', str(demos), '--no-progress']) == 0
+    assert cli(['sim-demos', '--env', 'pusht', '-n', '1', '-o', str(demos), '--seed', '1']) == 0
     argv = ['train', str(demos), '-o', str(run), '--state-only', '--state-extras']
     argv += ['block_keypoints', '--steps', '5', '--batch-size', '8', '-m', '4']
     argv += ['--down-dims', '8', '16', '--threads', '1', '--no-progress']

@@ -166,12 +166,23 @@ class PolicyNode(Node):
         return OnnxPolicy(bundle, diffusion_sampler=self.config.controller.sampler_override)
 
     def _subscribe_inputs(self, cfg: PolicyNodeConfig, cameras: int) -> None:
-        if len(cfg.image_topics) != cameras:
+        topics = cfg.image_topics
+        if cameras == 0:
+            # A state policy: its whole state comes by name in /joint_states (an object
+            # tracker publishes there too). image_topics cannot be an empty ROS parameter
+            # array, so it is not asked to be one.
+            self.get_logger().info(
+                f'the bundle has no cameras (a state policy): image_topics {list(topics)} '
+                f'not subscribed; its state {list(self.controller.history.joint_names)} comes '
+                f'from {cfg.joint_state_topic}'
+            )
+            topics = ()
+        elif len(topics) != cameras:
             raise ValueError(
                 f'image_topics lists {len(cfg.image_topics)} topics but the bundle has {cameras} '
                 f"camera(s): give one topic per camera, in the bundle's order"
             )
-        for index, topic in enumerate(cfg.image_topics):
+        for index, topic in enumerate(topics):
             msg_type = CompressedImage if topic.rstrip('/').endswith('/compressed') else Image
             self.input_node.create_subscription(
                 msg_type,
