@@ -65,6 +65,11 @@ def run_pusht_eval(command, cfg, bundle, frames: list | None) -> int:
         f'{summary["inference_ms_p99"]:.1f} ms (N = {summary["num_samples"]}, temporal '
         f'consistency {consistency})'
     )
+    print(
+        f'  plan switches {summary["switches_per_episode"]:.1f} per episode (overlap with the '
+        f'replaced chunk: p50 {summary["overlap_deviation_px_p50"]:.1f} px, p90 '
+        f'{summary["overlap_deviation_px_p90"]:.1f} px)'
+    )
     for key in ('plot', 'video'):
         if key in summary:
             print(f'  {key}: {summary[key]}')

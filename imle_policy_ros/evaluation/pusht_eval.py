@@ -17,6 +17,11 @@ inference latency measured or fixed. Before the first command the pusher is held
 A state policy (no cameras) gets no frames; the block's keypoints and pose come with the
 pusher position as named values (sim.pusht_demos.pusht_live_state), as a tracker would
 publish them beside the joint states.
+
+Plan switches, Push-T's counterpart of the built-in simulator's side switches (there are no
+named modes here): at each chunk replacement the new chunk's waypoints still ahead that the
+old chunk also covers are compared with what the old one planned for those times; a mean
+difference over SWITCH_THRESHOLD_PX is a switch (another approach, not a refinement).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import numpy as np
 
 from .closed_loop import EvalConfig
 from .simulated_controller import simulated_controller
-from ..control.chunk_executor import JointLimits
+from ..control.chunk_executor import Chunk, JointLimits
 from ..control.clock import SimulatedClock
 from ..errors import Refusal
 from ..runtime import PolicyBundle
@@ -47,6 +52,14 @@ PICTURE_SIZE = 96  # px: the video and the last frames of a state policy's episo
 # Over 60 expert demos, the targets moved at most 717 px/s (p99 568) and the pusher at most
 # 307 px/s, so this clamps nothing a demonstrated motion does. Positions stay in the arena.
 PUSHER_MAX_SPEED = 1000.0  # px/s
+# A plan switch: a new chunk that plans the steps ahead it shares with the one it replaces
+# more than this far (mean px) from it. Measured on the expert's own alternatives, the first
+# 8 steps (a chunk's overlap) of its plans for 24 eval-range scenes x 6 expert seeds: plans
+# with the same first push were < 5 px apart in 75% of pairs (p90 18 px); plans with another
+# first push either shared those steps (< 10 px, 45%) or were >= 25 px apart (most > 60),
+# none in between. A re-plan of the same path one step early or late is one step apart: 19
+# px at the demos' median target speed. Between the two: a switch of approach, not a retime.
+SWITCH_THRESHOLD_PX = 25.0
 
 
 @dataclass
@@ -60,6 +73,33 @@ class PushTEpisode:
     agent_path: np.ndarray
     last_frame: np.ndarray  # the camera view at the end, for the picture
     inference_ms: list = field(default_factory=list)
+    # px, one per chunk replacement with steps ahead in common (overlap_deviation)
+    overlap_deviations: list = field(default_factory=list)
+
+    @property
+    def switches(self) -> int:
+        return count_switches(self.overlap_deviations)
+
+
+def overlap_deviation(old: Chunk, new: Chunk, now: float) -> float | None:
+    """
+    Return how far (mean px) `new` plans the pusher from where `old` did, from `now` on.
+
+    Over the new chunk's waypoints from `now` (the replacement) to the old chunk's end: the
+    steps both plan and neither has executed yet, the old chunk interpolated at the new
+    one's times (as the consistency reference is). None when they share no such step (the
+    old chunk ran out first).
+    """
+    ahead = (new.times >= now - 1e-9) & (new.times <= old.end_time + 1e-9)
+    if not np.any(ahead):
+        return None
+    planned = np.stack([old.position_at(float(t)) for t in new.times[ahead]])
+    return float(np.mean(np.linalg.norm(new.positions[ahead] - planned, axis=1)))
+
+
+def count_switches(deviations, threshold: float = SWITCH_THRESHOLD_PX) -> int:
+    """Count the chunk replacements whose overlap deviation (px) exceeds `threshold`."""
+    return int(np.sum(np.asarray(deviations, dtype=np.float64) > threshold))
 
 
 @dataclass
@@ -71,6 +111,7 @@ class PushTReport:
         eps = self.episodes
         latencies = np.concatenate([e.inference_ms for e in eps if e.inference_ms] or [[0.0]])
         controller = self.config.run.controller
+        deviations = [d for e in eps for d in e.overlap_deviations] or [0.0]
         return {
             'env': 'pusht',
             'episodes': len(eps),
@@ -80,6 +121,9 @@ class PushTReport:
             'mean_max_coverage': float(np.mean([e.max_coverage for e in eps])),
             'mean_max_reward': float(np.mean([e.max_reward for e in eps])),
             'mean_steps': float(np.mean([e.steps for e in eps])),
+            'switches_per_episode': float(np.mean([e.switches for e in eps])),
+            'overlap_deviation_px_p50': float(np.percentile(deviations, 50)),
+            'overlap_deviation_px_p90': float(np.percentile(deviations, 90)),
             'inference_ms_p50': float(np.percentile(latencies, 50)),
             'inference_ms_p99': float(np.percentile(latencies, 99)),
             'temporal_consistency': controller.temporal_consistency,
@@ -121,7 +165,7 @@ def run_pusht_episode(
     controller = simulated_controller(bundle, pusher_limits(), clock, cfg.run, seed)
     control_period, env_period = 1.0 / cfg.run.control_rate_hz, 1.0 / PUSHT_RATE_HZ
     target = env.agent_position  # held until the policy commands something
-    next_step, inference_ms, path = 0.0, [], [env.agent_position]
+    next_step, inference_ms, path, deviations = 0.0, [], [env.agent_position], []
     while not env.done:
         now = clock.now()
         if now >= next_step - 1e-9:
@@ -137,7 +181,12 @@ def run_pusht_episode(
                 frames.append(frame)
             next_step += env_period
         controller.on_joint_state(now, *pusht_live_state(env))
+        running, started = controller.executor.active, controller.stats.chunks_started
         command = controller.tick()
+        if running is not None and controller.stats.chunks_started > started:
+            deviation = overlap_deviation(running, controller.executor.active, now)
+            if deviation is not None:
+                deviations.append(deviation)
         if controller.stats.results > len(inference_ms):
             inference_ms.append(controller.stats.last_inference_ms)
         if command.positions is not None:  # a hold commands where the pusher is held
@@ -153,6 +202,7 @@ def run_pusht_episode(
         np.asarray(path),
         env.image(size),
         inference_ms,
+        deviations,
     )
 
 
