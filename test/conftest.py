@@ -29,3 +29,15 @@ def goal_task(tmp_path_factory):
     root = tmp_path_factory.mktemp('goal_task')
     dataset = write_goal_dataset(root / 'demos')
     return dataset, train_goal_bundle(dataset, root / 'run')
+
+
+@pytest.fixture(scope='session')
+def pusht_demos(tmp_path_factory):
+    """Return 2 Push-T expert demos (seed 1: short scenes; 32 px frames), made once per run."""
+    pytest.importorskip('gym_pusht')
+    from imle_policy_ros.cli import main as cli
+
+    out = tmp_path_factory.mktemp('pusht_demos') / 'demos'
+    argv = ['sim-demos', '--env', 'pusht', '-n', '2', '-o', str(out), '--image-size', '32']
+    assert cli(argv + ['--seed', '1', '--no-progress']) == 0
+    return out

@@ -139,10 +139,12 @@ def test_benchmark_help_imports_nothing_heavy():
 
 
 @pytest.fixture(scope='module')
-def benchmark_run(tmp_path_factory):
-    pytest.importorskip('gym_pusht')
+def benchmark_run(tmp_path_factory, pusht_demos):
     out = tmp_path_factory.mktemp('pusht_benchmark') / 'run'
-    assert cli(['benchmark', 'pusht', '-o', str(out), *TINY]) == 0
+    # the session's expert demos (seed 1, as TINY says), not simulated again
+    assert (
+        cli(['benchmark', 'pusht', '-o', str(out), *TINY, '--demos-from', str(pusht_demos)]) == 0
+    )
     return out
 
 
@@ -186,7 +188,9 @@ def test_a_second_run_reuses_the_cells_and_retrains_an_unfinished_one(
     monkeypatch.setattr(pusht_benchmark, 'train', no_training)
     monkeypatch.setattr(pusht_benchmark, 'export_bundle', no_training)
     before = json.loads((benchmark_run / 'results.json').read_text())['rows']
-    assert cli(['benchmark', 'pusht', '-o', str(benchmark_run), *TINY]) == 0
+    assert (
+        cli(['benchmark', 'pusht', '-o', str(benchmark_run), *TINY, *_source(benchmark_run)]) == 0
+    )
     assert json.loads((benchmark_run / 'results.json').read_text())['rows'] == before
     assert '| 2 | rs_imle | consistency on |' in capsys.readouterr().out
 
@@ -205,8 +209,16 @@ def test_a_second_run_reuses_the_cells_and_retrains_an_unfinished_one(
     monkeypatch.setattr(pusht_benchmark, 'train', retrain)
     with pytest.raises(Retrained):
         pusht_benchmark.run_benchmark(
-            BenchmarkCommand('pusht', str(benchmark_run), **_tiny_values()), {}
+            BenchmarkCommand(
+                'pusht', str(benchmark_run), **_tiny_values(), demos_from=_source(benchmark_run)[1]
+            ),
+            {},
         )
+
+
+def _source(run) -> list[str]:
+    """Return the --demos-from option the run was made with (its config must match)."""
+    return ['--demos-from', json.loads((run / 'config.json').read_text())['demos_from']]
 
 
 def _tiny_values() -> dict:
@@ -227,7 +239,8 @@ def _tiny_values() -> dict:
 
 @pytest.mark.slow
 def test_a_changed_configuration_in_the_same_dir_is_refused(benchmark_run, capsys):
-    argv = ['benchmark', 'pusht', '-o', str(benchmark_run), *TINY, '--steps', '31']
+    argv = ['benchmark', 'pusht', '-o', str(benchmark_run), *TINY, *_source(benchmark_run)]
+    argv += ['--steps', '31']
     assert cli(argv) == 1
     err = capsys.readouterr().err
     assert 'steps 30 there, 31 here' in err and 'use another -o' in err

@@ -29,12 +29,9 @@ TINY = ['--batch-size', '8', '-m', '4', '--encoder-width', '2', '--down-dims', '
 TINY += ['--warmup-steps', '2', '--threads', '1', '--no-progress', '--log-every', '10']
 
 
-@pytest.fixture(scope='module')
-def demos(tmp_path_factory):
-    out = tmp_path_factory.mktemp('pusht') / 'demos'
-    argv = ['sim-demos', '--env', 'pusht', '-n', '2', '-o', str(out), '--image-size', '32']
-    assert cli(argv + ['--no-progress']) == 0
-    return out
+@pytest.fixture
+def demos(pusht_demos):
+    return pusht_demos
 
 
 def test_demos_are_successful_expert_episodes_from_training_seeds(demos):

@@ -89,9 +89,8 @@ def test_quantize_refuses_a_state_bundle(bundle_dir, tmp_path, capsys):
 
 
 @pytest.mark.skipif(importlib.util.find_spec('gym_pusht') is None, reason='needs gym-pusht')
-def test_pusht_eval_feeds_the_keypoints_to_a_state_policy(tmp_path, capsys):
-    demos, run = tmp_path / 'demos', tmp_path / 'run'
-    assert cli(['sim-demos', '--env', 'pusht', '-n', '1', '-o', str(demos), '--seed', '1']) == 0
+def test_pusht_eval_feeds_the_keypoints_to_a_state_policy(pusht_demos, tmp_path, capsys):
+    demos, run = pusht_demos, tmp_path / 'run'
     argv = ['train', str(demos), '-o', str(run), '--state-only', '--state-extras']
     argv += ['block_keypoints', '--steps', '5', '--batch-size', '8', '-m', '4']
     argv += ['--down-dims', '8', '16', '--threads', '1', '--no-progress']

@@ -47,7 +47,7 @@ from ..learning.export import export_bundle
 from ..learning.train import train
 from ..learning.train_config import TrainConfig
 from ..runtime import load_bundle, PolicyBundle
-from ..sim.pusht_demos import generate_pusht_demos, pusht_provenance
+from ..sim.pusht_demos import generate_pusht_demos, PUSHER_JOINTS, pusht_provenance
 from ..sim.pusht_env import load_gym_pusht
 
 DEMO_IMAGE_SIZE = 96  # the paper's Push-T camera; the state variant stores it but ignores it
@@ -77,6 +77,7 @@ class Suite:
     write_demos: Callable[[int, Path, int], EpisodeStore]  # (count, directory, seed)
     evaluate: Callable[[PolicyBundle, EvalConfig], dict]  # -> the report's summary
     state_extras: tuple[str, ...]  # the state variant's extras, beside the robot state
+    actions: tuple[str, ...]  # what a dataset for this suite commands (--demos-from)
     title: str  # how the table's caption names it
     scoring: str  # what success means, for the caption
 
@@ -92,7 +93,13 @@ def _pusht_eval(bundle: PolicyBundle, cfg: EvalConfig) -> dict:
 PUSHT_SCORING = 'Success: max coverage > 0.95; paper success: max reward > 0.95.'
 SUITES = {
     'pusht': Suite(
-        load_gym_pusht, _pusht_demos, _pusht_eval, ('block_keypoints',), 'Push-T', PUSHT_SCORING
+        load_gym_pusht,
+        _pusht_demos,
+        _pusht_eval,
+        ('block_keypoints',),
+        PUSHER_JOINTS,
+        'Push-T',
+        PUSHT_SCORING,
     ),
 }
 
@@ -113,7 +120,7 @@ def run_benchmark(command: BenchmarkCommand, machine: dict) -> int:
     objectives = dict.fromkeys(command.objectives)  # in the given order, once each
     cells = [(n, o) for n in sorted(set(command.demos)) for o in objectives]
     pending = {n for n, o in cells if not (cell_dir(out, o, n) / 'rows.json').exists()}
-    datasets = {n: demo_dataset(suite, out, n, settings['seed']) for n in sorted(pending)[::-1]}
+    datasets = {n: demo_dataset(suite, out, n, settings) for n in sorted(pending)[::-1]}
     rows = []
     for n, objective in cells:
         cell_rows = run_cell(suite, out, datasets.get(n), objective, n, settings)
@@ -168,16 +175,32 @@ def cell_dir(out: Path, objective: str, n: int) -> Path:
     return out / 'cells' / f'{objective}_{n}'
 
 
-def demo_dataset(suite: Suite, out: Path, n: int, seed: int) -> Path:
+def demo_dataset(suite: Suite, out: Path, n: int, settings: dict) -> Path:
     """
-    Return the dataset of the first n demos of `seed`, writing it if it is not there.
+    Return the dataset of the first n demos, writing it if it is not there.
 
-    Demo i of a seed is always the same scene and expert, so a smaller count is cut from
-    a larger dataset already on disk rather than simulated again.
+    From settings['demos_from'] when given; else the suite's expert with settings['seed']:
+    demo i of a seed is always the same scene and expert, so a smaller count is cut from a
+    larger dataset already on disk rather than simulated again.
     """
+    seed = settings['seed']
     root = out / 'demos'
     path = root / f'n{n}'
     if (path / META_FILE).exists():
+        return path
+    if settings['demos_from']:
+        source = EpisodeStore.open(settings['demos_from'])
+        if tuple(source.meta.action_names) != suite.actions:
+            raise BenchmarkRefusal(
+                f'--demos-from {source.root} commands {list(source.meta.action_names)}, not '
+                f"{suite.title}'s {list(suite.actions)}: give a dataset of this suite's task"
+            )
+        if len(source) < n:
+            raise BenchmarkRefusal(
+                f'--demos-from {source.root} has {len(source)} episodes, fewer than the '
+                f'{n} asked for: ask for fewer demos, or record more'
+            )
+        write_first_demos(source.root, n, path, seed)
         return path
     larger = sorted(
         int(p.name[1:])
@@ -199,6 +222,7 @@ def write_first_demos(source: Path, n: int, path: Path, seed: int) -> EpisodeSto
     attempts = provenance.get('attempts')
     if attempts is not None:  # the attempts up to the n-th kept demo, as generating n lists
         kept = [i for i, a in enumerate(attempts) if a['kept']]
+        seed = provenance.get('seed', seed)  # the seed the source's demos were drawn with
         provenance.update(pusht_provenance(seed, attempts[: kept[n - 1] + 1]))
     meta = replace(store.meta, source=provenance)
     return write_dataset_atomically(path, meta, (store.episode(i) for i in range(n)))

@@ -113,6 +113,11 @@ class BenchmarkCommand:
         min=1,
         max=1024,
     )
+    demos_from: str | None = setting(
+        None,
+        "a dataset to take each count's demos from (its first N episodes: your own "
+        "recordings, or an earlier sim-demos run) instead of running the suite's expert",
+    )
     seed: int = setting(0, 'seed of the demos (scenes seed*10000 up)', min=0, max=9)
     train_seed: int | None = setting(None, 'seed of the training (default: --seed)', min=0)
     eval_seed: int = setting(
@@ -148,6 +153,7 @@ class BenchmarkCommand:
             'epsilon': self.epsilon,
             'num_samples': self.num_samples,
             'seed': self.seed,
+            'demos_from': self.demos_from,
             'train_seed': self.seed if self.train_seed is None else self.train_seed,
             'eval_seed': self.eval_seed,
             'latency_ms': self.latency_ms,
