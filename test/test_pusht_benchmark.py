@@ -101,6 +101,7 @@ def _row(demos, objective, setting, calls, success=0.5):
         'success_rate': success,
         'paper_success_rate': success,
         'mean_max_coverage': 0.8125,
+        'switches_per_episode': 2.25,
         'inference_ms_p50': 1.5,
         'train_wall_s': 90.0,
     }
@@ -120,7 +121,7 @@ def test_the_table_has_a_sorted_line_per_row():
         ['| 10', 'rs_imle', 'consistency off'],
         ['| 100', 'rs_imle', 'consistency on'],
     ]
-    assert lines[-1] == '| 100 | rs_imle | consistency on | 72% | 72% | 0.812 | 1.50 | 1 | 1.5 |'
+    assert lines[-1] == '| 100 | rs_imle | consistency on | 72% | 72% | 0.812 | 2.2 | 1.50 | 1 | 1.5 |'
 
 
 def test_benchmark_help_imports_nothing_heavy():

@@ -21,11 +21,13 @@ COLUMNS = (
     ('success', lambda r: f'{r["success_rate"]:.0%}'),
     ('paper success', lambda r: f'{r["paper_success_rate"]:.0%}'),
     ('mean max coverage', lambda r: f'{r["mean_max_coverage"]:.3f}'),
+    ('plan switches per episode', lambda r: f'{r["switches_per_episode"]:.1f}'),
     ('inference ms p50', lambda r: f'{r["inference_ms_p50"]:.2f}'),
     ('calls per chunk', lambda r: str(r['calls_per_chunk'])),
     ('train min', lambda r: f'{r["train_wall_s"] / 60:.1f}'),
 )
 RIGHT_ALIGNED = {'demos', 'success', 'paper success', 'mean max coverage', 'inference ms p50'}
+RIGHT_ALIGNED |= {'plan switches per episode'}
 RIGHT_ALIGNED |= {'calls per chunk', 'train min'}
 
 
