@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from .cli_settings import command_options
+from .errors import Refusal
 from .evaluation.closed_loop import EvalConfig
 from .evaluation.simulated_controller import SimulatedRunConfig
 from .runtime.sessions import InferenceConfig
@@ -117,6 +118,12 @@ def run_replay(command: ReplayCommand, run: SimulatedRunConfig) -> int:
     from .runtime import load_bundle
 
     bundle = load_bundle(command.model)
+    if not bundle.spec.cameras:
+        raise Refusal(
+            f'{command.model} is a state policy (no cameras): replay feeds recorded frames and '
+            'joint states, not the extras its state is made of; evaluate it closed-loop instead '
+            '(eval --env pusht for Push-T)'
+        )
     recording, control_rate_hz = load_recording(command, bundle)
     report = replay_episode(bundle, recording, replace(run, control_rate_hz=control_rate_hz))
     summary = {**report.summary(), 'picture': str(draw_replay(report, command.output))}

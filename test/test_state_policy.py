@@ -83,9 +83,12 @@ def test_a_bundle_with_neither_cameras_nor_state_is_refused(bundle_dir):
         PolicySpec.from_dict(spec)
 
 
-def test_quantize_refuses_a_state_bundle(bundle_dir, tmp_path, capsys):
+def test_quantize_and_replay_refuse_a_state_bundle(bundle_dir, dataset, tmp_path, capsys):
     assert cli(['quantize', str(bundle_dir), '-o', str(tmp_path / 'q')]) == 1
     assert 'no cameras (a state policy)' in capsys.readouterr().err
+    argv = ['replay', str(dataset.root), '--model', str(bundle_dir), '-o', str(tmp_path / 'r.png')]
+    assert cli(argv) == 1
+    assert 'is a state policy (no cameras)' in capsys.readouterr().err
 
 
 @pytest.mark.skipif(importlib.util.find_spec('gym_pusht') is None, reason='needs gym-pusht')
