@@ -26,7 +26,7 @@ from imle_policy_ros.studies.pusht_table import markdown_table
 import pytest
 
 TINY = ['--budget', 'quick', '--demos', '2', '--objectives', 'rs_imle', 'diffusion']
-TINY += ['--steps', '30', '--episodes', '2', '--threads', '1', '--batch-size', '8', '-m', '4']
+TINY += ['--steps', '30', '--episodes', '1', '--threads', '1', '--batch-size', '8', '-m', '4']
 # demo seed 1: its first two scenes take the expert 222 steps (seed 0: 354), and the demos
 # are most of this run's time
 TINY += ['--down-dims', '8', '16', '--warmup-steps', '5', '--seed', '1']
@@ -168,7 +168,7 @@ def test_a_tiny_benchmark_writes_a_row_per_bundle_and_setting(benchmark_run):
         assert r['train_wall_s'] > 0 and r['eval_wall_s'] > 0 and r['export_wall_s'] > 0
         assert r['inference_ms_p99'] >= r['inference_ms_p50'] > 0
         # every row on the same scenes: the paper's first seed, the same episodes
-        assert (r['eval_first_seed'], r['eval_episodes'], r['episodes']) == (100_000, 2, 2)
+        assert (r['eval_first_seed'], r['eval_episodes'], r['episodes']) == (100_000, 1, 1)
         assert (r['train_steps'], r['demo_seed'], r['train_seed']) == (30, 1, 1)
     on, off = rows[3], rows[2]
     assert on['temporal_consistency'] and not off['temporal_consistency']
@@ -229,7 +229,7 @@ def _tiny_values() -> dict:
         'demos': (2,),
         'objectives': ('rs_imle', 'diffusion'),
         'steps': 30,
-        'episodes': 2,
+        'episodes': 1,
         'threads': 1,
         'batch_size': 8,
         'samples_per_example': 4,
