@@ -232,6 +232,7 @@ def test_other_bundles_ignore_the_sampler_setting(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_a_short_diffusion_training_succeeds_closed_loop_in_the_sim(tmp_path, capsys):
     """sim-demos -> train --objective diffusion -> export (ddim10) -> eval, all via the CLI."""
     from imle_policy_ros.cli import main as cli
