@@ -180,7 +180,10 @@ def run_pusht_episode(
             if frames is not None:
                 frames.append(frame)
             next_step += env_period
-        controller.on_joint_state(now, *pusht_live_state(env))
+            # the env only moves at its steps: its state is read once per step, and sent
+            # at every tick as a joint-state driver republishes the latest reading
+            live_state = pusht_live_state(env)
+        controller.on_joint_state(now, *live_state)
         running, started = controller.executor.active, controller.stats.chunks_started
         command = controller.tick()
         if running is not None and controller.stats.chunks_started > started:
