@@ -41,10 +41,15 @@ PUSHT_CAMERA = 'top'
 EVAL_FIRST_SEED = 100_000  # the IMLE Policy paper's first evaluation seed
 DEMO_SEED_STRIDE = 10_000  # --seed s draws scenes s*10000, s*10000 + 1, ...
 GENERATOR_NAME = 'imle_policy_ros.sim.pusht_expert'
-# Per-step extras of a demo (name -> shape of a step); the state variant trains on the
-# keypoints (`train --state-only --state-extras block_keypoints`), and evaluation feeds
-# them live by the same names.
+# Per-step extras of a demo (name -> shape of a step), each read from the PushTEnv property
+# of that name (pusht_extras); the state variant trains on the keypoints (`train
+# --state-only --state-extras block_keypoints`), and evaluation feeds them live by name.
 PUSHT_EXTRAS = {'block_pose': (3,), 'block_keypoints': (16,)}
+
+
+def pusht_extras(env: PushTEnv) -> dict[str, np.ndarray]:
+    """Return the env's extras now, PUSHT_EXTRAS's names in its order."""
+    return {name: getattr(env, name) for name in PUSHT_EXTRAS}
 
 
 # What the env can tell a policy at run time: the pusher joints, then every extra's values.
@@ -55,7 +60,7 @@ PUSHT_LIVE_STATE_NAMES = PUSHER_JOINTS + tuple(
 
 def pusht_live_state(env: PushTEnv) -> tuple[tuple[str, ...], np.ndarray]:
     """Return the env's low-dim state now, named (PUSHT_LIVE_STATE_NAMES)."""
-    values = np.concatenate([env.agent_position, env.block_pose, env.block_keypoints])
+    values = np.concatenate([env.agent_position, *pusht_extras(env).values()])
     return PUSHT_LIVE_STATE_NAMES, values
 
 
@@ -77,12 +82,11 @@ def record_pusht_episode(
     """Run the expert on one scene; return (the episode or None if it failed, what it did)."""
     env.reset(scene_seed)
     expert.reset()
-    images, states, actions, poses, keypoints = [], [], [], [], []
+    images, states, actions, extras = [], [], [], []
     while not env.done:
         images.append(env.image(image_size))
         states.append(env.agent_position)
-        poses.append(env.block_pose)
-        keypoints.append(env.block_keypoints)
+        extras.append(pusht_extras(env))
         actions.append(expert.act(env))
         env.step(actions[-1])
     info = {
@@ -101,7 +105,7 @@ def record_pusht_episode(
         actions=np.clip(np.stack(actions), 0.0, ARENA).astype(np.float32),
         stamps=np.arange(steps, dtype=np.float64) / PUSHT_RATE_HZ,
         name=name,
-        extras={'block_pose': np.stack(poses), 'block_keypoints': np.stack(keypoints)},
+        extras={name: np.stack([step[name] for step in extras]) for name in PUSHT_EXTRAS},
     )
     return episode, info
 
