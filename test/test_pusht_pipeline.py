@@ -14,7 +14,7 @@ import json
 
 from imle_policy_ros.cli import main as cli
 from imle_policy_ros.data.episode_store import EpisodeStore
-from imle_policy_ros.sim.pusht_demos import demo_scene_seed, EVAL_FIRST_SEED
+from imle_policy_ros.sim.scene_seeds import demo_scene_seed, EVAL_FIRST_SEED
 import numpy as np
 import pytest
 

@@ -38,13 +38,13 @@ from ..errors import Refusal
 from ..runtime import PolicyBundle
 from ..runtime.policy_spec import PolicySpec
 from ..sim.pusht_demos import (
-    EVAL_FIRST_SEED,
     PUSHER_JOINTS,
     pusht_live_state,
     PUSHT_LIVE_STATE_NAMES,
     PUSHT_RATE_HZ,
 )
 from ..sim.pusht_env import ARENA, MAX_STEPS, PushTEnv
+from ..sim.scene_seeds import EVAL_FIRST_SEED
 
 DEFAULT_EPISODES = 50  # the paper's
 PICTURE_SIZE = 96  # px: the video and the last frames of a state policy's episodes

@@ -26,6 +26,7 @@ import numpy as np
 
 from .pusht_env import ARENA, MAX_STEPS, PushTEnv
 from .pusht_expert import PushTExpert
+from .scene_seeds import demo_scene_seed
 from ..data.episode import extra_state_names
 from ..data.episode_store import (
     CameraMeta,
@@ -38,8 +39,6 @@ from ..data.episode_store import (
 PUSHT_RATE_HZ = 10.0  # one env step is 0.1 s
 PUSHER_JOINTS = ('pusher_x', 'pusher_y')
 PUSHT_CAMERA = 'top'
-EVAL_FIRST_SEED = 100_000  # the IMLE Policy paper's first evaluation seed
-DEMO_SEED_STRIDE = 10_000  # --seed s draws scenes s*10000, s*10000 + 1, ...
 GENERATOR_NAME = 'imle_policy_ros.sim.pusht_expert'
 # Per-step extras of a demo (name -> shape of a step), each read from the PushTEnv property
 # of that name (pusht_extras); the state variant trains on the keypoints (`train
@@ -62,18 +61,6 @@ def pusht_live_state(env: PushTEnv) -> tuple[tuple[str, ...], np.ndarray]:
     """Return the env's low-dim state now, named (PUSHT_LIVE_STATE_NAMES)."""
     values = np.concatenate([env.agent_position, *pusht_extras(env).values()])
     return PUSHT_LIVE_STATE_NAMES, values
-
-
-def demo_scene_seed(seed: int, index: int) -> int:
-    """Return the env seed of attempt `index` of demo seed `seed`; refuse eval seeds."""
-    scene = seed * DEMO_SEED_STRIDE + index
-    if scene >= EVAL_FIRST_SEED or index >= DEMO_SEED_STRIDE:
-        raise ValueError(
-            f'demo scene seed {scene} would reach the evaluation seeds ({EVAL_FIRST_SEED} up) '
-            f'or the next --seed block: use --seed 0..{EVAL_FIRST_SEED // DEMO_SEED_STRIDE - 1} '
-            f'and at most {DEMO_SEED_STRIDE} attempts'
-        )
-    return scene
 
 
 def record_pusht_episode(
