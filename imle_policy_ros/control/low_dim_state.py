@@ -5,7 +5,8 @@ What a bundle's low-dim state is made of, and where the arm is in its action spa
 
 A joint_position bundle's state is joint positions, by name from /joint_states. An ee_pose
 bundle's state is the measured end-effector pose, then the gripper (normalized from its
-joint in /joint_states), then any extra joints (runtime/ee_layout.py says which): the
+joint in /joint_states), then any extra joints (runtime/ee_layout.py says which), then any
+named inputs beyond the layout (objects a tracker reports, by name like joints): the
 history collects the sources, this module assembles the vector the condition wants, and
 the measured "action" a hold or a restart starts from (joint positions in the action
 order, or the pose).
@@ -25,7 +26,7 @@ def history_joints(spec: PolicySpec) -> tuple[str, ...]:
     if layout is None:
         return tuple(spec.state_names)
     gripper = (layout.gripper.joint,) if layout.gripper else ()
-    return gripper + layout.state_joints
+    return gripper + layout.state_joints + spec.extra_state_names
 
 
 def check_supported(spec: PolicySpec) -> None:
@@ -64,8 +65,11 @@ def state_of(spec: PolicySpec, observation: Observation) -> np.ndarray:
         return observation.joint_positions
     joints = np.asarray(observation.joint_positions, dtype=np.float64)
     gripper = layout.gripper.normalize(joints[:, 0]) if layout.gripper else None
-    extra = joints[:, 1:] if layout.gripper else joints
-    return layout.state(observation.ee_poses, gripper, extra if layout.state_joints else None)
+    first = 1 if layout.gripper else 0
+    beyond = first + len(layout.state_joints)  # where the named inputs past the layout begin
+    arm = joints[:, first:beyond]
+    state = layout.state(observation.ee_poses, gripper, arm if layout.state_joints else None)
+    return np.concatenate([state, joints[:, beyond:]], axis=1)
 
 
 def measured_action(spec: PolicySpec, history: ObservationHistory) -> np.ndarray | None:

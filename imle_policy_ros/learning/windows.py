@@ -171,11 +171,6 @@ class ChunkWindows(Dataset):
         chosen = self.camera_names if cameras is None else tuple(cameras)
         if extras and self.meta is None:
             raise ValueError('state extras need the dataset meta (their names and shapes)')
-        if extras and self.meta.ee_layout is not None:
-            raise ValueError(
-                "state extras are for joint_position datasets: an ee_pose policy's state is "
-                'its end-effector layout'
-            )
         names = tuple(self.meta.state_names) if self.meta else ()
         for extra in extras:
             names += self.meta.extra_state_names(extra)
@@ -191,7 +186,8 @@ class ChunkWindows(Dataset):
         """Return the target chunk of every window, float32 [num_windows, Tp, A]."""
         if layout is None or layout.reference == 'absolute':
             return actions[self._indices]
-        at = layout.pose_of_state(states[self._indices[:, self.obs_horizon - 1]])
+        observed = states[self._indices[:, self.obs_horizon - 1]]
+        at = layout.pose_of_state(observed[:, : len(layout.state_names)])  # extras follow
         relative = layout.relative_to(
             actions[self._indices.reshape(-1)], np.repeat(at, self.pred_horizon, axis=0)
         )

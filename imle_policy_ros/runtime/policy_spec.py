@@ -122,6 +122,14 @@ class PolicySpec:
         return len(self.state_names)
 
     @property
+    def extra_state_names(self) -> tuple[str, ...]:
+        """Return an ee_pose bundle's state beyond its layout's (named inputs, e.g. objects)."""
+        if self.ee_layout is None:
+            return ()
+        layout_dim = len(self.ee_layout.state_names)
+        return self.state_names[layout_dim:]
+
+    @property
     def action_dim(self) -> int:
         return len(self.action_names)
 
@@ -307,10 +315,10 @@ class PolicySpec:
                 f'action names {list(self.action_names)} are not those of its ee_layout '
                 f'{list(layout.action_names)}'
             )
-        if self.state_names != layout.state_names:
+        if self.state_names[: len(layout.state_names)] != layout.state_names:
             problems.append(
-                f'state names {list(self.state_names)} are not those of its ee_layout '
-                f'{list(layout.state_names)}'
+                f'state names {list(self.state_names)} do not begin with those of its '
+                f'ee_layout {list(layout.state_names)}'
             )
         return problems
 
