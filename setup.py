@@ -74,6 +74,9 @@ setup(
             'flake8-quotes==3.4.0',
             'pydocstyle==6.3.0',
         ],
+        # Meta-World (sim/metaworld_env.py); scripts/install_metaworld.sh adds the Debian
+        # libraries for headless rendering. `packaging` is needed by gymnasium's renderer.
+        'metaworld': ['metaworld==3.1.1', 'packaging'],
         'ros': [
             f"ros-jazzy-{name}; python_version == '3.11' and platform_machine == 'x86_64'"
             for name in (

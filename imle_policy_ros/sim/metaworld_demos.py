@@ -1,0 +1,228 @@
+# Copyright 2026 The imle_policy_ros Contributors
+# SPDX-License-Identifier: MIT
+"""
+Meta-World demonstrations from a scripted expert, written as an end-effector dataset.
+
+What a recording on the real arm holds, at the env's 80 Hz: the camera frames, the
+measured hand pose and gripper *before* acting, and the commands sent at that instant
+(the target pose of the Cartesian controller, the gripper open / closed). The dataset is an
+ee_pose one (METAWORLD_LAYOUT: position only, the hand cannot turn; a gripper measured by
+its finger joint r_close, 0 open .. 0.04 m shut), with actions absolute as ee_pose datasets
+store them; training makes them relative. Extras, ignored by training unless asked (a state
+policy trains on `--state-only --state-extras object_state goal`): `joint_positions` [T, 9],
+`object_state` [T, 14] and `goal` [T, 3], as the env reports them (sim/metaworld_env.py).
+
+Scenes: attempt i of `--seed s` uses env seed s * 10000 + i (sim/scene_seeds.py), never an
+evaluation seed; the two-way expert's side is drawn from a generator seeded with (s, i).
+Only successful episodes are kept; meta.json lists every attempt and, for the two-way
+expert, how many demos went each way.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from .metaworld_env import (
+    BASE_FRAME,
+    EE_FRAME,
+    HAND_ORIENTATION,
+    MAX_STEPS,
+    METAWORLD_RATE_HZ,
+    MetaWorldEnv,
+)
+from .metaworld_experts import expert_for
+from .scene_seeds import demo_scene_seed
+from ..data.episode_store import (
+    CameraMeta,
+    DatasetMeta,
+    Episode,
+    EpisodeStore,
+    write_dataset_atomically,
+)
+from ..runtime.ee_layout import EePoseLayout, GripperSpec
+
+METAWORLD_GRIPPER = GripperSpec(joint='r_close', open_position=0.0, closed_position=0.04)
+METAWORLD_LAYOUT = EePoseLayout(
+    BASE_FRAME,
+    EE_FRAME,
+    rotation='none',
+    reference='absolute',
+    fixed_orientation=HAND_ORIENTATION,
+    gripper=METAWORLD_GRIPPER,
+)
+METAWORLD_EXTRAS = {'joint_positions': (9,), 'object_state': (14,), 'goal': (3,)}
+DEFAULT_CAMERA = 'corner3'
+GENERATOR_NAME = 'imle_policy_ros.sim.metaworld_demos'
+
+
+def metaworld_extras(env: MetaWorldEnv) -> dict[str, np.ndarray]:
+    """Return the env's extras now, METAWORLD_EXTRAS's names in its order."""
+    return {
+        'joint_positions': env.joint_positions,
+        'object_state': env.object_state,
+        'goal': env.goal,
+    }
+
+
+def measured_gripper(env: MetaWorldEnv) -> float:
+    """Return the gripper 0 open .. 1 closed, from its finger joint (METAWORLD_GRIPPER)."""
+    finger = env.joint_positions[env.joint_names.index(METAWORLD_GRIPPER.joint)]
+    return float(METAWORLD_GRIPPER.normalize(finger)) + 0.0  # + 0.0: no -0.0 in the data
+
+
+def record_metaworld_episode(
+    env: MetaWorldEnv,
+    expert,
+    scene_seed: int,
+    cameras: tuple[str, ...],
+    image_size: int,
+    name: str,
+    rng: np.random.Generator | None = None,
+) -> tuple[Episode | None, dict]:
+    """Run the expert on one scene; return (the episode or None if it failed, what it did)."""
+    env.reset(scene_seed)
+    expert.reset(rng)
+    rows: dict[str, list] = {'poses': [], 'grippers': [], 'targets': [], 'commands': []}
+    images: dict[str, list] = {c: [] for c in cameras}
+    extras: list[dict] = []
+    while not env.done:
+        for camera in cameras:
+            images[camera].append(env.image(camera, image_size))
+        rows['poses'].append(env.ee_pose)
+        rows['grippers'].append(measured_gripper(env))
+        extras.append(metaworld_extras(env))
+        target, gripper = expert.act(env)
+        rows['targets'].append(target)
+        rows['commands'].append(gripper)
+        env.command_pose(target)
+        env.command_gripper(gripper)
+        env.step()
+    info = {'scene_seed': scene_seed, 'steps': env.steps, 'success': env.success}
+    if expert.side is not None:
+        info['side'] = expert.side
+    if not env.success:
+        return None, info
+    steps = env.steps
+    layout = METAWORLD_LAYOUT
+    episode = Episode(
+        images={c: np.stack(frames) for c, frames in images.items()},
+        states=layout.state(np.stack(rows['poses']), np.asarray(rows['grippers'])).astype(
+            np.float32
+        ),
+        actions=layout.encode(np.stack(rows['targets']), np.asarray(rows['commands'])).astype(
+            np.float32
+        ),
+        stamps=np.arange(steps, dtype=np.float64) / METAWORLD_RATE_HZ,
+        name=name,
+        extras={k: np.stack([step[k] for step in extras]) for k in METAWORLD_EXTRAS},
+    )
+    return episode, info
+
+
+def metaworld_dataset_meta(
+    task: str, cameras: tuple[str, ...], image_size: int, source: dict
+) -> DatasetMeta:
+    layout = METAWORLD_LAYOUT
+    return DatasetMeta(
+        rate_hz=METAWORLD_RATE_HZ,
+        cameras=tuple(CameraMeta(c, image_size, image_size) for c in cameras),
+        state_names=layout.state_names,
+        action_names=layout.action_names,
+        action_kind='ee_pose',
+        source=source,
+        ee_layout=layout,
+        extras=METAWORLD_EXTRAS,
+    )
+
+
+def generate_metaworld_demos(
+    task: str,
+    n: int,
+    output_dir,
+    seed: int = 0,
+    cameras: tuple[str, ...] = (DEFAULT_CAMERA,),
+    image_size: int = 96,
+    two_way: bool = False,
+    overwrite: bool = False,
+    progress: bool = True,
+    max_attempts: int | None = None,
+) -> EpisodeStore:
+    """
+    Write n successful expert demos of Meta-World `task` to `output_dir` (all or nothing).
+
+    cameras: the views recorded, each image_size square (none: a state-only dataset);
+    two_way: push-wall's two-way expert instead of the shipped one. max_attempts: scenes
+    tried before giving up (default 3 n); RuntimeError if too few succeed.
+    """
+    if n < 1:
+        raise ValueError(f'n must be >= 1, got {n}')
+    attempts_allowed = 3 * n if max_attempts is None else int(max_attempts)
+    env = MetaWorldEnv(task)
+    expert = expert_for(env.task, two_way)
+    attempts: list[dict] = []
+    source = {'generator': GENERATOR_NAME, 'task': f'metaworld:{env.task}', 'seed': seed}
+
+    def episodes():
+        from tqdm import tqdm
+
+        kept = 0
+        bar = tqdm(total=n, desc=f'sim-demos {env.task}', unit='episode', disable=not progress)
+        try:
+            while kept < n:
+                index = len(attempts)
+                if index >= attempts_allowed:
+                    raise RuntimeError(
+                        f'the expert solved only {kept} of {index} {env.task} scenes; asked '
+                        f'for {n} demos (raise max_attempts, or ask for fewer)'
+                    )
+                episode, info = record_metaworld_episode(
+                    env,
+                    expert,
+                    demo_scene_seed(seed, index),
+                    tuple(cameras),
+                    image_size,
+                    f'demo {kept}',
+                    np.random.default_rng([seed, index]),
+                )
+                info['kept'] = episode is not None
+                attempts.append(info)
+                if episode is not None:
+                    kept += 1
+                    bar.update(1)
+                    meta.source.update(metaworld_provenance(source, expert, attempts))
+                    yield episode
+        finally:
+            bar.close()
+            env.close()
+
+    meta = metaworld_dataset_meta(env.task, tuple(cameras), image_size, dict(source))
+    return write_dataset_atomically(Path(output_dir), meta, episodes(), overwrite=overwrite)
+
+
+def metaworld_provenance(source: dict, expert, attempts: list[dict]) -> dict:
+    kept = [a for a in attempts if a['kept']]
+    provenance = {
+        **source,
+        'expert': expert.name,
+        'max_steps': MAX_STEPS,
+        'attempts': attempts,
+        'expert_success_rate': len(kept) / max(1, len(attempts)),
+    }
+    if any('side' in a for a in kept):
+        provenance['side_counts'] = dict(sorted(Counter(a['side'] for a in kept).items()))
+    return provenance
+
+
+def metaworld_summary_line(store: EpisodeStore) -> str:
+    source = store.meta.source
+    lengths = np.asarray(store.episode_lengths)
+    sides = ', '.join(f'{k} {v}' for k, v in source.get('side_counts', {}).items())
+    return (
+        f'{len(lengths)} {source["task"]} demos (expert solved '
+        f'{source["expert_success_rate"]:.0%} of {len(source["attempts"])} scenes); steps min '
+        f'{lengths.min()}, mean {lengths.mean():.1f}, max {lengths.max()}'
+        + (f'; ways: {sides}' if sides else '')
+    )
