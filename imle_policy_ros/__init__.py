@@ -7,7 +7,7 @@ The layers, each importing only the ones below it (test/test_layers.py holds thi
 checks every import against it):
 
     cli, cli_evaluation,  the command line: options from configs, one-line refusals
-    cli_pusht
+    cli_pusht, cli_metaworld
     benchmarks            speed and memory figures (bench)
     studies               demos -> train -> export -> eval end to end (EVAL.md's figures)
     quantization          int8 / fp16 bundles from fp32 ones, behind a quality gate
@@ -16,7 +16,8 @@ checks every import against it):
     evaluation            closed-loop eval and replay on simulated time
     learning              torch: networks, RS-IMLE, training, export
     sim                   the built-in simulator, its scripted expert and demos; Push-T
-                          (gym-pusht) and its planning expert
+                          (gym-pusht) and its planning expert; Meta-World as a robot and
+                          its experts
     control               PolicyController: every decision on what the arm does (no ROS)
     data                  rosbag2 bags and the episode store on disk
     runtime, cameras      the model bundle on ONNX Runtime; camera drivers and image codecs

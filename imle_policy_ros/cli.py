@@ -49,15 +49,30 @@ class SimDemosCommand:
     overwrite: bool = setting(False, 'replace an existing dataset (or earlier bag demos)')
     progress: bool = setting(True, 'show a progress bar')
     env: str = simulator_setting()
+    cameras: tuple[str, ...] = setting(
+        ('corner3',), 'metaworld: the cameras recorded, each --image-size square'
+    )
+    state_only: bool = setting(
+        False,
+        'metaworld: record no camera frames (for state policies; rendering is most of the cost)',
+    )
+    two_way: bool = setting(
+        False, 'metaworld:push-wall-v3: the two-way expert (round either end of the wall)'
+    )
 
 
 def run_sim_demos(command: SimDemosCommand, demos: DemoConfig) -> int:
     from .sim.demo_summary import summarize_bags, summarize_store
+    from .simulators import metaworld_task
 
     if command.env == 'pusht':
         from .cli_pusht import run_pusht_demos
 
         return run_pusht_demos(command, demos.image_size)
+    if metaworld_task(command.env):
+        from .cli_metaworld import run_metaworld_demos
+
+        return run_metaworld_demos(command, metaworld_task(command.env), demos.image_size)
     if command.output_format == 'bag':
         from .sim.bag_demos import generate_bag_demos
 

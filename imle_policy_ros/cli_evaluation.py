@@ -12,7 +12,7 @@ from .evaluation.closed_loop import EvalConfig
 from .evaluation.simulated_controller import SimulatedRunConfig
 from .runtime.sessions import InferenceConfig
 from .settings import nested, setting
-from .simulators import simulator_setting
+from .simulators import metaworld_task, simulator_setting
 
 
 @command_options
@@ -38,6 +38,10 @@ def run_eval(command: EvalCommand, cfg: EvalConfig) -> int:
         from .cli_pusht import run_pusht_eval
 
         return run_pusht_eval(command, cfg, bundle, frames)
+    if metaworld_task(command.env):
+        from .cli_metaworld import run_metaworld_eval
+
+        return run_metaworld_eval(command, metaworld_task(command.env), cfg, bundle, frames)
     report = evaluate(
         bundle, cfg, progress=command.progress and not command.json, first_episode_frames=frames
     )
