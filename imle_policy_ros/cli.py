@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .learning.train_config import TrainConfig
     from .quantization.config import QuantizeConfig
     from .sim.demo_config import DemoConfig
-    from .studies.pusht_benchmark_config import BenchmarkCommand
+    from .studies.benchmark_config import BenchmarkCommand
 
 
 # ---- sim-demos ------------------------------------------------------------------------
@@ -259,7 +259,7 @@ def run_run(command: RunCommand, ros_args: list[str]) -> int:
 def run_benchmark(command: BenchmarkCommand) -> int:
     # The machine row is read here: studies sits below benchmarks and may not import it.
     from .benchmarks.machine import machine_info
-    from .studies.pusht_benchmark import run_benchmark as run
+    from .studies.benchmark import run_benchmark as run
 
     return run(command, machine_info())
 
@@ -351,14 +351,15 @@ def _commands() -> dict[str, Command]:
         ),
         'benchmark': Command(
             'one command: demos -> train each objective -> export -> eval, as a table',
-            "pusht: the IMLE Policy paper's task (gym-pusht). Generate the expert's demos, "
+            "pusht: the IMLE Policy paper's task (gym-pusht); metaworld --task TASK: any "
+            "Meta-World task, judged by Meta-World's success. Generate the expert's demos, "
             'then for each demo count train rs_imle, mse and diffusion on the same networks '
-            "(--budget: quick, standard or paper sizes), export, and run the paper's protocol "
-            'on the same scenes for every row: rs_imle with temporal consistency on and off, '
+            '(--budget: quick, standard or paper sizes), export, and evaluate closed loop on '
+            'the same scenes for every row: rs_imle with temporal consistency on and off, '
             'diffusion with DDIM-10 and DDPM-100. Writes results.json (the machine, the '
             'settings, a row per bundle and run-time setting with wall times and seeds) and '
             'table.md into -o. Resumable: a finished cell is not recomputed.',
-            ('studies.pusht_benchmark_config:BenchmarkCommand',),
+            ('studies.benchmark_config:BenchmarkCommand',),
             'cli:run_benchmark',
         ),
         'soak': Command(

@@ -15,14 +15,14 @@ import sys
 from imle_policy_ros.cli import main as cli
 from imle_policy_ros.runtime.policy_spec import OBJECTIVES
 from imle_policy_ros.settings import SettingError
-from imle_policy_ros.studies import pusht_benchmark
-from imle_policy_ros.studies.pusht_benchmark_config import (
+from imle_policy_ros.studies import benchmark as pusht_benchmark
+from imle_policy_ros.studies.benchmark_config import (
     BenchmarkCommand,
     BenchmarkRefusal,
     BUDGETS,
     config_mismatch,
 )
-from imle_policy_ros.studies.pusht_table import markdown_table
+from imle_policy_ros.studies.benchmark_table import markdown_table, PUSHT_COLUMNS
 import pytest
 
 TINY = ['--budget', 'quick', '--demos', '2', '--objectives', 'rs_imle', 'diffusion']
@@ -52,7 +52,7 @@ def test_the_budget_fills_what_is_not_given_and_an_option_overrides_it():
 
 @pytest.mark.parametrize(
     'changes, named',
-    [({'suite': 'metaworld'}, 'suite'), ({'seed': 10}, 'seed'), ({'demos': (0,)}, 'demos')],
+    [({'suite': 'gym'}, 'suite'), ({'seed': 10}, 'seed'), ({'demos': (0,)}, 'demos')],
 )
 def test_settings_out_of_range_are_refused(changes, named):
     with pytest.raises(SettingError, match=named):
@@ -114,7 +114,7 @@ def test_the_table_has_a_sorted_line_per_row():
         _row(10, 'rs_imle', 'consistency off', 1),
         _row(10, 'diffusion', 'ddim10', 10),
     ]
-    lines = _table_rows(markdown_table(rows))
+    lines = _table_rows(markdown_table(rows, PUSHT_COLUMNS))
     assert [line.split(' | ')[:3] for line in lines] == [
         ['| 10', 'diffusion', 'ddim10'],
         ['| 10', 'diffusion', 'ddpm100'],
@@ -254,7 +254,12 @@ def test_a_smaller_demo_count_is_the_first_demos_of_a_larger_one(benchmark_run, 
     import numpy as np
 
     source = EpisodeStore.open(benchmark_run / 'demos' / 'n2')
-    first = pusht_benchmark.write_first_demos(source.root, 1, tmp_path / 'n1', seed=1)
+    first = pusht_benchmark.write_first_demos(
+        source.root,
+        1,
+        tmp_path / 'n1',
+        pusht_benchmark.suite_for({'suite': 'pusht'}).cut_provenance,
+    )
     assert len(first) == 1
     a, b = first.episode(0), source.episode(0)
     assert np.array_equal(a.actions, b.actions) and np.array_equal(

@@ -192,7 +192,7 @@ def generate_metaworld_demos(
                 if episode is not None:
                     kept += 1
                     bar.update(1)
-                    meta.source.update(metaworld_provenance(source, expert, attempts))
+                    meta.source.update(metaworld_provenance(source, expert.name, attempts))
                     yield episode
         finally:
             bar.close()
@@ -202,11 +202,12 @@ def generate_metaworld_demos(
     return write_dataset_atomically(Path(output_dir), meta, episodes(), overwrite=overwrite)
 
 
-def metaworld_provenance(source: dict, expert, attempts: list[dict]) -> dict:
+def metaworld_provenance(source: dict, expert: str, attempts: list[dict]) -> dict:
+    """Return the dataset's source: `source` (generator, task, seed) and these attempts."""
     kept = [a for a in attempts if a['kept']]
     provenance = {
-        **source,
-        'expert': expert.name,
+        **{k: v for k, v in source.items() if k not in ('side_counts', 'attempts')},
+        'expert': expert,
         'max_steps': MAX_STEPS,
         'attempts': attempts,
         'expert_success_rate': len(kept) / max(1, len(attempts)),

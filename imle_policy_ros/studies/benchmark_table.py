@@ -13,35 +13,43 @@ import json
 import os
 from pathlib import Path
 
-# (header, how a row shows it)
-COLUMNS = (
+# (header, how a row shows it): every suite's, with the suite's own after 'success'
+COMMON_HEAD = (
     ('demos', lambda r: str(r['demos'])),
     ('objective', lambda r: r['objective']),
     ('run-time setting', lambda r: r['setting']),
     ('success', lambda r: f'{r["success_rate"]:.0%}'),
-    ('paper success', lambda r: f'{r["paper_success_rate"]:.0%}'),
-    ('mean max coverage', lambda r: f'{r["mean_max_coverage"]:.3f}'),
+)
+COMMON_TAIL = (
     ('plan switches per episode', lambda r: f'{r["switches_per_episode"]:.1f}'),
     ('inference ms p50', lambda r: f'{r["inference_ms_p50"]:.2f}'),
     ('calls per chunk', lambda r: str(r['calls_per_chunk'])),
     ('train min', lambda r: f'{r["train_wall_s"] / 60:.1f}'),
 )
-RIGHT_ALIGNED = {'demos', 'success', 'paper success', 'mean max coverage', 'inference ms p50'}
-RIGHT_ALIGNED |= {'plan switches per episode'}
-RIGHT_ALIGNED |= {'calls per chunk', 'train min'}
+PUSHT_COLUMNS = (
+    ('paper success', lambda r: f'{r["paper_success_rate"]:.0%}'),
+    ('mean max coverage', lambda r: f'{r["mean_max_coverage"]:.3f}'),
+)
+METAWORLD_COLUMNS = (
+    ('mean steps', lambda r: f'{r["mean_steps"]:.0f}'),
+    # push-wall: the end of the wall the puck went round, over the successful episodes
+    ('ways', lambda r: ', '.join(f'{k} {v:.0%}' for k, v in r.get('mode_share', {}).items())),
+)
+LEFT_ALIGNED = {'objective', 'run-time setting', 'ways'}
 
 
 def sorted_rows(rows: list[dict]) -> list[dict]:
     return sorted(rows, key=lambda r: (r['demos'], r['objective'], r['setting']))
 
 
-def markdown_table(rows: list[dict]) -> str:
-    """Return the table, one line per row, sorted by demos, objective and setting."""
+def markdown_table(rows: list[dict], own_columns: tuple) -> str:
+    """Return the table, a line per row sorted by demos, objective and setting."""
+    columns = COMMON_HEAD + tuple(own_columns) + COMMON_TAIL
     lines = [
-        '| ' + ' | '.join(h for h, _ in COLUMNS) + ' |',
-        '| ' + ' | '.join('---:' if h in RIGHT_ALIGNED else '---' for h, _ in COLUMNS) + ' |',
+        '| ' + ' | '.join(h for h, _ in columns) + ' |',
+        '| ' + ' | '.join('---' if h in LEFT_ALIGNED else '---:' for h, _ in columns) + ' |',
     ]
-    lines += ['| ' + ' | '.join(show(r) for _, show in COLUMNS) + ' |' for r in sorted_rows(rows)]
+    lines += ['| ' + ' | '.join(show(r) for _, show in columns) + ' |' for r in sorted_rows(rows)]
     return '\n'.join(lines)
 
 

@@ -4,7 +4,7 @@
 Define the options of `imle-policy-ros benchmark` and the budgets they start from.
 
 Settings only, so `imle-policy-ros benchmark --help` needs neither numpy nor torch; the run
-is studies.pusht_benchmark. A budget presets the training and evaluation size (quick: a CI
+is studies.benchmark. A budget presets the training and evaluation size (quick: a CI
 smoke run in minutes on a CPU; standard: a CPU evening; paper: the paper's networks and
 schedule, a GPU job); an explicit --steps, --episodes, ... overrides its value.
 
@@ -21,12 +21,19 @@ from dataclasses import dataclass, fields
 from ..errors import Refusal
 from ..settings import check_settings, setting
 
-SUITES = ('pusht',)  # issue 15 adds 'metaworld'
+SUITES = ('pusht', 'metaworld')
 VARIANTS = ('state', 'image')
 # The same as runtime.policy_spec.OBJECTIVES (a test checks it); not imported from there,
 # since that module brings numpy with it.
 OBJECTIVES = ('rs_imle', 'mse', 'diffusion')
 CONFIG_FILE = 'config.json'
+# The same as sim.metaworld_experts.TWO_WAY_TASK (a test checks it), by both of its names.
+TWO_WAY_TASKS = ('push-wall-v3', 'push-wall')
+
+
+def full_task_name(task: str) -> str:
+    """Return Meta-World's name of `task` (push -> push-v3): one cell directory per task."""
+    return task if task.endswith('-v3') else f'{task}-v3'
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,8 @@ def _from_budget(what: str) -> str:
 @dataclass(frozen=True)
 class BenchmarkCommand:
     suite: str = setting(
-        description='the benchmark suite (pusht: the IMLE Policy paper task, gym-pusht)',
+        description='the benchmark suite (pusht: the IMLE Policy paper task, gym-pusht; '
+        'metaworld: one Meta-World task, named by --task)',
         positional=True,
         choices=SUITES,
     )
@@ -72,10 +80,17 @@ class BenchmarkCommand:
         description='directory for demos, runs, results.json and table.md (resumable)',
         short='-o',
     )
+    task: str | None = setting(
+        None, 'metaworld: the task, any of the 50 (push-v3, or push); pusht has one'
+    )
+    two_way: bool = setting(
+        False, 'metaworld push-wall: demos of the expert that goes round either end of the wall'
+    )
     variant: str = setting(
         'state',
-        'state: the block keypoints and the pusher position, no camera; image: the 96x96 '
-        'camera and the pusher position',
+        'state: no camera (pusht: the block keypoints and the pusher; metaworld: the hand, '
+        'gripper, objects and goal); image: the 96x96 camera (metaworld: corner3) and the '
+        'robot state',
         choices=VARIANTS,
     )
     objectives: tuple[str, ...] = setting(
@@ -136,6 +151,18 @@ class BenchmarkCommand:
 
     def __post_init__(self) -> None:
         check_settings(self)
+        if self.suite == 'metaworld' and not self.task:
+            raise BenchmarkRefusal(
+                'benchmark metaworld needs --task (a Meta-World task, e.g. --task push-v3)'
+            )
+        if self.suite != 'metaworld' and (self.task or self.two_way):
+            raise BenchmarkRefusal(
+                f'--task and --two-way are Meta-World settings; {self.suite} has one task'
+            )
+        if self.two_way and self.task not in TWO_WAY_TASKS:
+            raise BenchmarkRefusal(
+                f'--two-way has an expert for {" and ".join(TWO_WAY_TASKS)} only, not {self.task}'
+            )
 
     def budget_value(self, name: str):
         """Return the setting `name`: the explicit option, else the budget's preset."""
@@ -160,6 +187,9 @@ class BenchmarkCommand:
             'device': self.device,
             'threads': self.threads,
         }
+        if self.suite == 'metaworld':  # absent for pusht: its earlier runs stay resumable
+            shared['task'] = full_task_name(self.task)
+            shared['two_way'] = self.two_way
         if self.variant == 'state':
             shared['encoder_width'] = None  # no camera, no encoder: its width means nothing
         # JSON's view (tuples as lists), so a value read back from config.json compares equal

@@ -4,6 +4,7 @@
 Run a benchmark suite end to end: demos, then train, export and evaluate every objective.
 
     imle-policy-ros benchmark pusht -o runs/pusht --budget quick
+    imle-policy-ros benchmark metaworld --task push-v3 --demos 10 -o runs/push
 
 For each demo count and objective (a cell): train on the expert's demos, export the bundle
 and evaluate it closed-loop with the paper's protocol under each run-time setting of its
@@ -26,31 +27,27 @@ from scratch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 import json
 from pathlib import Path
 import shutil
 import time
-from typing import Callable
 
-from .pusht_benchmark_config import (
+from .benchmark_config import (
     BenchmarkCommand,
     BenchmarkRefusal,
     CONFIG_FILE,
     refuse_other_config,
 )
-from .pusht_table import caption, markdown_table, results_document, write_json
+from .benchmark_suites import Suite, suite_for
+from .benchmark_table import caption, markdown_table, results_document, write_json
 from ..data.episode_store import EpisodeStore, META_FILE, write_dataset_atomically
 from ..evaluation.closed_loop import EvalConfig
-from ..evaluation.pusht_eval import evaluate_pusht
 from ..learning.export import export_bundle
 from ..learning.train import train
 from ..learning.train_config import TrainConfig
-from ..runtime import load_bundle, PolicyBundle
-from ..sim.pusht_demos import generate_pusht_demos, PUSHER_JOINTS, pusht_provenance
-from ..sim.pusht_env import load_gym_pusht
+from ..runtime import load_bundle
 
-DEMO_IMAGE_SIZE = 96  # the paper's Push-T camera; the state variant stores it but ignores it
 # Without temporal consistency the controller runs sample 0 of each draw, so drawing more
 # would only add latency: those rows draw one chunk (as Diffusion Policy does).
 ONE_CHUNK = {'temporal_consistency': False, 'num_samples': 1}
@@ -69,41 +66,6 @@ RUN_SETTINGS = {
 }
 
 
-@dataclass(frozen=True)
-class Suite:
-    """What a suite brings: its simulator check, its demos, its evaluation, its state."""
-
-    require: Callable[[], object]  # raises a Refusal where the simulator is missing
-    write_demos: Callable[[int, Path, int], EpisodeStore]  # (count, directory, seed)
-    evaluate: Callable[[PolicyBundle, EvalConfig], dict]  # -> the report's summary
-    state_extras: tuple[str, ...]  # the state variant's extras, beside the robot state
-    actions: tuple[str, ...]  # what a dataset for this suite commands (--demos-from)
-    title: str  # how the table's caption names it
-    scoring: str  # what success means, for the caption
-
-
-def _pusht_demos(n: int, path: Path, seed: int) -> EpisodeStore:
-    return generate_pusht_demos(n, path, seed, DEMO_IMAGE_SIZE, progress=False)
-
-
-def _pusht_eval(bundle: PolicyBundle, cfg: EvalConfig) -> dict:
-    return evaluate_pusht(bundle, cfg, progress=False).summary()
-
-
-PUSHT_SCORING = 'Success: max coverage > 0.95; paper success: max reward > 0.95.'
-SUITES = {
-    'pusht': Suite(
-        load_gym_pusht,
-        _pusht_demos,
-        _pusht_eval,
-        ('block_keypoints',),
-        PUSHER_JOINTS,
-        'Push-T',
-        PUSHT_SCORING,
-    ),
-}
-
-
 def run_benchmark(command: BenchmarkCommand, machine: dict) -> int:
     """
     Run (or finish) the benchmark `command` describes; write results.json and table.md.
@@ -111,10 +73,10 @@ def run_benchmark(command: BenchmarkCommand, machine: dict) -> int:
     machine: the machine row (benchmarks.machine.machine_info(), which the CLI reads: this
     layer may not import benchmarks).
     """
-    suite = SUITES[command.suite]
+    settings = command.shared_settings()
+    suite = suite_for(settings)
     suite.require()  # before anything is written: the refusal names the install command
     out = Path(command.output)
-    settings = command.shared_settings()
     claim_output(out, settings)
     started = time.perf_counter()
     objectives = dict.fromkeys(command.objectives)  # in the given order, once each
@@ -126,10 +88,10 @@ def run_benchmark(command: BenchmarkCommand, machine: dict) -> int:
         cell_rows = run_cell(suite, out, datasets.get(n), objective, n, settings)
         rows += cell_rows
         for r in cell_rows:
+            own = ', '.join(f'{h} {show(r)}' for h, show in suite.columns if show(r))
             print(
                 f'{objective:9s} {n:5d} demos, {r["setting"]:15s}: success '
-                f'{r["success_rate"]:.0%} (paper {r["paper_success_rate"]:.0%}), coverage '
-                f'{r["mean_max_coverage"]:.3f}, p50 {r["inference_ms_p50"]:.2f} ms',
+                f'{r["success_rate"]:.0%} ({own}), p50 {r["inference_ms_p50"]:.2f} ms',
                 flush=True,
             )
     grid = {'demos': sorted(set(command.demos)), 'objectives': list(objectives)}
@@ -141,7 +103,7 @@ def run_benchmark(command: BenchmarkCommand, machine: dict) -> int:
     table = (
         caption(suite.title, suite.scoring, settings, machine, rows)
         + '\n\n'
-        + markdown_table(rows)
+        + markdown_table(rows, suite.columns)
     )
     (out / 'table.md').write_text(table + '\n')
     print(table)
@@ -195,12 +157,18 @@ def demo_dataset(suite: Suite, out: Path, n: int, settings: dict) -> Path:
                 f'--demos-from {source.root} commands {list(source.meta.action_names)}, not '
                 f"{suite.title}'s {list(suite.actions)}: give a dataset of this suite's task"
             )
+        recorded = source.meta.source.get('task', suite.task)  # your recordings: unnamed
+        if recorded != suite.task:
+            raise BenchmarkRefusal(
+                f'--demos-from {source.root} holds demos of {recorded}, not {suite.task}: '
+                "give a dataset of this run's task"
+            )
         if len(source) < n:
             raise BenchmarkRefusal(
                 f'--demos-from {source.root} has {len(source)} episodes, fewer than the '
                 f'{n} asked for: ask for fewer demos, or record more'
             )
-        write_first_demos(source.root, n, path, seed)
+        write_first_demos(source.root, n, path, suite.cut_provenance)
         return path
     larger = sorted(
         int(p.name[1:])
@@ -208,22 +176,26 @@ def demo_dataset(suite: Suite, out: Path, n: int, settings: dict) -> Path:
         if p.name[1:].isdigit() and int(p.name[1:]) > n and (p / META_FILE).exists()
     )
     if larger:
-        write_first_demos(root / f'n{larger[0]}', n, path, seed)
+        write_first_demos(root / f'n{larger[0]}', n, path, suite.cut_provenance)
     else:
         print(f'demos: {n} expert episodes, seed {seed}', flush=True)
         suite.write_demos(n, path, seed)
     return path
 
 
-def write_first_demos(source: Path, n: int, path: Path, seed: int) -> EpisodeStore:
-    """Write the first n episodes of `source` as a dataset, as if n had been generated."""
+def write_first_demos(source: Path, n: int, path: Path, cut_provenance) -> EpisodeStore:
+    """
+    Write the first n episodes of `source` as a dataset, as if n had been generated.
+
+    cut_provenance(source, attempts): the suite's provenance of the attempts up to the n-th
+    kept demo (Suite.cut_provenance), for a generated source (one that lists attempts).
+    """
     store = EpisodeStore.open(source)
     provenance = dict(store.meta.source)
     attempts = provenance.get('attempts')
     if attempts is not None:  # the attempts up to the n-th kept demo, as generating n lists
         kept = [i for i, a in enumerate(attempts) if a['kept']]
-        seed = provenance.get('seed', seed)  # the seed the source's demos were drawn with
-        provenance.update(pusht_provenance(seed, attempts[: kept[n - 1] + 1]))
+        provenance.update(cut_provenance(provenance, attempts[: kept[n - 1] + 1]))
     meta = replace(store.meta, source=provenance)
     return write_dataset_atomically(path, meta, (store.episode(i) for i in range(n)))
 
@@ -236,7 +208,7 @@ def train_config(dataset: Path, run: Path, objective: str, settings: dict) -> Tr
         output_dir=str(run),
         objective=objective,
         state_only=state,
-        state_extras=SUITES[settings['suite']].state_extras if state else (),
+        state_extras=suite_for(settings).state_extras if state else (),
         steps=settings['steps'],
         batch_size=settings['batch_size'],
         lr=settings['lr'],
@@ -294,6 +266,7 @@ def run_cell(
         eval_wall = time.perf_counter() - t0
         head = {
             'suite': settings['suite'],
+            **({'task': settings['task']} if 'task' in settings else {}),
             'variant': settings['variant'],
             'demos': n,
             'objective': objective,
