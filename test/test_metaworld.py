@@ -111,7 +111,7 @@ def test_a_twist_moves_the_hand_and_stops_when_it_is_not_renewed():
 
 @pytest.mark.parametrize('side', ['left', 'right'])
 def test_the_two_way_expert_goes_round_the_end_it_drew(side):
-    from imle_policy_ros.evaluation.metaworld_eval import _way
+    from imle_policy_ros.sim.metaworld_experts import way_round_wall
     from imle_policy_ros.sim.metaworld_experts import TwoWayPushWallExpert
 
     env, expert = _env('push-wall'), TwoWayPushWallExpert(side)
@@ -124,7 +124,7 @@ def test_the_two_way_expert_goes_round_the_end_it_drew(side):
             env.command_pose(target)
             env.command_gripper(gripper)
             env.step()
-            way = way or _way(env)
+            way = way or way_round_wall(env)
         assert env.success, (side, seed, env.steps)
         assert way == side
     env.close()

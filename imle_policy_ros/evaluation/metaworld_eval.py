@@ -32,13 +32,16 @@ from .closed_loop import EvalConfig
 from .simulated_controller import simulated_controller
 from ..control.cartesian_executor import CartesianLimits, PoseChunk
 from ..control.clock import SimulatedClock
-from ..data.episode import extra_state_names
 from ..errors import Refusal
 from ..runtime import PolicyBundle
 from ..runtime.policy_spec import PolicySpec
-from ..sim.metaworld_demos import METAWORLD_EXTRAS, metaworld_extras, METAWORLD_LAYOUT
+from ..sim.metaworld_demos import (
+    METAWORLD_EXTRA_NAMES,
+    METAWORLD_LAYOUT,
+    metaworld_live_state,
+)
 from ..sim.metaworld_env import METAWORLD_RATE_HZ, MetaWorldEnv
-from ..sim.metaworld_experts import SIDES, TWO_WAY_TASK
+from ..sim.metaworld_experts import SIDES, TWO_WAY_TASK, way_round_wall
 from ..sim.scene_seeds import EVAL_FIRST_SEED
 
 DEFAULT_EPISODES = 50
@@ -53,7 +56,6 @@ HAND_MAX_TRACKING_ERROR = 0.15  # m
 # hand moves up to 1.7 cm a step, so a re-plan a step early or late is that far off); the
 # two ways round push-wall's wall are 36 cm apart. Not yet checked on a two-way policy.
 SWITCH_THRESHOLD_M = 0.08
-WALL_LINE_Y, WALL_CENTRE_X = 0.75, 0.10  # push-wall's wall: where the puck's way is read
 
 
 @dataclass
@@ -111,11 +113,6 @@ class NotAMetaWorldBundle(Refusal, ValueError):
     """The bundle commands another robot than Meta-World's Sawyer hand."""
 
 
-LIVE_EXTRA_NAMES = tuple(
-    n for extra, shape in METAWORLD_EXTRAS.items() for n in extra_state_names(extra, shape)
-)
-
-
 def check_metaworld_bundle(spec: PolicySpec) -> None:
     """Refuse a bundle that does not command the Sawyer hand (trained on other demos)."""
     layout = spec.ee_layout
@@ -131,7 +128,7 @@ def check_metaworld_bundle(spec: PolicySpec) -> None:
             'Meta-World hand (ee_pose x y z + gripper r_close in world): train it on '
             '`sim-demos --env metaworld:TASK` demos'
         )
-    unknown = [n for n in spec.extra_state_names if n not in LIVE_EXTRA_NAMES]
+    unknown = [n for n in spec.extra_state_names if n not in METAWORLD_EXTRA_NAMES]
     if unknown:
         raise NotAMetaWorldBundle(
             f'this bundle wants state {unknown}, which Meta-World cannot give (it gives '
@@ -158,12 +155,6 @@ def overlap_deviation(old: PoseChunk, new: PoseChunk, now: float) -> float | Non
     return float(np.mean(np.linalg.norm(new.poses[ahead, :3] - planned, axis=1)))
 
 
-def live_state(env: MetaWorldEnv) -> tuple[tuple[str, ...], np.ndarray]:
-    """Return the joint states and the named extras, as the controller reads them."""
-    values = np.concatenate([env.joint_positions, *metaworld_extras(env).values()])
-    return env.joint_names + LIVE_EXTRA_NAMES, values
-
-
 def run_metaworld_episode(
     bundle: PolicyBundle, env: MetaWorldEnv, cfg: EvalConfig, seed: int, frames=None
 ) -> MetaWorldEpisode:
@@ -181,7 +172,7 @@ def run_metaworld_episode(
             if next_step > 0.0:  # the env moves toward the newest command
                 env.step()
                 path.append(env.hand_position)
-                way = way or _way(env)
+                way = way or way_round_wall(env)
                 if env.done:
                     break
             for index, camera in enumerate(spec.cameras):
@@ -189,7 +180,7 @@ def run_metaworld_episode(
                 controller.on_frame(index, now, frame)
                 if frames is not None and index == 0:
                     frames.append(frame)
-            names, values = live_state(env)
+            names, values = metaworld_live_state(env)
             next_step += env_period
         if now >= next_tick - 1e-9:
             controller.on_joint_state(now, names, values)
@@ -221,16 +212,6 @@ def run_metaworld_episode(
         deviations,
         changes,
     )
-
-
-def _way(env: MetaWorldEnv) -> str | None:
-    """Return push-wall's way once the puck crosses the wall's line, else None."""
-    if env.task != TWO_WAY_TASK:
-        return None
-    puck = env.object_state[:3]
-    if puck[1] < WALL_LINE_Y:
-        return None
-    return SIDES[0] if puck[0] < WALL_CENTRE_X else SIDES[1]
 
 
 def evaluate_metaworld(

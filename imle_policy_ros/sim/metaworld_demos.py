@@ -35,6 +35,7 @@ from .metaworld_env import (
 )
 from .metaworld_experts import expert_for
 from .scene_seeds import demo_scene_seed
+from ..data.episode import extra_state_names
 from ..data.episode_store import (
     CameraMeta,
     DatasetMeta,
@@ -54,6 +55,10 @@ METAWORLD_LAYOUT = EePoseLayout(
     gripper=METAWORLD_GRIPPER,
 )
 METAWORLD_EXTRAS = {'joint_positions': (9,), 'object_state': (14,), 'goal': (3,)}
+# The extras as a state policy reads them by name (object_state_0 .. goal_2)
+METAWORLD_EXTRA_NAMES = tuple(
+    n for extra, shape in METAWORLD_EXTRAS.items() for n in extra_state_names(extra, shape)
+)
 DEFAULT_CAMERA = 'corner3'
 GENERATOR_NAME = 'imle_policy_ros.sim.metaworld_demos'
 
@@ -65,6 +70,12 @@ def metaworld_extras(env: MetaWorldEnv) -> dict[str, np.ndarray]:
         'object_state': env.object_state,
         'goal': env.goal,
     }
+
+
+def metaworld_live_state(env: MetaWorldEnv) -> tuple[tuple[str, ...], np.ndarray]:
+    """Return the joints and the extras by name, as /joint_states and a tracker give them."""
+    values = np.concatenate([env.joint_positions, *metaworld_extras(env).values()])
+    return env.joint_names + METAWORLD_EXTRA_NAMES, values
 
 
 def measured_gripper(env: MetaWorldEnv) -> float:

@@ -33,6 +33,19 @@ HAND_OFFSET = np.array([-0.005, 0.0, 0.0])  # the shipped expert's grasp point o
 CARRY_HEIGHT = 0.03  # m above the puck's centre: where the hand aims on the way down
 
 
+WALL_LINE_Y, WALL_CENTRE_X = 0.75, 0.10  # m: push-wall's wall, where the puck's way is read
+
+
+def way_round_wall(env: MetaWorldEnv) -> str | None:
+    """Return push-wall's way (a SIDES value) once the puck crosses the wall's line, else None."""
+    if env.task != TWO_WAY_TASK:
+        return None
+    puck = env.object_state[:3]
+    if puck[1] < WALL_LINE_Y:
+        return None
+    return SIDES[0] if puck[0] < WALL_CENTRE_X else SIDES[1]
+
+
 def target_of_action(env: MetaWorldEnv, action) -> tuple[np.ndarray, float]:
     """Return (target pose [7], gripper 0/1) that make env's controller do mocap `action`."""
     action = np.clip(np.asarray(action, dtype=np.float64), -1.0, 1.0)
