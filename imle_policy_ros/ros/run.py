@@ -23,6 +23,7 @@ NODE_FACTORIES = {
     'imle_policy': ('imle_policy_ros.ros.policy_node', 'PolicyNode'),
     'sim_robot': ('imle_policy_ros.ros.sim_robot_node', 'SimRobotNode'),
     'sim_teleop': ('imle_policy_ros.ros.sim_teleop_node', 'SimTeleopNode'),
+    'metaworld_robot': ('imle_policy_ros.ros.metaworld_robot_node', 'MetaWorldRobotNode'),
     'realsense_camera': ('imle_policy_ros.ros.realsense_node', 'RealSenseNode'),
     'camera': ('imle_policy_ros.ros.camera_node', 'CameraNode'),
 }
