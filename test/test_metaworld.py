@@ -111,8 +111,7 @@ def test_a_twist_moves_the_hand_and_stops_when_it_is_not_renewed():
 
 @pytest.mark.parametrize('side', ['left', 'right'])
 def test_the_two_way_expert_goes_round_the_end_it_drew(side):
-    from imle_policy_ros.sim.metaworld_experts import way_round_wall
-    from imle_policy_ros.sim.metaworld_experts import TwoWayPushWallExpert
+    from imle_policy_ros.sim.metaworld_experts import TwoWayPushWallExpert, way_round_wall
 
     env, expert = _env('push-wall'), TwoWayPushWallExpert(side)
     for seed in (0, 1, 2):
