@@ -202,3 +202,23 @@ def test_every_shipped_config_is_a_valid_policy_configuration(config):
     unknown = set(params) - set(flat_fields(PolicyNodeConfig))
     assert not unknown, f'{config.name}: unknown parameters {unknown}'
     PolicyNodeConfig.from_values({'model_path': 'placeholder', **params})
+
+
+def test_metaworld_runs_its_robot_node_with_the_task_given_and_the_bundled_model():
+    plan = plan_deploy(DeployArgs(robot='metaworld', task='push-wall-v3'))
+    assert plan.includes == ()
+    assert [n.executable for n in plan.nodes] == ['metaworld_robot_node', 'policy_node']
+    assert plan.node('metaworld_robot').parameter_files == ('metaworld.yaml',)
+    assert plan.node('metaworld_robot').overrides == {'task': 'push-wall-v3'}
+    assert plan.node('imle_policy').overrides == {}  # the config's model
+    assert plan_deploy(DeployArgs(robot='metaworld')).node('metaworld_robot').overrides == {}
+    params = yaml.safe_load((REPO / 'config' / 'metaworld.yaml').read_text())['imle_policy']
+    model = REPO / params['ros__parameters']['model_path']
+    assert (model / 'policy.json').is_file() and 'button-press-topdown' in (
+        model / 'README.md'
+    ).read_text()
+
+
+def test_a_task_for_another_robot_is_refused():
+    with pytest.raises(PlanError, match='task:=push-v3 is a Meta-World task'):
+        plan_deploy(DeployArgs(task='push-v3'))

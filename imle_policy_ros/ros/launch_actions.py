@@ -42,6 +42,7 @@ def hardware_args(value: dict, **more) -> DeployArgs:
         robot_ip=value['robot_ip'],
         use_mock_hardware=value['use_mock_hardware'].lower() == 'true',
         robot_launch=value['robot_launch'],
+        task=value['task'],
         ros_distro=os.environ.get('ROS_DISTRO', 'jazzy'),
         **more,
     )

@@ -20,7 +20,8 @@ import yaml
 from ..errors import Refusal
 from ..resources import resolve_config_path
 
-ROBOTS = ('sim', 'ur', 'franka', 'custom')
+ROBOTS = ('sim', 'metaworld', 'ur', 'franka', 'custom')
+SIMULATED = ('sim', 'metaworld')  # robots whose node renders its own cameras
 CAMERAS = ('auto', 'sim', 'realsense', 'none')
 PACKAGE = 'imle_policy_ros'
 REALSENSE_TOPIC = (
@@ -30,8 +31,12 @@ UR_SCALED_TOPIC = '/scaled_joint_trajectory_controller/joint_trajectory'
 UR_MOCK_TOPIC = '/joint_trajectory_controller/joint_trajectory'
 
 HARDWARE_ARGUMENTS = {  # name: (default, description); both launch files take these
-    'robot': ('sim', 'sim | ur | franka | custom'),
-    'camera': ('auto', 'auto | sim | realsense | none (auto: sim for robot:=sim, else realsense)'),
+    'robot': ('sim', 'sim | metaworld | ur | franka | custom'),
+    'camera': (
+        'auto',
+        'auto | sim | realsense | none (auto: sim for robot:=sim|metaworld, else realsense)',
+    ),
+    'task': ('', "robot:=metaworld: the Meta-World task (default: the config's)"),
     'config': ('', 'parameters file (default: config/<robot>.yaml)'),
     'ur_type': ('ur5e', 'robot:=ur: ur3e, ur5e, ur10e, ...'),
     'robot_ip': ('', "robot:=ur|franka: the arm's address"),
@@ -58,6 +63,7 @@ class DeployArgs:
     robot_ip: str = ''
     use_mock_hardware: bool = False
     robot_launch: str = ''  # robot:=custom: the arm's launch file (a path)
+    task: str = ''  # robot:=metaworld: the task; empty: the config's
     ros_distro: str = 'jazzy'
 
 
@@ -115,9 +121,13 @@ def plan_hardware(args: DeployArgs, package_installed=lambda name: False) -> Har
     if args.camera not in CAMERAS:
         raise PlanError(f'camera:={args.camera} is not one of {", ".join(CAMERAS)}')
     camera = (
-        args.camera if args.camera != 'auto' else ('sim' if args.robot == 'sim' else 'realsense')
+        args.camera
+        if args.camera != 'auto'
+        else ('sim' if args.robot in SIMULATED else 'realsense')
     )
-    if camera == 'sim' and args.robot != 'sim':
+    if args.task and args.robot != 'metaworld':
+        raise PlanError(f'task:={args.task} is a Meta-World task: it needs robot:=metaworld')
+    if camera == 'sim' and args.robot not in SIMULATED:
         raise PlanError(
             "camera:=sim is the simulator's camera; with a real arm use camera:=realsense or "
             'camera:=none (your own camera driver)'
@@ -138,6 +148,15 @@ def plan_hardware(args: DeployArgs, package_installed=lambda name: False) -> Har
     includes, nodes, topics = [], [], {}
     if args.robot == 'sim':
         nodes.append(NodeSpec('sim_robot_node', 'sim_robot', parameter_files=(config_name(args),)))
+    elif args.robot == 'metaworld':
+        nodes.append(
+            NodeSpec(
+                'metaworld_robot_node',
+                'metaworld_robot',
+                parameter_files=(config_name(args),),
+                overrides={'task': args.task} if args.task else {},
+            )
+        )
     elif args.robot == 'ur':
         includes.append(_ur_driver(args))
         # The scaled controller needs the real robot's speed scaling; a config that commands
@@ -210,7 +229,7 @@ def _policy_command_topic(args: DeployArgs) -> str | None:
 
 def plan_deploy(args: DeployArgs, package_installed=lambda name: False) -> DeployPlan:
     """Plan the hardware, then the policy node with the config and the launch arguments on top."""
-    if args.robot in ROBOTS and args.robot != 'sim' and not args.model and not args.config:
+    if args.robot in ROBOTS and args.robot not in SIMULATED and not args.model and not args.config:
         raise PlanError(
             f"robot:={args.robot} needs model:=PATH: the bundled model drives the simulator's "
             f'2-joint arm, not yours'

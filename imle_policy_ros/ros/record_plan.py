@@ -170,6 +170,12 @@ def plan_record(
         raise PlanError(f'storage:={args.storage} is not one of {", ".join(STORAGES)}')
     if args.side not in SIDES:
         raise PlanError(f'side:={args.side} is not one of {", ".join(SIDES)}')
+    if args.hardware.robot == 'metaworld':
+        raise PlanError(
+            'robot:=metaworld has no teleoperator node yet: record Meta-World demos with '
+            '`imle-policy-ros sim-demos --env metaworld:TASK` (the shipped expert, written as a '
+            'dataset)'
+        )
     hardware = plan_hardware(args.hardware, package_installed)
     teleop, recorded = {}, policy_parameters
     if args.hardware.robot == 'sim':
