@@ -91,13 +91,3 @@ def test_learning_rate_warms_up_then_decays_to_zero():
     assert factors[0] == 0.1 and factors[9] == 1.0
     assert all(a >= b for a, b in zip(factors[10:], factors[11:]))
     assert factors[-1] < 0.01
-
-
-def test_state_noise_changes_the_run_and_is_repeatable_from_the_seed(tmp_path):
-    data = tmp_path / 'data'
-    write_two_mode_dataset(data, episodes=12)
-    plain = weights(train(tiny_config(data, tmp_path / 'plain', 5)))
-    noisy = weights(train(tiny_config(data, tmp_path / 'noisy', 5, state_noise=0.1)))
-    again = weights(train(tiny_config(data, tmp_path / 'again', 5, state_noise=0.1)))
-    assert any(not torch.equal(plain[k], noisy[k]) for k in plain)  # the noise reaches it
-    assert_same(noisy, again)  # drawn from the step's seeded generator

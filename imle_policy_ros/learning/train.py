@@ -231,10 +231,6 @@ def train(cfg: TrainConfig, resume: str | None = None) -> Path:
         crop_rng = np.random.default_rng([cfg.seed, step, 1])
         images, state, actions = collate(windows, indices, device, cfg.crop, crop_rng)
         noise_gen = torch.Generator().manual_seed(cfg.seed * 1_000_003 + step + 7)
-        if cfg.state_noise > 0.0:
-            state = state + cfg.state_noise * torch.randn(state.shape, generator=noise_gen).to(
-                device
-            )
         loss = compute_loss(model, cfg, images, state, actions, noise_gen)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

@@ -47,13 +47,6 @@ class TrainConfig:
         'dataset extras appended to the state, flattened (named NAME_0, NAME_1, ...): the '
         'running policy then needs them live under those names, beside the joint states',
     )
-    state_noise: float = setting(
-        0.0,
-        'std of Gaussian noise added to the normalized state (range -1..1) of each training '
-        'example, a fresh draw per step (0: none): a regularizer for policies from few demos',
-        min=0.0,
-        max=1.0,
-    )
     steps: int = setting(20000, 'optimizer steps', min=1, max=100_000_000)
     batch_size: int = setting(128, 'examples per step', min=1, max=65536)
     lr: float = setting(1e-4, 'AdamW learning rate (after warm-up; cosine decay to 0)', min=0.0)
