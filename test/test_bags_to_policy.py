@@ -5,7 +5,8 @@ The documented flow, end to end on the simulator.
 
 Expert demonstrations recorded as rosbag2 bags -> `dataset` -> a short `train` -> `export`
 -> closed-loop `eval`. The trained policy must succeed far more often than the same
-networks untrained (a random policy).
+networks untrained (a random policy). Marked long (3 minutes of training on 2 cores): the
+default suite stays under ten minutes, and CI runs them with the other long tests.
 """
 
 import json
@@ -13,7 +14,7 @@ import json
 from imle_policy_ros.cli import main as cli
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 TOPICS = [
     '--image-topic',
