@@ -66,9 +66,15 @@ def test_the_policy_commands_the_simulated_cartesian_arm_and_its_gripper(
     try:
         commands = getattr(driver, received)
         driver.wait_for(
-            lambda: len(commands) > 100 and len(driver.fingers) > 100 and driver.status,
+            # the measured pose too: its subscription may match after the others
+            lambda: (
+                len(commands) > 100
+                and len(driver.fingers) > 100
+                and driver.status
+                and driver.ee_pose is not None
+            ),
             60,
-            f'{received} and gripper commands from the policy',
+            f'{received} and gripper commands from the policy, and the tool pose',
         )
         status = driver.wait_for(
             lambda: driver.status['cartesian_control'] and driver.status, 5, 'Cartesian control'
