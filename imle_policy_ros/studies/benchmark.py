@@ -200,7 +200,9 @@ def write_first_demos(source: Path, n: int, path: Path, cut_provenance) -> Episo
     return write_dataset_atomically(path, meta, (store.episode(i) for i in range(n)))
 
 
-def train_config(dataset: Path, run: Path, objective: str, settings: dict) -> TrainConfig:
+def train_config(
+    suite: Suite, dataset: Path, run: Path, objective: str, settings: dict
+) -> TrainConfig:
     state = settings['variant'] == 'state'
     width = {} if state else {'encoder_width': settings['encoder_width']}
     return TrainConfig(
@@ -208,7 +210,7 @@ def train_config(dataset: Path, run: Path, objective: str, settings: dict) -> Tr
         output_dir=str(run),
         objective=objective,
         state_only=state,
-        state_extras=suite_for(settings).state_extras if state else (),
+        state_extras=suite.state_extras if state else (),
         steps=settings['steps'],
         batch_size=settings['batch_size'],
         lr=settings['lr'],
@@ -253,7 +255,7 @@ def run_cell(
         shutil.rmtree(cell)  # an interrupted cell: nothing in it is trusted
     print(f'train {objective} on {n} demos, {settings["steps"]} steps', flush=True)
     t0 = time.perf_counter()
-    checkpoint = train(train_config(dataset, cell / 'train', objective, settings))
+    checkpoint = train(train_config(suite, dataset, cell / 'train', objective, settings))
     train_wall = time.perf_counter() - t0
     t0 = time.perf_counter()
     export_bundle(checkpoint, cell / 'bundle', overwrite=True)
