@@ -95,7 +95,7 @@ class MetaWorldRobotConfig:
     )
     reset_on_done: bool = setting(True, 'start the next scene after an episode', live=True)
     reset_delay: float = setting(1.0, 's from the end of an episode to the next', min=0.0)
-    settle_time: float = setting(0.2, 's after a reset during which commands are ignored')
+    settle_time: float = setting(0.2, 's after a reset during which commands are ignored', min=0.0)
     policy_reset_service: str = setting(
         '', 'Trigger service called after each reset (e.g. /imle_policy/reset)'
     )
@@ -161,37 +161,42 @@ class MetaWorldRobotNode(Node):
 
     def _on_pose(self, msg: PoseStamped) -> None:
         pose = messages.pose_values(msg.pose)
-        self._command('pose', msg.header.frame_id, lambda: self.env.command_pose(pose))
+        self._cartesian('pose', msg.header.frame_id, lambda: self.env.command_pose(pose))
 
     def _on_twist(self, msg: TwistStamped) -> None:
         t = msg.twist.linear  # the hand cannot turn: an angular part has nothing to move
-        self._command(
+        self._cartesian(
             'twist', msg.header.frame_id, lambda: self.env.command_twist([t.x, t.y, t.z])
         )
 
     def _on_gripper(self, msg: Float64MultiArray) -> None:
         values = list(msg.data)
-        if len(values) != 1:
-            self._refuse(
-                'gripper', f'a gripper command holds one value (r_close, m), got {values}'
-            )
-            return
-        closed = float(METAWORLD_GRIPPER.normalize(values[0]))
-        self._command('gripper', self.config.base_frame, lambda: self.env.command_gripper(closed))
 
-    def _command(self, kind: str, frame_id: str, apply) -> None:
+        def apply():
+            if len(values) != 1:
+                raise ValueError(f'a gripper command holds one value (r_close, m), got {values}')
+            self.env.command_gripper(float(METAWORLD_GRIPPER.normalize(values[0])))
+
+        self._command('gripper', apply)
+
+    def _cartesian(self, kind: str, frame_id: str, apply) -> None:
+        def in_base_frame():
+            if frame_id != self.config.base_frame:
+                raise ValueError(
+                    f'{kind} in frame {frame_id!r}: this arm takes '
+                    f'{self.config.base_frame!r} only (no TF here)'
+                )
+            apply()
+
+        self._command(kind, in_base_frame)
+
+    def _command(self, kind: str, apply) -> None:
+        """Apply a command unless commands are ignored now; refuse one with bad values."""
         if not self._accepting():
-            return
-        if frame_id != self.config.base_frame:
-            self._refuse(
-                kind,
-                f'{kind} in frame {frame_id!r}: this arm takes {self.config.base_frame!r} only '
-                '(no TF here)',
-            )
             return
         try:
             apply()
-        except ValueError as exc:  # non-finite values, or the wrong number of them
+        except ValueError as exc:  # another frame, non-finite values, a wrong count
             self._refuse(kind, str(exc))
 
     def _refuse(self, kind: str, reason: str) -> None:
