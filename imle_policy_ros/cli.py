@@ -72,7 +72,7 @@ def run_sim_demos(command: SimDemosCommand, demos: DemoConfig) -> int:
     if metaworld_task(command.env):
         from .cli_metaworld import run_metaworld_demos
 
-        return run_metaworld_demos(command, metaworld_task(command.env), demos.image_size)
+        return run_metaworld_demos(command, metaworld_task(command.env), demos)
     if command.output_format == 'bag':
         from .sim.bag_demos import generate_bag_demos
 

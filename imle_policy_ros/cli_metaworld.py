@@ -6,30 +6,57 @@ from __future__ import annotations
 
 import json
 
-from .errors import Refusal
 
-
-def run_metaworld_demos(command, task: str, image_size: int) -> int:
+def run_metaworld_demos(command, task: str, demos) -> int:
+    cameras = () if command.state_only else tuple(command.cameras)
+    if command.output_format == 'bag':
+        return _metaworld_bags(command, task, cameras, demos)
     from .sim.metaworld_demos import generate_metaworld_demos, metaworld_summary_line
 
-    if command.output_format != 'store':
-        raise Refusal(
-            'sim-demos --env metaworld:TASK writes the dataset directly (--format store); '
-            'to record bags, run the Meta-World robot node and record its topics'
-        )
     store = generate_metaworld_demos(
         task,
         command.episodes,
         command.output_dir,
         command.seed,
-        () if command.state_only else tuple(command.cameras),
-        image_size,
+        cameras,
+        demos.image_size,
         command.two_way,
         command.overwrite,
         command.progress,
     )
     print(metaworld_summary_line(store))
     print(f'dataset: {store.root}')
+    return 0
+
+
+def _metaworld_bags(command, task: str, cameras: tuple[str, ...], demos) -> int:
+    import shlex
+
+    from .sim.metaworld_bags import generate_metaworld_bags
+
+    info = generate_metaworld_bags(
+        task,
+        command.episodes,
+        command.output_dir,
+        command.seed,
+        cameras,
+        demos.image_size,
+        command.two_way,
+        command.overwrite,
+        command.progress,
+        demos.storage,
+        demos.distro,
+    )
+    steps = [bag['steps'] for bag in info['bags']]
+    sides = ', '.join(f'{k} {v}' for k, v in info.get('side_counts', {}).items())
+    print(
+        f'{len(steps)} {info["task"]} bag demos (expert solved '
+        f'{info["expert_success_rate"]:.0%} of {len(info["attempts"])} scenes); steps min '
+        f'{min(steps)}, max {max(steps)}' + (f'; ways: {sides}' if sides else '')
+    )
+    print(f'bags ({info["storage"]}, {info["distro"]}): {command.output_dir}')
+    convert = ['imle-policy-ros', 'dataset', str(command.output_dir), '-o', 'DATASET']
+    print('to a dataset: ' + shlex.join(convert + info['dataset_arguments']))
     return 0
 
 

@@ -32,6 +32,7 @@ _EE_OPTIONS = {
 @dataclass(frozen=True)
 class ConversionSettings:
     image_topics: tuple[str, ...] = setting(
+        (),
         description='camera topic (Image or CompressedImage); repeat for more cameras, in the '
         "order the policy node's image_topics will list them",
         flag='--image-topic',
@@ -124,14 +125,25 @@ class ConversionSettings:
         metavar='JOINT',
     )
 
+    state_only: bool = setting(
+        False,
+        'no camera: a dataset of the state alone (e.g. objects from a tracker, given by '
+        '--state-joints), for `train --state-only`',
+    )
+
     def __post_init__(self) -> None:
         object.__setattr__(self, 'image_topics', tuple(self.image_topics))
         object.__setattr__(self, 'image_size', tuple(int(v) for v in self.image_size))
         object.__setattr__(self, 'state_joints', tuple(self.state_joints or ()))
         check_settings(self)
         problems = self._end_effector_problems()
-        if not self.image_topics:
-            problems.append('give at least one image topic')
+        if bool(self.image_topics) == self.state_only:
+            problems.append(
+                'a state-only dataset takes no image topics'
+                if self.state_only
+                else 'give at least one image topic (or --state-only: the state alone, for a '
+                'state policy)'
+            )
         topics = [*self.image_topics] + [
             t
             for t in (

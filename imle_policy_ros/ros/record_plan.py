@@ -172,9 +172,10 @@ def plan_record(
         raise PlanError(f'side:={args.side} is not one of {", ".join(SIDES)}')
     if args.hardware.robot == 'metaworld':
         raise PlanError(
-            'robot:=metaworld has no teleoperator node yet: record Meta-World demos with '
-            '`imle-policy-ros sim-demos --env metaworld:TASK` (the shipped expert, written as a '
-            'dataset)'
+            'robot:=metaworld has no teleoperator node yet: record Meta-World demos as bags '
+            "of the robot node's topics with `imle-policy-ros sim-demos --env metaworld:TASK "
+            '--format bag` (the shipped expert; its demos.json names the `dataset` call), or '
+            'as a dataset without --format'
         )
     hardware = plan_hardware(args.hardware, package_installed)
     teleop, recorded = {}, policy_parameters

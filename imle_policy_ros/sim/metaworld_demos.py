@@ -59,6 +59,10 @@ METAWORLD_EXTRAS = {'joint_positions': (9,), 'object_state': (14,), 'goal': (3,)
 METAWORLD_EXTRA_NAMES = tuple(
     n for extra, shape in METAWORLD_EXTRAS.items() for n in extra_state_names(extra, shape)
 )
+# What a state policy sees from the hand: the first object's position and the goal's (the
+# second object slot is zero-padded on most tasks; quaternions are no positions)
+METAWORLD_HAND_RELATIVE = ('object_state_0', 'object_state_1', 'object_state_2')
+METAWORLD_HAND_RELATIVE += ('goal_0', 'goal_1', 'goal_2')
 DEFAULT_CAMERA = 'corner3'
 GENERATOR_NAME = 'imle_policy_ros.sim.metaworld_demos'
 
@@ -168,49 +172,70 @@ def generate_metaworld_demos(
     two_way: push-wall's two-way expert instead of the shipped one. max_attempts: scenes
     tried before giving up (default 3 n); RuntimeError if too few succeed.
     """
-    if n < 1:
-        raise ValueError(f'n must be >= 1, got {n}')
-    attempts_allowed = 3 * n if max_attempts is None else int(max_attempts)
     env = MetaWorldEnv(task)
     expert = expert_for(env.task, two_way)
     attempts: list[dict] = []
     source = {'generator': GENERATOR_NAME, 'task': f'metaworld:{env.task}', 'seed': seed}
 
-    def episodes():
-        from tqdm import tqdm
+    def record(scene_seed: int, name: str, rng: np.random.Generator):
+        return record_metaworld_episode(
+            env, expert, scene_seed, tuple(cameras), image_size, name, rng
+        )
 
-        kept = 0
-        bar = tqdm(total=n, desc=f'sim-demos {env.task}', unit='episode', disable=not progress)
+    def episodes():
         try:
-            while kept < n:
-                index = len(attempts)
-                if index >= attempts_allowed:
-                    raise RuntimeError(
-                        f'the expert solved only {kept} of {index} {env.task} scenes; asked '
-                        f'for {n} demos (raise max_attempts, or ask for fewer)'
-                    )
-                episode, info = record_metaworld_episode(
-                    env,
-                    expert,
-                    demo_scene_seed(seed, index),
-                    tuple(cameras),
-                    image_size,
-                    f'demo {kept}',
-                    np.random.default_rng([seed, index]),
-                )
-                info['kept'] = episode is not None
-                attempts.append(info)
-                if episode is not None:
-                    kept += 1
-                    bar.update(1)
-                    meta.source.update(metaworld_provenance(source, expert.name, attempts))
-                    yield episode
+            for episode in solved_scenes(
+                env.task, n, seed, record, attempts, progress, max_attempts
+            ):
+                meta.source.update(metaworld_provenance(source, expert.name, attempts))
+                yield episode
         finally:
-            bar.close()
             env.close()
 
     meta = metaworld_dataset_meta(env.task, tuple(cameras), image_size, dict(source))
     return write_dataset_atomically(Path(output_dir), meta, episodes(), overwrite=overwrite)
+
+
+def solved_scenes(
+    task: str,
+    n: int,
+    seed: int,
+    record,
+    attempts: list[dict],
+    progress: bool = True,
+    max_attempts: int | None = None,
+):
+    """
+    Yield what `record(scene_seed, name, rng)` returns for the first n solved demo scenes.
+
+    `record` returns (a result, or None if the expert failed, and what it did); each attempt's
+    info, with `kept`, is appended to `attempts`. Attempt i of `seed` runs scene
+    demo_scene_seed(seed, i) with a generator seeded (seed, i). RuntimeError once
+    max_attempts (default 3 n) scenes were tried.
+    """
+    from tqdm import tqdm
+
+    if n < 1:
+        raise ValueError(f'n must be >= 1, got {n}')
+    allowed = 3 * n if max_attempts is None else int(max_attempts)
+    kept = 0
+    with tqdm(total=n, desc=f'sim-demos {task}', unit='demo', disable=not progress) as bar:
+        while kept < n:
+            index = len(attempts)
+            if index >= allowed:
+                raise RuntimeError(
+                    f'the expert solved only {kept} of {index} {task} scenes; asked for {n} '
+                    'demos (raise max_attempts, or ask for fewer)'
+                )
+            result, info = record(
+                demo_scene_seed(seed, index), f'demo {kept}', np.random.default_rng([seed, index])
+            )
+            info['kept'] = result is not None
+            attempts.append(info)
+            if result is not None:
+                kept += 1
+                bar.update(1)
+                yield result
 
 
 def metaworld_provenance(source: dict, expert: str, attempts: list[dict]) -> dict:
