@@ -92,3 +92,49 @@ def test_a_state_only_conversion_takes_no_image_topic(recorded, tmp_path, capsys
     assert cli(['dataset', str(bags), '-o', str(tmp_path / 'f'), *state_only[:-1]]) == 1
     assert 'or --state-only' in capsys.readouterr().err
 
+
+RELATIVE = ['object_state_0', 'object_state_1', 'object_state_2', 'goal_0', 'goal_1', 'goal_2']
+TINY = ['--state-only', '--steps', '3', '--batch-size', '8', '-m', '4', '--down-dims', '16', '32']
+TINY += ['--threads', '1', '--no-progress']
+
+
+def test_a_hand_relative_policy_sees_in_serving_what_it_saw_in_training(recorded, tmp_path):
+    from imle_policy_ros.learning.windows import ChunkWindows
+    from imle_policy_ros.runtime import load_bundle, OnnxPolicy
+    from imle_policy_ros.runtime.policy_spec import BundleError, PolicySpec
+
+    _, _, from_bags, _ = recorded
+    run, bundle_dir = tmp_path / 'run', tmp_path / 'bundle'
+    argv = ['train', str(from_bags.root), '-o', str(run), *TINY, '--relative-to-ee', *RELATIVE]
+    assert cli(argv) == 0
+    assert cli(['export', str(run / 'checkpoints' / 'latest.pt'), '-o', str(bundle_dir)]) == 0
+    bundle = load_bundle(bundle_dir)
+    spec = bundle.spec
+    assert spec.relative_to_ee == tuple(RELATIVE)
+    layout = spec.ee_layout
+    windows = ChunkWindows(
+        from_bags, 2, spec.pred_horizon, spec.action_horizon, ee_layout=layout, cameras=(),
+        relative_to_ee=RELATIVE,
+    )  # fmt: skip
+    # The statistics were fitted on offsets from the hand: the goal's y offset spans
+    # tens of centimetres, while the goal itself never moves within an episode.
+    goal_y = spec.state_names.index('goal_1')
+    assert spec.state_stats.to_dict() == windows.state_stats.to_dict()
+    episode = from_bags.episode(0)
+    raw = episode.states[10:12]
+    condition = OnnxPolicy(bundle, seed=0).condition(np.zeros((2, 0, 0)), raw)
+    window = int(np.flatnonzero((windows._indices[:, :2] == [10, 11]).all(axis=1))[0])
+    np.testing.assert_allclose(condition.reshape(2, -1), windows[window]['state'], atol=1e-6)
+    offset = raw[:, goal_y] - raw[:, 1]
+    np.testing.assert_allclose(
+        spec.state_stats.unnormalize(condition.reshape(2, -1))[:, goal_y], offset, atol=1e-5
+    )
+
+    # A bundle whose relative_to_ee names no state is refused at load, by name.
+    tampered = json.loads((bundle_dir / 'policy.json').read_text())
+    tampered['state']['relative_to_ee'] = ['goal_0', 'goal_1', 'goal_9']
+    with pytest.raises(BundleError, match=r"\['goal_9'\], which are not in the state"):
+        PolicySpec.from_dict(tampered)
+    # and so is a training run asking for something that is not a position triple
+    bad = ['train', str(from_bags.root), '-o', str(tmp_path / 'bad'), *TINY]
+    assert cli(bad + ['--relative-to-ee', 'goal_0', 'goal_1']) == 1

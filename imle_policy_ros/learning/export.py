@@ -84,6 +84,7 @@ def spec_from_checkpoint(
         # the dataset's state, then any extras training appended (checkpoints before
         # state extras existed name none)
         state_names=tuple(ckpt.get('state_names') or meta['state_names']),
+        relative_to_ee=tuple(ckpt.get('relative_to_ee', ())),
         action_names=tuple(meta['action_names']),
         action_kind=meta['action_kind'],
         obs_horizon=net_cfg.obs_horizon,

@@ -177,6 +177,7 @@ def train(cfg: TrainConfig, resume: str | None = None) -> Path:
         ee_layout=learned_layout(meta, cfg),
         cameras=() if cfg.state_only else None,
         state_extras=cfg.state_extras,
+        relative_to_ee=cfg.relative_to_ee,
     )
     image_hw = tuple(cfg.crop) if cfg.crop else _stored_image_hw(windows)
     # Diffusion Policy's noise predictor takes the diffusion step too; the others do not.
@@ -320,6 +321,7 @@ def save_checkpoint(
         'action_stats': windows.action_stats.to_dict(),
         'dataset_meta': store.meta.to_dict(),
         'state_names': list(windows.state_names),
+        'relative_to_ee': list(windows.relative_to_ee),
         'ee_layout': layout.to_dict() if (layout := learned_layout(store.meta, cfg)) else None,
         'data_hash': data_hash,
     }

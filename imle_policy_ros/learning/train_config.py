@@ -47,6 +47,13 @@ class TrainConfig:
         'dataset extras appended to the state, flattened (named NAME_0, NAME_1, ...): the '
         'running policy then needs them live under those names, beside the joint states',
     )
+    relative_to_ee: tuple[str, ...] = setting(
+        (),
+        'state positions the policy sees as offsets from the end effector, by state name in '
+        'x y z triples (e.g. object_state_0 object_state_1 object_state_2 goal_0 goal_1 '
+        'goal_2): object and goal positions generalize far better from the hand; ee_pose only',
+        metavar='NAME',
+    )
     steps: int = setting(20000, 'optimizer steps', min=1, max=100_000_000)
     batch_size: int = setting(128, 'examples per step', min=1, max=65536)
     lr: float = setting(1e-4, 'AdamW learning rate (after warm-up; cosine decay to 0)', min=0.0)

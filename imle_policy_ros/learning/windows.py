@@ -24,6 +24,7 @@ from torch.utils.data import Dataset
 
 from ..data.episode_store import DatasetMeta, Episode, EpisodeStore
 from ..runtime.ee_layout import EePoseLayout
+from ..runtime.hand_relative import relative_indices, to_hand_relative
 from ..runtime.normalization import MinMaxStats
 
 # Image arrays below this total size are copied into one RAM array per camera: fancy
@@ -71,7 +72,8 @@ class ChunkWindows(Dataset):
     pose at its observation, and the action statistics are fitted on those.
     `cameras` picks the cameras the policy sees (default all; () for a state policy), and
     `state_extras` names dataset extras appended to each step's state, flattened, in order
-    (`state_names` names every state dimension).
+    (`state_names` names every state dimension). `relative_to_ee` names state positions, in
+    x y z triples, that the policy sees as offsets from the hand (runtime/hand_relative.py).
     """
 
     def __init__(
@@ -88,6 +90,7 @@ class ChunkWindows(Dataset):
         ee_layout: EePoseLayout | None = None,
         cameras: Sequence[str] | None = None,
         state_extras: Sequence[str] = (),
+        relative_to_ee: Sequence[str] = (),
     ):
         self.obs_horizon, self.pred_horizon, self.action_horizon = (
             obs_horizon,
@@ -128,11 +131,19 @@ class ChunkWindows(Dataset):
         )
 
         states = np.concatenate([_state_with_extras(e, state_extras) for e in episodes])
+        self.relative_to_ee = tuple(relative_to_ee)
+        if self.relative_to_ee:  # the rule the runtime applies (runtime/hand_relative.py)
+            indices = relative_indices(self.state_names, self.relative_to_ee)
+            hand_relative = to_hand_relative(states, indices)
+        else:
+            hand_relative = states
         actions = np.concatenate([np.asarray(e.actions, np.float32) for e in episodes])
         # Each window's target chunk: the stored actions, or, for relative end-effector
         # actions, those actions seen from the pose at the window's observation.
         window_actions = self._window_actions(states, actions, ee_layout)
-        self.state_stats = state_stats if state_stats is not None else MinMaxStats.fit(states)
+        self.state_stats = (
+            state_stats if state_stats is not None else MinMaxStats.fit(hand_relative)
+        )
         self.action_stats = (
             action_stats if action_stats is not None else MinMaxStats.fit(window_actions)
         )
@@ -144,7 +155,7 @@ class ChunkWindows(Dataset):
             raise ValueError(
                 f'action_stats has {self.action_stats.dim} dims, actions have {actions.shape[1]}'
             )
-        self._state = self.state_stats.normalize(states)
+        self._state = self.state_stats.normalize(hand_relative)
         self._actions = self.action_stats.normalize(window_actions)
 
         image_bytes = sum(e.images[c].nbytes for e in episodes for c in self.camera_names)

@@ -25,6 +25,7 @@ import numpy as np
 from .bundle import PolicyBundle
 from .consistency import choose
 from .diffusion import run_sampler, session_denoiser
+from .hand_relative import relative_indices, to_hand_relative
 from .policy_spec import CameraSpec, DIFFUSION_SAMPLERS
 from .preprocess import prepare_frame
 
@@ -168,6 +169,10 @@ class OnnxPolicy:
             )
         if not (np.all(np.isfinite(features)) and np.all(np.isfinite(joints))):
             raise ValueError('features or state contain NaN/Inf')
+        if spec.relative_to_ee:
+            joints = to_hand_relative(
+                joints, relative_indices(spec.state_names, spec.relative_to_ee)
+            )
         state = spec.state_stats.normalize(joints)
         per_step = np.concatenate([features.reshape(spec.obs_horizon, -1), state], axis=1)
         return np.ascontiguousarray(per_step.reshape(-1), dtype=np.float32)

@@ -31,6 +31,7 @@ import json
 from pathlib import Path
 
 from .ee_layout import EePoseLayout
+from .hand_relative import relative_problems
 from .normalization import MinMaxStats
 from ..errors import Refusal
 
@@ -107,6 +108,8 @@ class PolicySpec:
     quantization: dict = field(default_factory=dict)
     # diffusion bundles: the sampler the runtime runs unless told otherwise (None otherwise)
     diffusion_sampler: str | None = None
+    # state names, in x y z triples, fed as offsets from the end effector (hand_relative.py)
+    relative_to_ee: tuple[str, ...] = ()
 
     @property
     def onnx_files(self) -> tuple[str, ...]:
@@ -161,7 +164,10 @@ class PolicySpec:
                 }
                 for c in self.cameras
             ],
-            'state': {'names': list(self.state_names)},
+            'state': {
+                'names': list(self.state_names),
+                'relative_to_ee': list(self.relative_to_ee),
+            },
             'action': {
                 'kind': self.action_kind,
                 'names': list(self.action_names),
@@ -210,6 +216,7 @@ class PolicySpec:
                 state_names=tuple(
                     str(n) for n in d['state']['names' if version >= 2 else 'joint_names']
                 ),
+                relative_to_ee=tuple(str(n) for n in d['state'].get('relative_to_ee', ())),
                 action_names=tuple(str(n) for n in d['action']['names']),
                 action_kind=str(d['action']['kind']),
                 obs_horizon=int(d['obs_horizon']),
@@ -244,6 +251,7 @@ class PolicySpec:
         problems = []
         if not self.cameras and not self.state_names:
             problems.append('no cameras and no state: the policy would see nothing')
+        problems += relative_problems(self.state_names, self.relative_to_ee)
         names = [c.name for c in self.cameras]
         if len(set(names)) != len(names):
             problems.append(f'duplicate camera names {names}')

@@ -211,6 +211,7 @@ def train_config(
         objective=objective,
         state_only=state,
         state_extras=suite.state_extras if state else (),
+        relative_to_ee=suite.relative_to_ee if state else (),
         steps=settings['steps'],
         batch_size=settings['batch_size'],
         lr=settings['lr'],

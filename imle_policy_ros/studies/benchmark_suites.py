@@ -24,6 +24,7 @@ from ..runtime import PolicyBundle
 from ..sim.metaworld_demos import (
     DEFAULT_CAMERA,
     generate_metaworld_demos,
+    METAWORLD_HAND_RELATIVE,
     METAWORLD_LAYOUT,
     metaworld_provenance,
 )
@@ -59,6 +60,8 @@ class Suite:
     title: str  # how the table's caption names it
     scoring: str  # what success means, for the caption
     columns: tuple  # the suite's own table columns: (header, how a row shows it)
+    # the state variant's positions seen from the hand (runtime/hand_relative.py)
+    relative_to_ee: tuple[str, ...] = ()
 
 
 def suite_for(settings: dict) -> Suite:
@@ -115,4 +118,5 @@ def _metaworld(task: str, two_way: bool, images: bool) -> Suite:
         "Success: Meta-World's info['success'] within 500 steps."
         + (f' Published at 10 demos (Ze et al. 2024, Table XVIII): {figures}.' if figures else ''),
         METAWORLD_COLUMNS,
+        METAWORLD_HAND_RELATIVE,
     )
