@@ -9,7 +9,7 @@ coordinates: what the hand must do next depends on where the object is *from the
 the same at every place on the table, so a few demonstrations cover scenes they never saw.
 The relative actions (runtime/ee_layout.py) already are offsets from the hand; this puts
 the inputs in the same terms. On Meta-World push with 10 demos it took success from 26% to
-58% (EVAL.md).
+54% (EVAL.md, "Meta-World").
 
 A bundle lists such positions as state names in x, y, z triples (policy.json
 `state.relative_to_ee`); each triple becomes `value - measured end-effector position`, in
