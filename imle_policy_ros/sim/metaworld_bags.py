@@ -37,8 +37,10 @@ import numpy as np
 
 from .bag_demos import DEMOS_FILE, RECEIVE_LATENCY_NS, SIM_EPOCH_NS
 from .metaworld_demos import (
+    episode_info,
+    expert_steps,
     GENERATOR_NAME,
-    METAWORLD_EXTRA_NAMES,
+    METAWORLD_EXTRAS,
     METAWORLD_GRIPPER,
     metaworld_live_state,
     metaworld_provenance,
@@ -59,13 +61,18 @@ from ..data.bag_messages import (
 )
 from ..data.bag_writer import BagWriter, RELIABLE_QOS, SENSOR_DATA_QOS
 from ..data.durable_files import install_directory, replaceable_directory
+from ..data.episode import extra_state_names
 from ..data.episode_store import episode_dir_name
 
 CAMERA_TOPIC_PREFIX = '/camera'
 _NS = 1_000_000_000
 # The state a state policy reads besides the hand and gripper: the objects and the goal, as
-# the robot node lists them in /joint_states (joint_positions_* repeats the joints).
-TRACKED_NAMES = tuple(n for n in METAWORLD_EXTRA_NAMES if not n.startswith('joint_positions'))
+# the robot node lists them in /joint_states (its joint_positions_* repeat the joints).
+TRACKED_NAMES = tuple(
+    n
+    for extra in ('object_state', 'goal')
+    for n in extra_state_names(extra, METAWORLD_EXTRAS[extra])
+)
 
 
 def camera_topic(camera: str, prefix: str = CAMERA_TOPIC_PREFIX) -> str:
@@ -97,6 +104,11 @@ def dataset_arguments(cameras: tuple[str, ...], image_size: int) -> list[str]:
     return arguments
 
 
+def _stamp(env: MetaWorldEnv) -> int:
+    """Return the stamp (ns) of the env's current step on the simulated clock."""
+    return SIM_EPOCH_NS + round(env.steps * _NS / METAWORLD_RATE_HZ)
+
+
 def _write_state(bag: BagWriter, env: MetaWorldEnv, cameras, image_size: int, stamp: int):
     ts, received = bag.typestore, stamp + RECEIVE_LATENCY_NS
     names, positions = metaworld_live_state(env)
@@ -120,8 +132,6 @@ def record_metaworld_bag(
     distro: str = 'jazzy',
 ) -> tuple[int | None, dict]:
     """Record one scene as the bag `path`; return (steps, or None and no bag if failed; info)."""
-    env.reset(scene_seed)
-    expert.reset(rng)
     with BagWriter(path, storage, distro) as bag:
         ts = bag.typestore
         bag.add_topic(JOINT_STATE_TOPIC, JOINT_STATE, SENSOR_DATA_QOS)
@@ -130,23 +140,16 @@ def record_metaworld_bag(
             bag.add_topic(camera_topic(camera), IMAGE, SENSOR_DATA_QOS)
         bag.add_topic(TARGET_FRAME_TOPIC, POSE_STAMPED, RELIABLE_QOS)
         bag.add_topic(GRIPPER_COMMAND_TOPIC, FLOAT64_ARRAY, RELIABLE_QOS)
-        while not env.done:
-            stamp = SIM_EPOCH_NS + round(env.steps * _NS / METAWORLD_RATE_HZ)
+        for target, gripper in expert_steps(env, expert, scene_seed, rng):
+            stamp = _stamp(env)
             _write_state(bag, env, cameras, image_size, stamp)
-            target, gripper = expert.act(env)
-            env.command_pose(target)
-            env.command_gripper(gripper)
             received = stamp + RECEIVE_LATENCY_NS
             target_msg = pose_stamped_message(ts, target, BASE_FRAME, stamp)
             bag.write(TARGET_FRAME_TOPIC, target_msg, received)
             finger = float(METAWORLD_GRIPPER.position(gripper))
             bag.write(GRIPPER_COMMAND_TOPIC, float64_array_message(ts, [finger]), received)
-            env.step()
-        stamp = SIM_EPOCH_NS + round(env.steps * _NS / METAWORLD_RATE_HZ)
-        _write_state(bag, env, cameras, image_size, stamp)  # where the last command led
-    info = {'scene_seed': scene_seed, 'steps': env.steps, 'success': env.success}
-    if expert.side is not None:
-        info['side'] = expert.side
+        _write_state(bag, env, cameras, image_size, _stamp(env))  # where the last command led
+    info = episode_info(env, expert, scene_seed)
     if not env.success:
         shutil.rmtree(path)
         return None, info

@@ -88,6 +88,32 @@ def measured_gripper(env: MetaWorldEnv) -> float:
     return float(METAWORLD_GRIPPER.normalize(finger)) + 0.0  # + 0.0: no -0.0 in the data
 
 
+def expert_steps(env: MetaWorldEnv, expert, scene_seed: int, rng=None):
+    """
+    Run the expert on one scene, yielding each step's commands (target pose [7], gripper 0/1).
+
+    Each is yielded once the expert has read the scene and before the env moves, so the
+    caller records the state the commands answer, and the commands; then they are sent and
+    the env steps. episode_info() says how it ended.
+    """
+    env.reset(scene_seed)
+    expert.reset(rng)
+    while not env.done:
+        target, gripper = expert.act(env)
+        yield target, gripper
+        env.command_pose(target)
+        env.command_gripper(gripper)
+        env.step()
+
+
+def episode_info(env: MetaWorldEnv, expert, scene_seed: int) -> dict:
+    """Return what an expert episode did: its scene, steps, success (and push-wall's side)."""
+    info = {'scene_seed': scene_seed, 'steps': env.steps, 'success': env.success}
+    if expert.side is not None:
+        info['side'] = expert.side
+    return info
+
+
 def record_metaworld_episode(
     env: MetaWorldEnv,
     expert,
@@ -98,26 +124,18 @@ def record_metaworld_episode(
     rng: np.random.Generator | None = None,
 ) -> tuple[Episode | None, dict]:
     """Run the expert on one scene; return (the episode or None if it failed, what it did)."""
-    env.reset(scene_seed)
-    expert.reset(rng)
     rows: dict[str, list] = {'poses': [], 'grippers': [], 'targets': [], 'commands': []}
     images: dict[str, list] = {c: [] for c in cameras}
     extras: list[dict] = []
-    while not env.done:
+    for target, gripper in expert_steps(env, expert, scene_seed, rng):
         for camera in cameras:
             images[camera].append(env.image(camera, image_size))
         rows['poses'].append(env.ee_pose)
         rows['grippers'].append(measured_gripper(env))
         extras.append(metaworld_extras(env))
-        target, gripper = expert.act(env)
         rows['targets'].append(target)
         rows['commands'].append(gripper)
-        env.command_pose(target)
-        env.command_gripper(gripper)
-        env.step()
-    info = {'scene_seed': scene_seed, 'steps': env.steps, 'success': env.success}
-    if expert.side is not None:
-        info['side'] = expert.side
+    info = episode_info(env, expert, scene_seed)
     if not env.success:
         return None, info
     steps = env.steps
