@@ -82,6 +82,8 @@ class OnnxPolicy:
         self._deterministic = self.spec.training.objective == 'mse'
         layout = self.spec.ee_layout
         self._consistency_weights = layout.consistency_weights() if layout else None
+        # [K, 3] state indices fed as offsets from the hand (checked when the spec loaded)
+        self._hand_relative = relative_indices(self.spec.state_names, self.spec.relative_to_ee)
 
     # ---- encoder ----------------------------------------------------------------------
     def camera(self, camera: int | str) -> CameraSpec:
@@ -169,10 +171,8 @@ class OnnxPolicy:
             )
         if not (np.all(np.isfinite(features)) and np.all(np.isfinite(joints))):
             raise ValueError('features or state contain NaN/Inf')
-        if spec.relative_to_ee:
-            joints = to_hand_relative(
-                joints, relative_indices(spec.state_names, spec.relative_to_ee)
-            )
+        if len(self._hand_relative):
+            joints = to_hand_relative(joints, self._hand_relative)
         state = spec.state_stats.normalize(joints)
         per_step = np.concatenate([features.reshape(spec.obs_horizon, -1), state], axis=1)
         return np.ascontiguousarray(per_step.reshape(-1), dtype=np.float32)
