@@ -9,44 +9,25 @@ import json
 
 def run_metaworld_demos(command, task: str, demos) -> int:
     cameras = () if command.state_only else tuple(command.cameras)
+    # what both writers take: the task, the scenes, the views, the expert, the output
+    scenes = (task, command.episodes, command.output_dir, command.seed, cameras)
+    options = (demos.image_size, command.two_way, command.overwrite, command.progress)
     if command.output_format == 'bag':
-        return _metaworld_bags(command, task, cameras, demos)
+        return _metaworld_bags(command, scenes + options + (demos.storage, demos.distro))
     from .sim.metaworld_demos import generate_metaworld_demos, metaworld_summary_line
 
-    store = generate_metaworld_demos(
-        task,
-        command.episodes,
-        command.output_dir,
-        command.seed,
-        cameras,
-        demos.image_size,
-        command.two_way,
-        command.overwrite,
-        command.progress,
-    )
+    store = generate_metaworld_demos(*scenes, *options)
     print(metaworld_summary_line(store))
     print(f'dataset: {store.root}')
     return 0
 
 
-def _metaworld_bags(command, task: str, cameras: tuple[str, ...], demos) -> int:
+def _metaworld_bags(command, arguments: tuple) -> int:
     import shlex
 
     from .sim.metaworld_bags import generate_metaworld_bags
 
-    info = generate_metaworld_bags(
-        task,
-        command.episodes,
-        command.output_dir,
-        command.seed,
-        cameras,
-        demos.image_size,
-        command.two_way,
-        command.overwrite,
-        command.progress,
-        demos.storage,
-        demos.distro,
-    )
+    info = generate_metaworld_bags(*arguments)
     steps = [bag['steps'] for bag in info['bags']]
     sides = ', '.join(f'{k} {v}' for k, v in info.get('side_counts', {}).items())
     print(

@@ -46,11 +46,17 @@ from . import messages
 from .node_parameters import declare_settings, with_parameters
 from .sim_end_effector import SERVO_TWIST_TOPIC
 from ..settings import check_settings, setting
+from ..sim.metaworld_bags import camera_topic, CAMERA_TOPIC_PREFIX
 from ..sim.metaworld_demos import METAWORLD_GRIPPER, metaworld_live_state
 from ..sim.metaworld_env import BASE_FRAME, CAMERAS, METAWORLD_RATE_HZ, MetaWorldEnv
 from ..sim.metaworld_experts import way_round_wall
 from ..sim.scene_seeds import EVAL_FIRST_SEED
-from ..sim.sim_topics import EE_POSE_TOPIC
+from ..sim.sim_topics import (
+    EE_POSE_TOPIC,
+    GRIPPER_COMMAND_TOPIC,
+    JOINT_STATE_TOPIC,
+    TARGET_FRAME_TOPIC,
+)
 
 
 def _cameras_problem(value) -> str | None:
@@ -77,8 +83,10 @@ class MetaWorldRobotConfig:
     )
     image_size: int = setting(96, 'px, each camera square', min=8, max=1024)
     camera_rate_hz: float = setting(20.0, 'frames per second per camera', min=0.1, max=80.0)
-    camera_topic_prefix: str = setting('/camera', 'camera i on <prefix>/<camera>/image_raw')
-    joint_state_topic: str = setting('/joint_states', 'sensor_msgs/JointState output')
+    camera_topic_prefix: str = setting(
+        CAMERA_TOPIC_PREFIX, 'camera i on <prefix>/<camera>/image_raw'
+    )
+    joint_state_topic: str = setting(JOINT_STATE_TOPIC, 'sensor_msgs/JointState output')
     object_state: bool = setting(
         True, 'also list the objects and goal by name in joint_states (for state policies)'
     )
@@ -86,12 +94,10 @@ class MetaWorldRobotConfig:
         BASE_FRAME, 'the frame of the hand poses published and the commands taken'
     )
     ee_pose_topic: str = setting(EE_POSE_TOPIC, 'geometry_msgs/PoseStamped: the hand pose')
-    target_pose_topic: str = setting(
-        '/cartesian_motion_controller/target_frame', 'geometry_msgs/PoseStamped input'
-    )
+    target_pose_topic: str = setting(TARGET_FRAME_TOPIC, 'geometry_msgs/PoseStamped input')
     twist_topic: str = setting(SERVO_TWIST_TOPIC, 'geometry_msgs/TwistStamped input')
     gripper_command_topic: str = setting(
-        '/gripper_controller/commands', 'std_msgs/Float64MultiArray [r_close, m] input'
+        GRIPPER_COMMAND_TOPIC, 'std_msgs/Float64MultiArray [r_close, m] input'
     )
     reset_on_done: bool = setting(True, 'start the next scene after an episode', live=True)
     reset_delay: float = setting(1.0, 's from the end of an episode to the next', min=0.0)
@@ -123,7 +129,7 @@ class MetaWorldRobotNode(Node):
         )
         self._image_pubs = {
             c: self.create_publisher(
-                Image, f'{p.camera_topic_prefix}/{c}/image_raw', qos_profile_sensor_data
+                Image, camera_topic(c, p.camera_topic_prefix), qos_profile_sensor_data
             )
             for c in (p.cameras if p.camera_enabled else ())
         }
