@@ -40,11 +40,11 @@ from .metaworld_demos import (
     episode_info,
     expert_steps,
     GENERATOR_NAME,
-    METAWORLD_EXTRAS,
     METAWORLD_GRIPPER,
     metaworld_live_state,
     metaworld_provenance,
     solved_scenes,
+    TRACKED_NAMES,
 )
 from .metaworld_env import BASE_FRAME, EE_FRAME, METAWORLD_RATE_HZ, MetaWorldEnv
 from .metaworld_experts import expert_for
@@ -61,18 +61,10 @@ from ..data.bag_messages import (
 )
 from ..data.bag_writer import BagWriter, RELIABLE_QOS, SENSOR_DATA_QOS
 from ..data.durable_files import install_directory, replaceable_directory
-from ..data.episode import extra_state_names
 from ..data.episode_store import episode_dir_name
 
 CAMERA_TOPIC_PREFIX = '/camera'
 _NS = 1_000_000_000
-# The state a state policy reads besides the hand and gripper: the objects and the goal, as
-# the robot node lists them in /joint_states (its joint_positions_* repeat the joints).
-TRACKED_NAMES = tuple(
-    n
-    for extra in ('object_state', 'goal')
-    for n in extra_state_names(extra, METAWORLD_EXTRAS[extra])
-)
 
 
 def camera_topic(camera: str, prefix: str = CAMERA_TOPIC_PREFIX) -> str:

@@ -59,6 +59,13 @@ METAWORLD_EXTRAS = {'joint_positions': (9,), 'object_state': (14,), 'goal': (3,)
 METAWORLD_EXTRA_NAMES = tuple(
     n for extra, shape in METAWORLD_EXTRAS.items() for n in extra_state_names(extra, shape)
 )
+# The state a state policy reads besides the hand and gripper: the objects and the goal, as
+# the robot node lists them in /joint_states (its joint_positions_* repeat the joints).
+TRACKED_NAMES = tuple(
+    n
+    for extra in ('object_state', 'goal')
+    for n in extra_state_names(extra, METAWORLD_EXTRAS[extra])
+)
 # What a state policy sees from the hand: the first object's position and the goal's (the
 # second object slot is zero-padded on most tasks; quaternions are no positions)
 METAWORLD_HAND_RELATIVE = ('object_state_0', 'object_state_1', 'object_state_2')
