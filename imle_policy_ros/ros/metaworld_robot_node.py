@@ -17,12 +17,15 @@ policy_node drives it exactly as it drives a real arm with `command_interface: p
                                 as an object tracker would publish them for a state policy
          ee_pose_topic          the measured hand pose (PoseStamped in base_frame)
          <camera_topic_prefix>/<camera>/image_raw   each of `cameras`, image_size square
-         ~/status               JSON: episode, scene seed, success, steps, the way round the
-                                wall on push-wall, what was refused
+         ~/status               JSON: episode, scene seed, success, steps, whether it waits
+                                for a first command, the way round the wall on push-wall,
+                                what was refused
          ~/reset (Trigger)      the next scene now
 
 The env steps in real time at its own 80 Hz (one 12.5 ms step per tick; a tick that comes
-late does not make up the steps it missed). An episode ends at Meta-World's success or
+late does not make up the steps it missed), from the first command of an episode on
+(`wait_for_command`: a policy still loading or a teleoperator still waiting for its recorder
+costs the episode none of its 500 steps). An episode ends at Meta-World's success or
 after 500 steps; reset_delay later the next scene (seed + episode) starts, commands are
 ignored for settle_time and `policy_reset_service` is called. A pose or twist in another
 frame than base_frame, a non-finite value or a gripper command of the wrong size is refused,
@@ -99,6 +102,9 @@ class MetaWorldRobotConfig:
     gripper_command_topic: str = setting(
         GRIPPER_COMMAND_TOPIC, 'std_msgs/Float64MultiArray [r_close, m] input'
     )
+    wait_for_command: bool = setting(
+        True, "an episode's steps start at its first accepted command (false: at once)"
+    )
     reset_on_done: bool = setting(True, 'start the next scene after an episode', live=True)
     reset_delay: float = setting(1.0, 's from the end of an episode to the next', min=0.0)
     settle_time: float = setting(0.2, 's after a reset during which commands are ignored', min=0.0)
@@ -121,6 +127,7 @@ class MetaWorldRobotNode(Node):
         self.refused = {'pose': 0, 'twist': 0, 'gripper': 0}
         self._ignore_until = 0.0
         self._done_since: float | None = None
+        self._commanded = False  # this episode has had a command (wait_for_command)
         self._joint_pub = self.create_publisher(
             JointState, p.joint_state_topic, qos_profile_sensor_data
         )
@@ -204,6 +211,8 @@ class MetaWorldRobotNode(Node):
             apply()
         except ValueError as exc:  # another frame, non-finite values, a wrong count
             self._refuse(kind, str(exc))
+            return
+        self._commanded = True
 
     def _refuse(self, kind: str, reason: str) -> None:
         self.refused[kind] += 1
@@ -211,7 +220,9 @@ class MetaWorldRobotNode(Node):
 
     # ---- physics and episodes -----------------------------------------------------------
     def _on_step(self) -> None:
-        if not self.env.done:
+        if self.config.wait_for_command and not self._commanded:
+            pass  # the scene waits for its driver
+        elif not self.env.done:
             self.env.step()
             self.way = self.way or way_round_wall(self.env)
             if self.env.done:
@@ -230,7 +241,7 @@ class MetaWorldRobotNode(Node):
     def new_episode(self) -> None:
         self.episode += 1
         self.env.reset(self.config.seed + self.episode)
-        self.way, self._done_since = None, None
+        self.way, self._done_since, self._commanded = None, None, False
         self._ignore_until = self._now() + self.config.settle_time
         if self._policy_reset is not None and self._policy_reset.service_is_ready():
             self._policy_reset.call_async(Trigger.Request())
@@ -269,6 +280,7 @@ class MetaWorldRobotNode(Node):
             'done': env.done,
             'success': env.success,
             'steps': env.steps,
+            'waiting_for_command': self.config.wait_for_command and not self._commanded,
             'way': self.way,
             'hand_position': [round(float(v), 4) for v in env.hand_position],
             'refused_commands': dict(self.refused),
