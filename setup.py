@@ -103,6 +103,7 @@ setup(
             'imle-policy-ros = imle_policy_ros.cli:main',
             'camera_node = imle_policy_ros.ros.camera_node:main',
             'metaworld_robot_node = imle_policy_ros.ros.metaworld_robot_node:main',
+            'metaworld_teleop_node = imle_policy_ros.ros.metaworld_teleop_node:main',
             'policy_node = imle_policy_ros.ros.policy_node:main',
             'realsense_node = imle_policy_ros.ros.realsense_node:main',
             'sim_robot_node = imle_policy_ros.ros.sim_robot_node:main',

@@ -10,7 +10,9 @@ policy's topics (cameras, joint states, the command topic of the config) into
 `output_dir/episode_NNNNNN` (the next free number, or `episode:=NAME`). With a real arm,
 teleoperate it and press Ctrl-C to end the episode. With robot:=sim the scripted expert
 teleoperates (pose targets and the gripper for an end-effector config such as
-config:=sim_ee.yaml), and the recording ends by itself when its demonstration is done.
+config:=sim_ee.yaml), with robot:=metaworld task:=TASK config:=metaworld.yaml the task's
+Meta-World expert (expert:=two_way on push-wall-v3), and the recording ends by itself when
+the demonstration is done.
 Then: `imle-policy-ros dataset output_dir ...` (README). Decisions: ros/record_plan.py.
 """
 
@@ -26,7 +28,13 @@ from imle_policy_ros.ros.launch_actions import (
     package_installed,
 )
 from imle_policy_ros.ros.launch_plan import config_name, HARDWARE_ARGUMENTS
-from imle_policy_ros.ros.record_plan import node_section, plan_record, policy_section, RecordArgs
+from imle_policy_ros.ros.record_plan import (
+    node_section,
+    plan_record,
+    policy_section,
+    RecordArgs,
+    robot_node,
+)
 from launch import LaunchDescription
 from launch.actions import EmitEvent, ExecuteProcess, LogInfo, OpaqueFunction, RegisterEventHandler
 from launch.event_handlers import OnProcessExit
@@ -45,9 +53,14 @@ ARGUMENTS = {
     ),
     'side': (
         'random',
-        'robot:=sim: left | right | random, the side the scripted teleoperator takes',
+        'robot:=sim, expert:=two_way: left | right | random, the way the teleoperator takes',
     ),
-    'seed': ('', "robot:=sim: the scene's seed (default: the episode number)"),
+    'seed': ('', "robot:=sim|metaworld: the scene's seed (default: the episode number)"),
+    'expert': (
+        'shipped',
+        "robot:=metaworld: shipped (Meta-World's own expert) | two_way (push-wall-v3 round "
+        'the end of the wall side:= names)',
+    ),
 }
 
 
@@ -67,11 +80,12 @@ def _actions(context):
             tuple(value['topics'].split()),
             value['side'],
             int(value['seed']) if value['seed'] else None,
+            value['expert'],
         ),
         policy_section(document),
         sorted(os.listdir(output_dir)),
         package_installed,
-        robot_parameters=node_section(document, 'sim_robot'),
+        robot_parameters=node_section(document, robot_node(hardware.robot)),
     )
     nodes = {node.name: node_action(node) for node in plan.nodes}
     actions = (

@@ -35,6 +35,8 @@ REPO = Path(__file__).resolve().parents[1]
 PACKAGE = 'imle_policy_ros'
 EXECUTABLES = (
     'camera_node',
+    'metaworld_robot_node',
+    'metaworld_teleop_node',
     'policy_node',
     'realsense_node',
     'sim_robot_node',

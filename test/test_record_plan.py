@@ -140,9 +140,3 @@ def test_record_launch_file_takes_its_decisions_from_the_plan_and_declares_every
     hardware = set(DeployArgs.__dataclass_fields__) - {'ros_distro', 'model', 'autostart'}
     record = set(RecordArgs.__dataclass_fields__) - {'hardware'}
     assert declared == hardware | record
-
-
-def test_metaworld_recording_is_refused_naming_sim_demos():
-    args = RecordArgs(output_dir='d', hardware=DeployArgs(robot='metaworld'))
-    with pytest.raises(PlanError, match='sim-demos --env metaworld:TASK'):
-        plan_record(args, config('metaworld.yaml'), [])

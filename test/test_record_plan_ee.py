@@ -4,12 +4,13 @@
 record_demos.launch.py's plan for end-effector configs.
 
 What is recorded for a pose or twist config, and how the scripted teleoperator is told to
-send pose targets and gripper commands with robot:=sim (config/sim_ee.yaml).
+send pose targets and gripper commands with robot:=sim (config/sim_ee.yaml) and
+robot:=metaworld (config/metaworld.yaml).
 """
 
 from pathlib import Path
 
-from imle_policy_ros.ros.launch_plan import DeployArgs
+from imle_policy_ros.ros.launch_plan import DeployArgs, PlanError
 from imle_policy_ros.ros.record_plan import (
     node_section,
     plan_record,
@@ -99,3 +100,56 @@ def test_joint_configs_record_as_before():
         '/joint_states',
         '/joint_trajectory_controller/joint_trajectory',
     )
+
+
+def metaworld_plan(**kwargs):
+    doc = document('metaworld.yaml')
+    hardware = DeployArgs(robot='metaworld', task=kwargs.pop('task', 'push-wall-v3'))
+    args = RecordArgs(hardware, output_dir='/data/demos', **kwargs)
+    return plan_record(
+        args,
+        policy_section(doc),
+        ['episode_000004'],
+        robot_parameters=node_section(doc, 'metaworld_robot'),
+    )
+
+
+def test_metaworld_records_one_training_scene_driven_by_its_expert_through_the_topics():
+    plan = metaworld_plan(expert='two_way', side='right')
+    assert plan.bag_path == '/data/demos/episode_000005'
+    assert plan.topics == ('/camera/corner3/image_raw', *EE_TOPICS[1:])
+    assert [n.executable for n in plan.nodes] == ['metaworld_robot_node', 'metaworld_teleop_node']
+    robot = plan.node('metaworld_robot').overrides
+    # scene 5 (the episode number), one scene per bag, no policy to reset
+    assert robot == {
+        'task': 'push-wall-v3',
+        'seed': 5,
+        'reset_on_done': False,
+        'policy_reset_service': '',
+    }
+    teleop = plan.node('metaworld_teleop').overrides
+    assert teleop == {
+        'side': 'right',
+        'seed': 5,
+        'expert': 'two_way',
+        'target_topic': '/cartesian_motion_controller/target_frame',
+        'gripper_topic': '/gripper_controller/commands',
+        'base_frame': 'world',
+        'joint_state_topic': '/joint_states',
+        'ee_pose_topic': '/ee_pose',
+    }
+    assert plan.end_with == 'metaworld_teleop'
+
+
+def test_metaworld_recording_refuses_evaluation_scenes_and_sides_the_shipped_expert_lacks():
+    with pytest.raises(PlanError, match='evaluation scene'):
+        metaworld_plan(seed=100_003)
+    with pytest.raises(PlanError, match='shipped experts take one way'):
+        metaworld_plan(side='left')
+    with pytest.raises(PlanError, match='robot:=metaworld'):
+        sim_plan_args = RecordArgs(DeployArgs(config='sim_ee.yaml'), expert='two_way')
+        plan_record(sim_plan_args, policy_section(document('sim_ee.yaml')), [])
+    doc = document('metaworld.yaml')
+    joints = {**policy_section(doc), 'command_interface': 'joint_trajectory'}
+    with pytest.raises(PlanError, match='command_interface pose or twist'):
+        plan_record(RecordArgs(DeployArgs(robot='metaworld')), joints, [])

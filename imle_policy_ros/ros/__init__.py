@@ -3,9 +3,10 @@
 """
 rclpy wiring: thin nodes over `control/`, the launch plan, and `run`.
 
-The nodes (policy_node, camera_node / realsense_node, sim_robot_node, sim_teleop_node)
-only wire messages to the ROS-free layers below; `harness/` drives and judges them from
-outside (the end-to-end and fault tests, `imle-policy-ros soak`). This package itself
+The nodes (policy_node, camera_node / realsense_node, sim_robot_node, sim_teleop_node,
+metaworld_robot_node, metaworld_teleop_node) only wire messages to the ROS-free layers
+below; `harness/` drives and judges them from outside (the end-to-end and fault tests,
+`imle-policy-ros soak`). This package itself
 imports without rclpy, so the command line can say what is missing.
 """
 

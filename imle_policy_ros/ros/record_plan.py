@@ -3,8 +3,8 @@
 """
 What `record_demos.launch.py` starts, as plain data.
 
-That is the hardware of `deploy.launch.py`, `ros2 bag record` for one episode, and with
-`robot:=sim` the scripted teleoperator.
+That is the hardware of `deploy.launch.py`, `ros2 bag record` for one episode, and with a
+simulated robot (robot:=sim, robot:=metaworld) its scripted teleoperator.
 
 One bag per episode: `output_dir:=demos` holds `episode_000000/`, `episode_000001/`, ...
 (what `imle-policy-ros dataset demos/` reads). Without `episode:=`, the next free number is
@@ -22,6 +22,12 @@ joint_trajectory its JointTrajectory commands on the command topic; for pose or 
 ee_pose bundle) PoseStamped targets on the simulator's `target_pose_topic` and gripper
 commands on its `gripper_command_topic` (the `sim_robot` section), which are recorded in
 place of the policy's command and gripper topics.
+
+With robot:=metaworld the teleoperator is metaworld_teleop_node: the task's expert
+(`expert:=shipped`, Meta-World's own, or `expert:=two_way`, push-wall-v3 round the end of
+the wall `side:=` names) sends pose targets and gripper commands on the `metaworld_robot`
+section's topics, recorded in the same way. Scenes are env seeds below the evaluation's
+(`seed:=`, default the episode number), so a policy is evaluated on scenes it never saw.
 """
 
 from __future__ import annotations
@@ -31,12 +37,19 @@ import re
 
 from .command_outputs import COMMAND_OUTPUTS
 from .gripper_outputs import GRIPPER_OUTPUTS
-from .launch_plan import DeployArgs, NodeSpec, plan_hardware, PlanError
+from .launch_plan import DeployArgs, NodeSpec, plan_hardware, PlanError, SIMULATED
 from ..sim import sim_topics
+from ..sim.scene_seeds import EVAL_FIRST_SEED
 
 STORAGES = ('mcap', 'sqlite3')
 EPISODE_NAME = re.compile(r'^episode_(\d+)$')
 SIDES = ('random', 'left', 'right')
+EXPERTS = ('shipped', 'two_way')  # robot:=metaworld (ros/metaworld_teleop_node.py)
+# The simulated robots' node names and their scripted teleoperators'
+TELEOPERATORS = {
+    'sim': ('sim_robot', 'sim_teleop'),
+    'metaworld': ('metaworld_robot', 'metaworld_teleop'),
+}
 
 
 @dataclass(frozen=True)
@@ -46,8 +59,9 @@ class RecordArgs:
     episode: str = ''  # bag directory name; empty: the next free episode_NNNNNN
     storage: str = 'mcap'
     topics: tuple = ()  # empty: from the config
-    side: str = 'random'  # robot:=sim: the side the scripted teleoperator takes
-    seed: int | None = None  # robot:=sim: the scene's seed; None: the episode number
+    side: str = 'random'  # robot:=sim, expert two_way: the way the teleoperator takes
+    seed: int | None = None  # simulated robots: the scene's seed; None: the episode number
+    expert: str = 'shipped'  # robot:=metaworld: the teleoperator, an EXPERTS value
 
 
 @dataclass(frozen=True)
@@ -64,6 +78,11 @@ class RecordPlan:
             if node.name == name:
                 return node
         raise KeyError(name)
+
+
+def robot_node(robot: str) -> str:
+    """Return the node name whose config section describes a simulated robot ('' otherwise)."""
+    return TELEOPERATORS[robot][0] if robot in TELEOPERATORS else ''
 
 
 def next_episode(existing: list[str]) -> tuple[str, int]:
@@ -115,15 +134,25 @@ def recorded_topics(policy_parameters: dict, overrides: dict) -> tuple:
     )
 
 
-def _sim_teleop_topics(policy_parameters: dict, robot_parameters: dict) -> tuple[dict, dict]:
+def _sim_teleop_topics(
+    robot: str, policy_parameters: dict, robot_parameters: dict
+) -> tuple[dict, dict]:
     """
     Return what the scripted teleoperator is told, and the policy parameters to record by.
 
-    robot:=sim only. Refused for a joint interface other than joint_trajectory: the
-    teleoperator sends trajectories or, for an end-effector config, pose targets.
+    robot: a SIMULATED one; robot_parameters: its node's section of the config. Refused for
+    a joint interface other than joint_trajectory (robot:=sim: the teleoperator sends
+    trajectories or, for an end-effector config, pose targets), and for any joint interface
+    with robot:=metaworld (its teleoperator sends pose targets only).
     """
     command_interface = policy_parameters.get('command_interface', 'joint_trajectory')
     if not is_end_effector(policy_parameters):
+        if robot == 'metaworld':
+            raise PlanError(
+                "robot:=metaworld records the expert's pose targets and gripper commands: the "
+                'config needs command_interface pose or twist (an ee_pose bundle), not '
+                f'{command_interface}'
+            )
         if command_interface != 'joint_trajectory':
             raise PlanError(
                 "robot:=sim records the scripted teleoperator's JointTrajectory commands "
@@ -136,12 +165,14 @@ def _sim_teleop_topics(policy_parameters: dict, robot_parameters: dict) -> tuple
         return {'command_topic': topic}, policy_parameters
     target = robot_parameters.get('target_pose_topic', sim_topics.TARGET_FRAME_TOPIC)
     gripper = robot_parameters.get('gripper_command_topic', sim_topics.GRIPPER_COMMAND_TOPIC)
-    teleop = {
-        'action_space': 'ee_pose',
-        'target_topic': target,
-        'gripper_topic': gripper,
-        'base_frame': robot_parameters.get('base_frame', sim_topics.BASE_FRAME),
-    }
+    teleop = {'target_topic': target, 'gripper_topic': gripper}
+    if robot == 'sim':
+        teleop['action_space'] = 'ee_pose'
+        teleop['base_frame'] = robot_parameters.get('base_frame', sim_topics.BASE_FRAME)
+    else:  # the teleoperator reads the scene from the robot's own topics
+        for name in ('base_frame', 'joint_state_topic', 'ee_pose_topic'):
+            if name in robot_parameters:
+                teleop[name] = robot_parameters[name]
     # What the teleoperator sent is what the bag must hold, whatever the policy will send
     # (a twist config learns from the same pose targets).
     recorded = {
@@ -170,17 +201,21 @@ def plan_record(
         raise PlanError(f'storage:={args.storage} is not one of {", ".join(STORAGES)}')
     if args.side not in SIDES:
         raise PlanError(f'side:={args.side} is not one of {", ".join(SIDES)}')
-    if args.hardware.robot == 'metaworld':
+    if args.expert not in EXPERTS:
+        raise PlanError(f'expert:={args.expert} is not one of {", ".join(EXPERTS)}')
+    if args.expert != 'shipped' and args.hardware.robot != 'metaworld':
+        raise PlanError(f'expert:={args.expert} is a Meta-World teleoperator: robot:=metaworld')
+    if args.hardware.robot == 'metaworld' and args.expert == 'shipped' and args.side != 'random':
         raise PlanError(
-            'robot:=metaworld has no teleoperator node yet: record Meta-World demos as bags '
-            "of the robot node's topics with `imle-policy-ros sim-demos --env metaworld:TASK "
-            '--format bag` (the shipped expert; its demos.json names the `dataset` call), or '
-            'as a dataset without --format'
+            f"side:={args.side}: Meta-World's shipped experts take one way; expert:=two_way "
+            'takes either end of the wall on push-wall-v3'
         )
     hardware = plan_hardware(args.hardware, package_installed)
     teleop, recorded = {}, policy_parameters
-    if args.hardware.robot == 'sim':
-        teleop, recorded = _sim_teleop_topics(policy_parameters, robot_parameters or {})
+    if args.hardware.robot in SIMULATED:
+        teleop, recorded = _sim_teleop_topics(
+            args.hardware.robot, policy_parameters, robot_parameters or {}
+        )
     topics = tuple(args.topics) or recorded_topics(recorded, hardware.topic_overrides)
 
     if args.episode:
@@ -207,10 +242,21 @@ def plan_record(
     command = ('ros2', 'bag', 'record', '-s', args.storage, '-o', bag_path, *topic_args)
 
     nodes, end_with = list(hardware.nodes), ''
-    if args.hardware.robot == 'sim':
+    if args.hardware.robot in SIMULATED:
         seed = index if args.seed is None else args.seed
+        robot, teleoperator = TELEOPERATORS[args.hardware.robot]
+        if args.hardware.robot == 'metaworld':
+            if seed >= EVAL_FIRST_SEED:
+                raise PlanError(
+                    f'seed:={seed} is an evaluation scene (from {EVAL_FIRST_SEED} up): record '
+                    'demonstrations on smaller seeds, so evaluation stays on unseen scenes'
+                )
+            teleop = {**teleop, 'expert': args.expert}
         # One scene per bag: no reset at the end of the episode, and nothing to reset; no time
-        # limit either, so a slow start or a slow demonstration is not cut short.
+        # limit either (robot:=sim), so a slow start or demonstration is not cut short.
+        one_scene = {'seed': seed, 'reset_on_done': False, 'policy_reset_service': ''}
+        if args.hardware.robot == 'sim':
+            one_scene['time_limit'] = 0.0
         nodes = [
             NodeSpec(
                 n.executable,
@@ -218,26 +264,20 @@ def plan_record(
                 n.namespace,
                 n.package,
                 n.parameter_files,
-                {
-                    **n.overrides,
-                    'seed': seed,
-                    'reset_on_done': False,
-                    'time_limit': 0.0,
-                    'policy_reset_service': '',
-                },
+                {**n.overrides, **one_scene},
             )
-            if n.name == 'sim_robot'
+            if n.name == robot
             else n
             for n in nodes
         ]
         nodes.append(
             NodeSpec(
-                'sim_teleop_node',
-                'sim_teleop',
+                f'{teleoperator}_node',
+                teleoperator,
                 overrides={'side': args.side, 'seed': seed, **teleop},
             )
         )
-        end_with = 'sim_teleop'
+        end_with = teleoperator
     return RecordPlan(hardware.includes, tuple(nodes), command, bag_path, topics, end_with)
 
 

@@ -24,6 +24,7 @@ NODE_FACTORIES = {
     'sim_robot': ('imle_policy_ros.ros.sim_robot_node', 'SimRobotNode'),
     'sim_teleop': ('imle_policy_ros.ros.sim_teleop_node', 'SimTeleopNode'),
     'metaworld_robot': ('imle_policy_ros.ros.metaworld_robot_node', 'MetaWorldRobotNode'),
+    'metaworld_teleop': ('imle_policy_ros.ros.metaworld_teleop_node', 'MetaWorldTeleopNode'),
     'realsense_camera': ('imle_policy_ros.ros.realsense_node', 'RealSenseNode'),
     'camera': ('imle_policy_ros.ros.camera_node', 'CameraNode'),
 }
