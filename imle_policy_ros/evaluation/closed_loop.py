@@ -152,7 +152,7 @@ def run_episode(
     clock = SimulatedClock(0.0)
     controller = simulated_controller(bundle, sim_limits(spec), clock, cfg.run, seed)
     robot = SimulatedRobot(env, spec)
-    control_period, camera_period = 1.0 / cfg.run.control_rate_hz, 1.0 / cfg.camera_rate_hz
+    control_period, camera_period = 1.0 / cfg.run.tick_rate(), 1.0 / cfg.camera_rate_hz
     next_frame, inference_ms = 0.0, []
     while not env.status().done:
         now = clock.now()

@@ -163,7 +163,7 @@ def run_pusht_episode(
     env = PushTEnv(seed, MAX_STEPS)
     clock = SimulatedClock(0.0)
     controller = simulated_controller(bundle, pusher_limits(), clock, cfg.run, seed)
-    control_period, env_period = 1.0 / cfg.run.control_rate_hz, 1.0 / PUSHT_RATE_HZ
+    control_period, env_period = 1.0 / cfg.run.tick_rate(), 1.0 / PUSHT_RATE_HZ
     target = env.agent_position  # held until the policy commands something
     next_step, inference_ms, path, deviations = 0.0, [], [env.agent_position], []
     while not env.done:

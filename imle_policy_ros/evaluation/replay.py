@@ -188,7 +188,7 @@ def replay_episode(
     limits = replay_inputs.open_loop_limits(spec)
     controller = simulated_controller(bundle, limits, clock, run, seed, wrap_runner=runner.wrap)
 
-    period, fed = 1.0 / run.control_rate_hz, 0
+    period, fed = 1.0 / run.tick_rate(), 0
     while clock.now() <= stamps[-1] + 1e-9:
         while fed < len(stamps) and stamps[fed] <= clock.now() + 1e-9:
             for i, camera in enumerate(cameras):

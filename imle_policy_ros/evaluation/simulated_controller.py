@@ -22,16 +22,22 @@ from ..runtime import OnnxPolicy, PolicyBundle
 from ..settings import check_settings, nested, setting
 
 
+# Offline runs of the built-in simulator and Push-T tick at half the node's default rate:
+# their arms move smoothly between targets, so a tick is only how often a command is sampled
+# and these decisions do not depend on it. A simulator whose arm reaches each target
+# within its own step (Meta-World) needs a fresh command for every step: evaluation/
+# metaworld_eval.py passes its own default.
+DEFAULT_CONTROL_RATE_HZ = 50.0
+
+
 @dataclass(frozen=True)
 class SimulatedRunConfig:
     """How an offline run drives the controller: its settings, its rate, the latency."""
 
     controller: ControllerConfig = nested(ControllerConfig)
-    # Offline runs tick at half the node's default rate: the same decisions, half the cost
-    # in simulated time (the controller's behaviour does not depend on the tick rate).
-    control_rate_hz: float = setting(
-        50.0,
-        'Hz the controller ticks at (simulated time)',
+    control_rate_hz: float | None = setting(
+        None,
+        "Hz the controller ticks at (simulated time; default: the simulator's, tick_rate())",
         min=1.0,
         max=1000.0,
         flag='--control-rate',
@@ -45,6 +51,10 @@ class SimulatedRunConfig:
 
     def __post_init__(self) -> None:
         check_settings(self)
+
+    def tick_rate(self, simulator_default: float = DEFAULT_CONTROL_RATE_HZ) -> float:
+        """Return control_rate_hz, or when unset the simulator's default rate."""
+        return simulator_default if self.control_rate_hz is None else self.control_rate_hz
 
 
 def simulated_controller(
