@@ -48,6 +48,7 @@ def report(tmp_path_factory):
             'tensorrt',
             '--sections',
             'inference',
+            'torch_cuda',
             'encoder_cache',
             'memory',
             'training',
@@ -111,6 +112,49 @@ def test_gpu_providers_are_skipped_with_a_reason_on_a_cpu_build(report):
     for label in ('ort-cuda-fp32', 'ort-cuda-fp16', 'ort-tensorrt-fp32', 'ort-tensorrt-fp16'):
         assert 'not in this onnxruntime build' in report['skipped'][label]
     assert 'not measured' in report['headline']['gpu']
+
+
+def test_torch_cuda_is_skipped_with_a_reason_without_a_gpu(report):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip('torch sees a GPU: the torch-cuda rows ran')
+    assert 'no CUDA GPU' in report['skipped']['torch_cuda']
+    assert 'not measured' in report['headline']['torch_cuda']
+
+
+def test_torch_cuda_rows_with_the_cpu_standing_in():
+    """The torch-cuda section's code on the CPU: eager fp32 and bf16 (graphs need CUDA)."""
+    from imle_policy_ros.benchmarks import torch_cuda
+    from imle_policy_ros.benchmarks.models import build_diffusion_unet, build_network, CONFIGS
+
+    cfg = CONFIGS['tiny']
+    net = build_network(cfg)
+    unet = build_diffusion_unet(net, cfg.step_embed_dim)
+    c = net.config
+    got = torch_cuda.run_torch_cuda(
+        net,
+        unet,
+        (c.condition_dim, c.pred_horizon, c.action_dim),
+        cfg.image_hw,
+        (1, 4),
+        log=lambda msg: None,
+        device='cpu',
+        counts=(2, 2, 1),
+        sampler_runs_per={'ddpm100': 1, 'ddim10': 1},
+    )
+    assert got['skipped'] == {}
+    cases = {(r['case'], r['target'], r['n']) for r in got['inference']}
+    for precision in ('fp32', 'bf16'):
+        for case in ('imle', 'ddpm100', 'ddim10'):
+            assert {(case, f'torch-cuda-{precision}', n) for n in (1, 4)} <= cases
+    assert {r['target'] for r in got['encoder_cache']} == {'torch-cuda-fp32', 'torch-cuda-bf16'}
+    summary = torch_cuda.summary(got['inference'], 4, 5.0)
+    assert set(summary) == {'torch-cuda-fp32', 'torch-cuda-bf16'}
+    for entry in summary.values():
+        assert _positive(entry['imle_p99_ms']) and isinstance(entry['p99_met'], bool)
+        # 100 UNet calls against one generator call on the same network sizes
+        assert entry['imle_vs_ddpm100_speedup'] > 5
 
 
 def test_training_memory_and_costs(report):

@@ -7,10 +7,9 @@ from __future__ import annotations
 import os
 import sys
 
+from .settings import SECTIONS as SECTION_NAMES
 from ..cli_settings import command_options
 from ..settings import setting
-
-SECTION_NAMES = ('inference', 'encoder_cache', 'memory', 'training', 'control_loop')
 
 
 def _cores() -> int:

@@ -175,3 +175,24 @@ def _switches(probe, switches: int, logs: Path) -> dict:
         'node_longest_gap_ms': max(node_gaps),
         'model_switches_reported': int(probe.policy_diagnostics()['model_switches']),
     }
+
+
+def add_section(report: dict, settings) -> None:
+    """Add the control-loop figures to the report (skipped, with the reason, without rclpy)."""
+    reason = ros_unavailable_reason()
+    if reason:
+        report['skipped']['control_loop'] = reason
+        return
+    loop = measure(settings.loop_seconds, settings.loop_switches, anchor=settings.loop_anchor)
+    loop['what'] = (
+        'config/sim.yaml: sim_robot_node + policy_node as separate processes on loopback, '
+        'the bundled model (models/reach_default) at N = 32, 100 Hz control, 30 Hz camera'
+    )
+    report['control_loop'] = loop
+    mem = loop.get('policy_node_memory_mib', {})
+    if mem:
+        report.setdefault('memory', {})['policy_node'] = {
+            'what': 'policy_node process (rclpy + runtime) in the control-loop run, bundled model',
+            'peak_rss_mib': mem.get('VmHWM'),
+            'rss_mib': mem.get('VmRSS'),
+        }

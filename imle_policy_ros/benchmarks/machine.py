@@ -146,7 +146,7 @@ def measured_rates(threads: int, repeats: int = 5) -> dict:
 
 def measured_gpu_rates(repeats: int = 5) -> dict | None:
     """
-    Measure the same two rates on the first CUDA GPU (fp32 and fp16 matmul, device copy).
+    Measure the same two rates on the first CUDA GPU (fp32, fp16, bf16 matmul; device copy).
 
     Return None when torch sees no CUDA device.
     """
@@ -156,7 +156,11 @@ def measured_gpu_rates(repeats: int = 5) -> dict | None:
         return None
     size = 8192
     out = {'device': f'gpu: {torch.cuda.get_device_name(0)}'}
-    for name, dtype in (('fp32', torch.float32), ('fp16', torch.float16)):
+    for name, dtype in (
+        ('fp32', torch.float32),
+        ('fp16', torch.float16),
+        ('bf16', torch.bfloat16),
+    ):
         a = torch.randn(size, size, device='cuda', dtype=dtype)
         b = torch.randn(size, size, device='cuda', dtype=dtype)
         torch.mm(a, b)

@@ -103,6 +103,15 @@ def text_report(report: dict) -> str:
             )
     else:
         out.append(f'GPU: {h["gpu"]}')
+    if isinstance(h.get('torch_cuda'), dict):
+        for label, g in h['torch_cuda'].items():
+            out.append(
+                f'GPU {label}: IMLE p50 / p99 at N = {h["n"]}: {_f(g["imle_p50_ms"])} / '
+                f'{_f(g["imle_p99_ms"])} ms ({g["p99_target"]}: '
+                f'{"met" if g["p99_met"] else "not met"}); '
+                f'vs DDPM100 {_x(g["imle_vs_ddpm100_speedup"])}, '
+                f'vs DDIM10 {_x(g["imle_vs_ddim10_speedup"])} (same precision, eager)'
+            )
     if report.get('inference'):
         out += ['', inference_table(report['inference'])]
     if report.get('encoder_cache'):

@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from . import machine, providers
+from . import control_loop, machine, providers, torch_cuda
 from .encoder_cache import run_encoder_cache
 from .flops import network_costs
 from .inference import run_target
@@ -222,7 +222,9 @@ def run_benchmark(
     with torch_threads(settings.threads), tempfile.TemporaryDirectory(prefix='imle-bench-') as tmp:
         meter = CpuMeter()
         report['rates'] = {'cpu': cpu_rates(settings.threads, 3 if settings.quick else 5)}
-        gpu_rates = machine.measured_gpu_rates() if gpu_providers else None
+        gpu_rates = (
+            machine.measured_gpu_rates() if gpu_providers or 'torch_cuda' in sections else None
+        )
         if gpu_rates:
             report['rates']['gpu'] = gpu_rates
         run = Run(config, settings, Path(tmp))
@@ -251,6 +253,10 @@ def run_benchmark(
                     lambda s=section: _per_target(report, run, targets, s, log),
                     log,
                 )
+            if section == 'inference' and 'torch_cuda' in sections:
+                _timed_section(
+                    report, 'torch_cuda', lambda: torch_cuda.add_section(report, run, log), log
+                )
         if 'memory' in sections:
             _timed_section(report, 'memory', lambda: _memory(report, run), log)
         # The sessions hold ~1 GB (paper) of weights; training needs the room.
@@ -260,7 +266,9 @@ def run_benchmark(
         if 'training' in sections:
             _timed_section(report, 'training', lambda: _training(report, run), log)
         if 'control_loop' in sections:
-            _timed_section(report, 'control_loop', lambda: _control_loop(report, settings), log)
+            _timed_section(
+                report, 'control_loop', lambda: control_loop.add_section(report, settings), log
+            )
         # The floor needs what the hardware sustains, not what was left of it while another
         # process ran: measure again at the end and keep the better of the two.
         again = cpu_rates(settings.threads, 3 if settings.quick else 5)
@@ -392,25 +400,3 @@ def _training(report: dict, run: Run) -> None:
         s.train_warmup,
         'cuda' if cuda else 'cpu',
     )
-
-
-def _control_loop(report: dict, settings: Settings) -> None:
-    from .control_loop import measure, ros_unavailable_reason
-
-    reason = ros_unavailable_reason()
-    if reason:
-        report['skipped']['control_loop'] = reason
-        return
-    loop = measure(settings.loop_seconds, settings.loop_switches, anchor=settings.loop_anchor)
-    loop['what'] = (
-        'config/sim.yaml: sim_robot_node + policy_node as separate processes on loopback, '
-        'the bundled model (models/reach_default) at N = 32, 100 Hz control, 30 Hz camera'
-    )
-    report['control_loop'] = loop
-    mem = loop.get('policy_node_memory_mib', {})
-    if mem:
-        report.setdefault('memory', {})['policy_node'] = {
-            'what': 'policy_node process (rclpy + runtime) in the control-loop run, bundled model',
-            'peak_rss_mib': mem.get('VmHWM'),
-            'rss_mib': mem.get('VmRSS'),
-        }

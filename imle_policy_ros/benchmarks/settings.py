@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SECTIONS = ('inference', 'encoder_cache', 'memory', 'training', 'control_loop')
+# torch_cuda: the networks in torch on a CUDA GPU (skipped, with the reason, without one).
+SECTIONS = ('inference', 'torch_cuda', 'encoder_cache', 'memory', 'training', 'control_loop')
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .flops import floor_ms
 from .inference import ratio
+from .torch_cuda import summary as torch_cuda_summary
 
 CPU_TARGET = 'ort-cpu-fp32'
 INT8_TARGET = 'ort-cpu-int8'  # the int8 bundle's generator, timed beside CPU_TARGET's
@@ -22,6 +23,7 @@ TARGETS = {
     'ort_int8_vs_ort_fp32_speedup': 1.5,
 }
 GPU_P99_TARGET_MS = 5.0
+TORCH_CUDA_PREFIX = 'torch-cuda-'
 BUSY_CORES = 0.15
 # Sections whose own child processes (deploy process, ROS nodes) count as "other" CPU use.
 OWN_CHILDREN = ('memory', 'control_loop')
@@ -37,9 +39,10 @@ def _rates_for(report: dict, row: dict) -> dict | None:
     gpu = report['rates'].get('gpu')
     if not gpu:
         return None
-    fp16 = 'fp16' in row.get('target', '')
+    target = row.get('target', '')
+    precision = next((p for p in ('fp16', 'bf16') if p in target), 'fp32')
     return {
-        'gemm_gmacs_per_s': gpu['gemm_gmacs_per_s_fp16' if fp16 else 'gemm_gmacs_per_s_fp32'],
+        'gemm_gmacs_per_s': gpu.get(f'gemm_gmacs_per_s_{precision}', gpu['gemm_gmacs_per_s_fp32']),
         'copy_gb_per_s': gpu['copy_gb_per_s'],
     }
 
@@ -134,6 +137,7 @@ def headline(report: dict, n: int = 32) -> dict:
             r['target']
             for r in report.get('inference', [])
             if r['target'] not in (CPU_TARGET, INT8_TARGET)
+            and not r['target'].startswith(TORCH_CUDA_PREFIX)
         }
     ):
         p99 = next(
@@ -154,6 +158,14 @@ def headline(report: dict, n: int = 32) -> dict:
             'p99_met': None if p99 is None else p99 <= GPU_P99_TARGET_MS,
         }
     out['gpu'] = gpu or 'not measured: no GPU target ran (see skipped)'
+    torch_rows = [
+        r for r in report.get('inference', []) if r['target'].startswith(TORCH_CUDA_PREFIX)
+    ]
+    out['torch_cuda'] = (
+        torch_cuda_summary(torch_rows, n, GPU_P99_TARGET_MS)
+        if torch_rows
+        else 'not measured: torch saw no CUDA GPU (see skipped)'
+    )
     return out
 
 
