@@ -21,7 +21,6 @@ from ..control.policy_controller import PolicyController
 from ..runtime import OnnxPolicy, PolicyBundle
 from ..settings import check_settings, nested, setting
 
-
 # Offline runs of the built-in simulator and Push-T tick at half the node's default rate:
 # their arms move smoothly between targets, so a tick is only how often a command is sampled
 # and these decisions do not depend on it. A simulator whose arm reaches each target
