@@ -110,8 +110,8 @@ def test_bundled_two_way_model_goes_round_both_ends_of_the_wall(capsys):
     assert cli(argv + ['--episodes', '10', '--latency-ms', '10', '--json']) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary['env'] == 'metaworld:push-wall-v3' and summary['episodes'] == 10
-    # Measured 5/10 here, left 2 / right 3 (72% over 50 scenes with measured latency; the
-    # MSE regressor on the same demos 48%); the margin is for another CPU's rounding.
-    assert summary['success_rate'] >= 0.3, summary
+    # Measured 9/10 here, left 5 / right 4 (90% over 100 scenes at this latency, the ways
+    # 48 / 52); the margin is for another CPU's rounding.
+    assert summary['success_rate'] >= 0.7, summary
     assert min(summary['mode_share'].values()) > 0.0, summary  # both ends of the wall
     assert set(summary['mode_share']) == {'left', 'right'}, summary
