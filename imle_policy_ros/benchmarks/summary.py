@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .flops import floor_ms
 from .inference import ratio
+from .torch_cuda import PREFIX as TORCH_CUDA_PREFIX
 from .torch_cuda import summary as torch_cuda_summary
 
 CPU_TARGET = 'ort-cpu-fp32'
@@ -23,7 +24,6 @@ TARGETS = {
     'ort_int8_vs_ort_fp32_speedup': 1.5,
 }
 GPU_P99_TARGET_MS = 5.0
-TORCH_CUDA_PREFIX = 'torch-cuda-'
 BUSY_CORES = 0.15
 # Sections whose own child processes (deploy process, ROS nodes) count as "other" CPU use.
 OWN_CHILDREN = ('memory', 'control_loop')

@@ -32,6 +32,7 @@ from .timing import measure_interleaved, time_calls
 from ..learning.diffusion_samplers import NoiseSchedule
 
 PRECISIONS = ('fp32', 'bf16')
+PREFIX = 'torch-cuda-'  # every target label of this section starts with it
 # GPU calls take milliseconds: enough of them for a p99 that is not just the slowest call.
 ROUNDS, BLOCK, WARMUP = 20, 10, 3
 SAMPLER_RUNS = {'ddpm100': 5, 'ddim10': 20}
@@ -44,7 +45,7 @@ def unavailable_reason() -> str | None:
 
 
 def label(precision: str, graph: bool) -> str:
-    return f'torch-cuda-{"graph-" if graph else ""}{precision}'
+    return f'{PREFIX}{"graph-" if graph else ""}{precision}'
 
 
 def _autocast(precision: str, device: str):
