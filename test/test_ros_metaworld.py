@@ -58,21 +58,11 @@ class StatusWatcher:
     def _on_status(self, msg):
         self.statuses.append(json.loads(msg.data))
 
-    def wait_for(self, predicate, timeout: float, what: str, newest: bool = True) -> dict:
-        """
-        Return the newest status once it matches (newest=False: the first that ever matched).
-
-        A done status can be followed by the next scene's within one poll: a test about a
-        particular episode must look at every status, not only the latest.
-        """
+    def wait_for(self, predicate, timeout: float, what: str) -> dict:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            if newest and self.statuses and predicate(self.statuses[-1]):
+            if self.statuses and predicate(self.statuses[-1]):
                 return self.statuses[-1]
-            if not newest:
-                match = next((s for s in list(self.statuses) if predicate(s)), None)
-                if match is not None:
-                    return match
             time.sleep(0.05)
         last = self.statuses[-1] if self.statuses else None
         raise AssertionError(f'no {what} within {timeout} s; last status {last}')
@@ -103,7 +93,7 @@ def test_the_bundled_model_solves_a_metaworld_episode_through_the_nodes(tmp_path
             domain,
             tmp_path / 'policy.log',
         )
-        solved = watcher.wait_for(lambda s: s['done'], 90, 'the first scene done', newest=False)
+        solved = watcher.wait_for(lambda s: s['done'], 90, 'the first scene done')
         assert solved['success'] and solved['episode'] == 0, solved
         assert solved['scene_seed'] == 100_000, solved
         assert solved['task'] == 'button-press-topdown-v3' and solved['steps'] < 500

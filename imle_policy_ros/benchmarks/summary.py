@@ -42,7 +42,7 @@ def _rates_for(report: dict, row: dict) -> dict | None:
     target = row.get('target', '')
     precision = next((p for p in ('fp16', 'bf16') if p in target), 'fp32')
     return {
-        'gemm_gmacs_per_s': gpu.get(f'gemm_gmacs_per_s_{precision}', gpu['gemm_gmacs_per_s_fp32']),
+        'gemm_gmacs_per_s': gpu[f'gemm_gmacs_per_s_{precision}'],
         'copy_gb_per_s': gpu['copy_gb_per_s'],
     }
 
